@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { BlockList, isIP } from 'node:net';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { parseHostPort } from './address.ts';
+import { parseDuration } from './duration.ts';
+import { CONFIG_SCHEMA, isField } from './schema.ts';
+import type { Field, PassageConfig, Section } from './schema.ts';
+
+/** A mistake in the operator's config: names the file, the key and the problem. Exit code 2. */
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  readonly file: string;
+  readonly problems: readonly { key: string; message: string }[];
+
+  constructor(file: string, problems: readonly { key: string; message: string }[]) {
+    super(problems.map((p) => `${file}: ${p.key === '' ? '' : `${p.key}: `}${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date || (v !== null && typeof v === 'object' && 'isDate' in (v as object))) return 'a date';
+  if (v !== null && typeof v === 'object') return 'a table';
+  return `${typeof v} ${JSON.stringify(typeof v === 'bigint' ? Number(v) : v)}`;
+}
+
+export function isValidCidr(cidr: string): boolean {
+  const [ip, bits, extra] = cidr.split('/');
+  if (extra !== undefined) return false;
+  const family = isIP(ip);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** A BlockList matching the given CIDRs (validated beforehand). */
+export function cidrList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [ip, bits] = cidr.split('/');
+    const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(ip, type);
+    else list.addSubnet(ip, Number(bits), type);
+  }
+  return list;
+}
+
+function checkField(key: string, f: Field, v: unknown, problems: { key: string; message: string }[]): unknown {
+  const bad = (message: string): undefined => {
+    problems.push({ key, message });
+    return undefined;
+  };
+  switch (f.type) {
+    case 'string':
+      if (typeof v !== 'string') return bad(`expected a string, got ${describe(v)}`);
+      if (f.oneOf !== undefined && !f.oneOf.includes(v)) return bad(`expected one of ${f.oneOf.map((o) => `"${o}"`).join(', ')}, got "${v}"`);
+      return v;
+    case 'boolean':
+      if (typeof v !== 'boolean') return bad(`expected true or false, got ${describe(v)}`);
+      return v;
+    case 'integer': {
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n)) return bad(`expected an integer, got ${describe(v)}`);
+      if (f.min !== undefined && n < f.min) return bad(`must be at least ${f.min}, got ${n}`);
+      return n;
+    }
+    case 'duration': {
+      const ms = parseDuration(v);
+      if (ms === undefined) return bad(`expected a duration (seconds, or a string like "5s", "2m", "6h"), got ${describe(v)}`);
+      return ms;
+    }
+    case 'address': {
+      if (typeof v !== 'string') return bad(`expected "host:port", got ${describe(v)}`);
+      const hp = parseHostPort(v);
+      if (hp === undefined) return bad(`expected "host:port" with a port from 0 to 65535, got "${v}"`);
+      return hp;
+    }
+    case 'string[]':
+    case 'cidr[]': {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return bad(`expected an array of strings, got ${describe(v)}`);
+      if (f.type === 'cidr[]') {
+        const wrong = (v as string[]).filter((c) => !isValidCidr(c));
+        if (wrong.length > 0) return bad(`not a CIDR: ${wrong.map((w) => `"${w}"`).join(', ')}`);
+      }
+      return v;
+    }
+  }
+}
+
+/** Applies defaults and checks types; unknown keys are errors so a typo never passes silently. */
+function walk(schema: Section, raw: Raw, prefix: string, problems: { key: string; message: string }[]): Raw {
+  const out: Raw = {};
+  for (const key of Object.keys(raw)) {
+    if (!(key in schema)) {
+      const known = Object.keys(schema).join(', ');
+      problems.push({ key: prefix + key, message: `unknown key (known keys here: ${known})` });
+    }
+  }
+  for (const [key, spec] of Object.entries(schema)) {
+    const v = raw[key];
+    if (isField(spec)) {
+      const value = v === undefined ? spec.default : v;
+      out[key] = checkField(prefix + key, spec, value, problems);
+    } else if (v === undefined) {
+      out[key] = walk(spec, {}, `${prefix}${key}.`, problems);
+    } else if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      problems.push({ key: prefix + key, message: `expected a table ([${prefix}${key}]), got ${describe(v)}` });
+      out[key] = walk(spec, {}, `${prefix}${key}.`, problems);
+    } else {
+      out[key] = walk(spec, v as Raw, `${prefix}${key}.`, problems);
+    }
+  }
+  return out;
+}
+
+/** Validates an already-parsed TOML document. `file` names it in messages and anchors relative paths. */
+export function buildConfig(raw: Raw, file: string): PassageConfig {
+  const problems: { key: string; message: string }[] = [];
+  const c = walk(CONFIG_SCHEMA, raw, '', problems) as Record<string, any>;
+  if (c.auth?.mode === 'online' && typeof c.auth.session_server === 'string') {
+    try {
+      const u = new URL(c.auth.session_server);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      problems.push({ key: 'auth.session_server', message: `expected an http(s) URL, got "${c.auth.session_server}"` });
+    }
+  }
+  if (c.table?.source === 'http' && c.table.url === '') {
+    problems.push({ key: 'table.url', message: 'required when table.source = "http"' });
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  const baseDir = dirname(resolve(file));
+  const rel = (p: string): string => (p === '' ? '' : resolve(baseDir, p));
+  return {
+    baseDir,
+    file,
+    address: c.address,
+    timeoutMs: c.timeout,
+    drainTimeoutMs: c.drain_timeout,
+    proxyProtocol: { enabled: c.proxy_protocol.enabled, trustedProxies: c.proxy_protocol.trusted_proxies, headerTimeoutMs: c.proxy_protocol.header_timeout },
+    rateLimiter: { enabled: c.rate_limiter.enabled, durationMs: c.rate_limiter.duration, size: c.rate_limiter.size },
+    admin: { address: c.admin.address },
+    auth: {
+      mode: c.auth.mode,
+      sessionServer: c.auth.session_server,
+      sessionTimeoutMs: c.auth.session_timeout,
+      preventProxyConnections: c.auth.prevent_proxy_connections,
+      cookieSecretFile: rel(c.auth.cookie_secret_file),
+      cookieTtlMs: c.auth.cookie_ttl,
+    },
+    table: {
+      source: c.table.source,
+      path: rel(c.table.path),
+      url: c.table.url,
+      dynamodb: c.table.dynamodb,
+      publicKeys: (c.table.public_keys as string[]).map(rel),
+      allowUnsigned: c.table.allow_unsigned,
+      pollIntervalMs: c.table.poll_interval,
+      cacheFile: rel(c.table.cache_file),
+      maxBytes: c.table.max_bytes,
+    },
+    limits: {
+      loginTimeoutMs: c.limits.login_timeout,
+      configurationTimeoutMs: c.limits.configuration_timeout,
+      keepAliveIntervalMs: c.limits.keep_alive_interval,
+    },
+    log: { level: c.log.level },
+  };
+}
+
+export function loadConfigFile(file: string): PassageConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [{ key: '', message: code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}` }]);
+  }
+  let raw: Raw;
+  try {
+    raw = parseToml(text) as Raw;
+  } catch (err) {
+    const where = err instanceof TomlError ? ` (line ${err.line}, column ${err.column})` : '';
+    const first = (err as Error).message.split('\n')[0];
+    throw new ConfigError(file, [{ key: '', message: `invalid TOML${where}: ${first}` }]);
+  }
+  return buildConfig(raw, file);
+}

@@ -1,0 +1,43 @@
+import { events, publish } from '../events.ts';
+import { decodeHandshake, INTENT_STATUS, INTENT_TRANSFER } from '../protocol/handshake.ts';
+import { isSupportedProtocol, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
+import type { Connection } from './connection.ts';
+import { MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
+
+export function handleHandshake(conn: Connection, body: Buffer): void {
+  const hs = decodeHandshake(body);
+  conn.handshake = hs;
+  conn.table = conn.ctx.tables.current;
+  conn.route = conn.table?.resolve(hs.host);
+  const routeId = conn.route?.id ?? '';
+
+  if (hs.intent === INTENT_STATUS) {
+    conn.intent = 'status';
+    conn.state = 'status';
+    conn.decoder.maxFrame = MAX_STATUS_FRAME;
+    publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol });
+    return;
+  }
+
+  conn.intent = hs.intent === INTENT_TRANSFER ? 'transfer' : 'login';
+  conn.state = 'login';
+  conn.decoder.maxFrame = MAX_LOGIN_FRAME;
+  publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol });
+
+  if (conn.ctx.draining) {
+    conn.disconnect('shutting_down');
+    return;
+  }
+  if (conn.route === undefined) {
+    conn.disconnect('no_route', { host: hs.host });
+    return;
+  }
+  if (conn.route.mode === 'transfer' && !isSupportedProtocol(hs.protocol)) {
+    // Transfer needs 1.20.5+; older clients on a transfer route are told which versions work.
+    conn.disconnect('unsupported_version', { versions: SUPPORTED_RANGE_TEXT });
+    return;
+  }
+  if (conn.route.mode === 'passthrough') {
+    conn.disconnect('no_target');
+  }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Entry point of the `passage` router: read the config, start, stop on signals. The only place that exits.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile } from './config/load.ts';
+import type { PassageConfig } from './config/schema.ts';
+import { startPassage, createLogger } from './app.ts';
+import { TableFileError } from './routing/file-source.ts';
+import { VERSION } from './version.ts';
+
+const HELP = `Usage: passage [--config FILE]
+
+A stateless Minecraft Java transfer router.
+
+Options:
+  -c, --config FILE   router settings (default: passage.toml)
+  -h, --help          show this help
+  -v, --version       print the version
+
+Exit codes: 0 stopped cleanly, 1 runtime failure, 2 bad configuration or usage.
+Docs: README.md, docs/CONFIGURATION.md`;
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`passage: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c', default: 'passage.toml' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    fail(2, `${(err as Error).message}\n\n${HELP}`);
+  }
+  if (args.values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (args.values.version) {
+    process.stdout.write(`passage ${VERSION}\n`);
+    return;
+  }
+  let config: PassageConfig;
+  try {
+    config = loadConfigFile(args.values.config as string);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(2, `invalid configuration\n${err.message}`);
+    throw err;
+  }
+  const log = createLogger(config);
+  let running;
+  try {
+    running = await startPassage(config, { log });
+  } catch (err) {
+    if (err instanceof TableFileError) fail(2, `invalid routing table\n${err.message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') fail(1, `cannot listen: ${(err as Error).message}`);
+    throw err;
+  }
+  const { address, adminAddress } = running;
+  const table = running.router.ctx.tables.current?.table;
+  log.info(
+    { address: `${address.address}:${address.port}`, admin: `http://${adminAddress.address}:${adminAddress.port}`, table: table && `${table.tableId}@${table.version}`, auth: config.auth.mode },
+    `passage ${VERSION} listening on ${address.address}:${address.port}; admin on http://${adminAddress.address}:${adminAddress.port}/status`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, drainSeconds: config.drainTimeoutMs / 1000 }, 'draining: no new connections, finishing logins in flight');
+    const cut = await running.stop();
+    log.info({ cut }, 'stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`passage: unexpected failure\n${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+// Every way a peer's bytes can be wrong, each with a stable code that tests and metrics pin.
+// These errors are expected in normal operation (scanners, broken clients), so they carry no stack:
+// a flood of malformed connections must not allocate stack traces or flood the log.
+
+export type ProtocolErrorCode =
+  | 'ERR_VARINT_TOO_LONG'
+  | 'ERR_TRUNCATED'
+  | 'ERR_FRAME_TOO_LARGE'
+  | 'ERR_FRAME_EMPTY'
+  | 'ERR_STRING_TOO_LONG'
+  | 'ERR_BAD_LENGTH'
+  | 'ERR_TRAILING_BYTES'
+  | 'ERR_UNKNOWN_PACKET'
+  | 'ERR_BAD_VALUE'
+  | 'ERR_UNEXPECTED_PACKET';
+
+export class ProtocolError extends Error {
+  readonly code: ProtocolErrorCode;
+
+  constructor(code: ProtocolErrorCode, message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+    this.code = code;
+    this.name = 'ProtocolError';
+  }
+}
+
+export function isProtocolError(err: unknown): err is ProtocolError {
+  return err instanceof ProtocolError;
+}

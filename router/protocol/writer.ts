@@ -1,0 +1,89 @@
+import { MAX_FRAME_BYTES } from './limits.ts';
+import { encodeVarInt, encodeVarLong, varIntSize, writeVarIntInto } from './varint.ts';
+
+/** Builds one packet body field by field, then frames it with its id and length. */
+export class PacketWriter {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+
+  private push(b: Buffer): this {
+    this.parts.push(b);
+    this.size += b.length;
+    return this;
+  }
+
+  varInt(v: number): this {
+    return this.push(encodeVarInt(v));
+  }
+
+  varLong(v: bigint): this {
+    return this.push(encodeVarLong(v));
+  }
+
+  bool(v: boolean): this {
+    return this.push(Buffer.from([v ? 1 : 0]));
+  }
+
+  byte(v: number): this {
+    const b = Buffer.allocUnsafe(1);
+    b.writeInt8(v);
+    return this.push(b);
+  }
+
+  ushort(v: number): this {
+    const b = Buffer.allocUnsafe(2);
+    b.writeUInt16BE(v);
+    return this.push(b);
+  }
+
+  int(v: number): this {
+    const b = Buffer.allocUnsafe(4);
+    b.writeInt32BE(v);
+    return this.push(b);
+  }
+
+  long(v: bigint): this {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigInt64BE(BigInt.asIntN(64, v));
+    return this.push(b);
+  }
+
+  string(s: string): this {
+    const bytes = Buffer.from(s, 'utf8');
+    this.varInt(bytes.length);
+    return this.push(bytes);
+  }
+
+  uuid(uuid: string): this {
+    return this.push(Buffer.from(uuid.replace(/-/g, ''), 'hex'));
+  }
+
+  byteArray(b: Uint8Array): this {
+    this.varInt(b.length);
+    return this.push(Buffer.from(b.buffer, b.byteOffset, b.length));
+  }
+
+  raw(b: Uint8Array): this {
+    return this.push(Buffer.from(b.buffer, b.byteOffset, b.length));
+  }
+
+  /** The framed packet: VarInt length, VarInt id, body. */
+  packet(id: number): Buffer {
+    return framePacket(id, this.parts, this.size);
+  }
+}
+
+export function framePacket(id: number, parts: readonly Buffer[], bodySize: number): Buffer {
+  const length = varIntSize(id) + bodySize;
+  if (length > MAX_FRAME_BYTES) {
+    throw new RangeError(`packet 0x${id.toString(16)} is ${length} bytes, limit ${MAX_FRAME_BYTES}`);
+  }
+  const out = Buffer.allocUnsafe(varIntSize(length) + length);
+  let o = writeVarIntInto(out, length, 0);
+  o = writeVarIntInto(out, id, o);
+  for (const p of parts) {
+    p.copy(out, o);
+    o += p.length;
+  }
+  return out;
+}

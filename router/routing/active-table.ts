@@ -1,0 +1,35 @@
+import type { Route, RoutingTable } from '../table/types.ts';
+import { indexRoutes, resolveRoute } from './resolve.ts';
+import type { RouteIndex } from './resolve.ts';
+import { playersOf } from './strategies.ts';
+
+/**
+ * A table as connections use it: the route index and per-route numbers computed once at swap time.
+ * Connections keep the ActiveTable they started with, so a swap never changes a login midway.
+ */
+export class ActiveTable {
+  readonly table: RoutingTable;
+  readonly index: RouteIndex;
+  readonly loadedAt: number;
+  private readonly online = new Map<string, number>();
+  /** Serialized status JSON per route and client protocol; bounded by routes × supported protocols. */
+  readonly statusCache = new Map<string, string>();
+
+  constructor(table: RoutingTable, loadedAt = Date.now()) {
+    this.table = table;
+    this.index = indexRoutes(table);
+    this.loadedAt = loadedAt;
+    for (const route of table.routes) {
+      this.online.set(route.id, route.targets.reduce((sum, t) => sum + playersOf(t), 0));
+    }
+  }
+
+  resolve(host: string): Route | undefined {
+    return resolveRoute(this.index, host);
+  }
+
+  /** Players on the route's targets, as their `players` meta reports them. */
+  onlinePlayers(route: Route): number {
+    return this.online.get(route.id) ?? 0;
+  }
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { parseRoutingTable } from '../table/schema.ts';
+import type { Route, RoutingTable } from '../table/types.ts';
+import { checkFaviconDataUri, loadFavicon } from './favicon.ts';
+
+export class TableFileError extends Error {
+  readonly code = 'ERR_TABLE_FILE';
+}
+
+/** Reads a routes file (TOML, or the same shape as JSON), validates it and inlines favicons. */
+export function loadTableFile(path: string): RoutingTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TableFileError(`${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = extname(path) === '.json' ? JSON.parse(text) : parseToml(text);
+  } catch (err) {
+    const where = err instanceof TomlError ? ` (line ${err.line}, column ${err.column})` : '';
+    throw new TableFileError(`${path}: invalid ${extname(path) === '.json' ? 'JSON' : 'TOML'}${where}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  let table: RoutingTable;
+  try {
+    table = parseRoutingTable(normalizeTomlValues(doc));
+  } catch (err) {
+    throw new TableFileError(`${path}: ${(err as Error).message}`);
+  }
+  return inlineFavicons(table, dirname(path), path);
+}
+
+/** TOML integers may come back as bigint and dates as objects; the table schema speaks JSON. */
+function normalizeTomlValues(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(normalizeTomlValues);
+  if (v instanceof Date) return v.toISOString();
+  if (v !== null && typeof v === 'object') {
+    if (typeof (v as { toISOString?: unknown }).toISOString === 'function') return (v as Date).toISOString();
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeTomlValues(x)]));
+  }
+  return v;
+}
+
+export function inlineFavicons(table: RoutingTable, baseDir: string, name: string): RoutingTable {
+  const problems: string[] = [];
+  const routes = table.routes.map((route, i): Route => {
+    const favicon = route.status.favicon;
+    if (favicon === undefined) return route;
+    try {
+      const uri = favicon.startsWith('data:') ? checkFaviconDataUri(favicon, `routes[${i}].status.favicon`) : loadFavicon(favicon, baseDir);
+      return { ...route, status: { ...route.status, favicon: uri } };
+    } catch (err) {
+      problems.push(`routes[${i}].status.favicon: ${(err as Error).message}`);
+      return route;
+    }
+  });
+  if (problems.length > 0) throw new TableFileError(`${name}: ${problems.join('; ')}`);
+  return { ...table, routes };
+}

@@ -1,0 +1,359 @@
+// Turns a routing-table document (snake_case, from TOML or from a verified signed payload) into the
+// model in types.ts. Every problem is collected with its path, then reported at once, so an operator
+// fixes a table in one round. Unknown keys are errors: a typo such as `stauts` must not silently fall
+// back to a default.
+
+import { isIP } from 'node:net';
+import { TableValidationError, type TableProblem } from './errors.ts';
+import { isHostname, MAX_HOST_LENGTH, parseEndpoint, parseRfc3339, type Endpoint } from './syntax.ts';
+import {
+  STRATEGIES,
+  type Route,
+  type RouteMode,
+  type RouteStatus,
+  type RoutingTable,
+  type StrategyName,
+  type Target,
+} from './types.ts';
+
+export const ROUTE_MODES = ['transfer', 'passthrough'] as const satisfies readonly RouteMode[];
+export const DEFAULT_MODE: RouteMode = 'transfer';
+export const DEFAULT_STRATEGY: StrategyName = 'priority';
+export const DEFAULT_MOTD = 'A Minecraft network';
+/** Table ids end up in DynamoDB keys and route/target ids in metric labels: keep them short. */
+export const MAX_ID_LENGTH = 64;
+/** The client reads max_players into a Java int. */
+export const MAX_PLAYERS_LIMIT = 2 ** 31 - 1;
+export const PNG_DATA_URI_PREFIX = 'data:image/png;base64,';
+
+const DEFAULT_STATUS: RouteStatus = Object.freeze({ motd: DEFAULT_MOTD, maxPlayers: 0 });
+
+// ---------------------------------------------------------------------------------------------------
+// The known keys of every level. To add a key: add an optional field to the model in types.ts, then one
+// line here (the compiler insists on both). `key` is the document name, `read` validates and converts.
+
+const TABLE_FIELDS: Fields<RoutingTable> = {
+  tableId: { key: 'table_id', required: true, read: readTableId },
+  version: { key: 'version', required: true, read: readVersion },
+  issuedAt: { key: 'issued_at', required: whenSigned, read: readTimestamp },
+  expiresAt: { key: 'expires_at', required: whenSigned, read: readTimestamp },
+  routes: { key: 'routes', required: true, read: readRoutes },
+};
+
+const ROUTE_FIELDS: Fields<Route> = {
+  id: { key: 'id', required: true, read: readId },
+  hosts: { key: 'hosts', required: true, read: readHosts },
+  mode: { key: 'mode', default: DEFAULT_MODE, read: oneOf(ROUTE_MODES) },
+  strategy: { key: 'strategy', default: DEFAULT_STRATEGY, read: oneOf(STRATEGIES) },
+  status: { key: 'status', default: DEFAULT_STATUS, read: readStatus },
+  targets: { key: 'targets', default: Object.freeze([]), read: readTargets },
+};
+
+const STATUS_FIELDS: Fields<RouteStatus> = {
+  motd: { key: 'motd', default: DEFAULT_MOTD, read: readMotd },
+  maxPlayers: { key: 'max_players', default: 0, read: readMaxPlayers },
+  favicon: { key: 'favicon', read: readFavicon },
+  versionName: { key: 'version_name', read: readText },
+};
+
+/** A target as the document spells it: `address` is split into host and port afterwards. */
+type TargetFields = Omit<Target, 'address' | 'host' | 'port'> & { readonly endpoint: Endpoint };
+
+const TARGET_FIELDS: Fields<TargetFields> = {
+  id: { key: 'id', required: true, read: readId },
+  endpoint: { key: 'address', required: true, read: readEndpoint },
+  priority: { key: 'priority', default: 0, read: readPriority },
+  meta: { key: 'meta', default: Object.freeze({}), read: readMeta },
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface ParseOptions {
+  /** Signed tables must carry issued_at and expires_at; local unsigned files need not. */
+  readonly requireExpiry?: boolean;
+}
+
+export function parseRoutingTable(doc: unknown, opts: ParseOptions = {}): RoutingTable {
+  const ctx = new Context(opts.requireExpiry === true);
+  const table = readObject(doc, '', ctx, TABLE_FIELDS);
+  if (table?.issuedAt !== undefined && table.expiresAt !== undefined && table.expiresAt <= table.issuedAt) {
+    ctx.fail('expires_at', 'must be later than issued_at');
+  }
+  if (table === undefined || ctx.problems.length > 0) throw new TableValidationError(ctx.problems);
+  return table;
+}
+
+/** A reader validates one value; it returns undefined exactly when it reported a problem. */
+type Reader<V> = (raw: unknown, at: string, ctx: Context) => V | undefined;
+
+interface Field<V> {
+  readonly key: string;
+  readonly read: Reader<V>;
+  readonly required?: boolean | ((ctx: Context) => boolean);
+  readonly default?: V;
+}
+
+type Fields<T> = { readonly [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
+
+class Context {
+  readonly problems: TableProblem[] = [];
+  readonly requireExpiry: boolean;
+  /** Normalized host → path of its first occurrence: a host may belong to one route only. */
+  readonly hostOwners = new Map<string, string>();
+
+  constructor(requireExpiry: boolean) {
+    this.requireExpiry = requireExpiry;
+  }
+
+  fail(path: string, message: string): undefined {
+    this.problems.push({ path, message });
+    return undefined;
+  }
+}
+
+function whenSigned(ctx: Context): boolean {
+  return ctx.requireExpiry;
+}
+
+function readObject<T>(raw: unknown, at: string, ctx: Context, fields: Fields<T>): T | undefined {
+  if (!isPlainObject(raw)) return ctx.fail(at, `must be a table (JSON object), got ${describe(raw)}`);
+  const before = ctx.problems.length;
+  const names = Object.keys(fields) as (keyof T)[];
+  const knownKeys = names.map((name) => fields[name].key);
+  for (const key of Object.keys(raw)) {
+    if (!knownKeys.includes(key)) ctx.fail(child(at, key), `unknown key (known keys: ${knownKeys.join(', ')})`);
+  }
+  const result: Partial<Record<keyof T, unknown>> = {};
+  for (const name of names) {
+    const field: Field<unknown> = fields[name];
+    const at2 = child(at, field.key);
+    const value = Object.hasOwn(raw, field.key) ? raw[field.key] : undefined;
+    if (value === undefined) {
+      const required = typeof field.required === 'function' ? field.required(ctx) : field.required === true;
+      if (required) ctx.fail(at2, 'is required');
+      else if (field.default !== undefined) result[name] = field.default;
+      continue;
+    }
+    const parsed = field.read(value, at2, ctx);
+    if (parsed !== undefined) result[name] = parsed;
+  }
+  return ctx.problems.length === before ? (result as T) : undefined;
+}
+
+interface ArrayOptions {
+  readonly nonEmpty?: boolean;
+  /** Items are objects whose `id` must be unique within this array. */
+  readonly uniqueIds?: boolean;
+}
+
+function readArray<V>(raw: unknown, at: string, ctx: Context, readItem: Reader<V>, opts: ArrayOptions = {}): V[] | undefined {
+  if (!Array.isArray(raw)) return ctx.fail(at, `must be an array, got ${describe(raw)}`);
+  if (opts.nonEmpty && raw.length === 0) return ctx.fail(at, 'must not be empty');
+  const before = ctx.problems.length;
+  const items: V[] = [];
+  const firstIndexById = new Map<string, number>();
+  for (let i = 0; i < raw.length; i++) {
+    const item: unknown = raw[i];
+    const itemAt = `${at}[${i}]`;
+    // Checked on the raw id, so a duplicate is reported even when the item has other problems.
+    const id = opts.uniqueIds && isPlainObject(item) ? item.id : undefined;
+    if (typeof id === 'string') {
+      const first = firstIndexById.get(id);
+      if (first === undefined) firstIndexById.set(id, i);
+      else ctx.fail(`${itemAt}.id`, `duplicate id "${id}" (first used by ${at}[${first}])`);
+    }
+    const parsed = readItem(item, itemAt, ctx);
+    if (parsed !== undefined) items.push(parsed);
+  }
+  return ctx.problems.length === before ? items : undefined;
+}
+
+// --- table -----------------------------------------------------------------------------------------
+
+const TABLE_ID_PATTERN = /^[a-z0-9_-]+$/;
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+function readTableId(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string') return ctx.fail(at, `must be a string, got ${describe(raw)}`);
+  if (raw.length === 0 || raw.length > MAX_ID_LENGTH || !TABLE_ID_PATTERN.test(raw)) {
+    return ctx.fail(at, `must be 1 to ${MAX_ID_LENGTH} characters of a-z, 0-9, "_" and "-", got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+function readId(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string') return ctx.fail(at, `must be a string, got ${describe(raw)}`);
+  if (raw.length > MAX_ID_LENGTH || !ID_PATTERN.test(raw)) {
+    return ctx.fail(
+      at,
+      `must be 1 to ${MAX_ID_LENGTH} characters of letters, digits, "_", "-" and ".", starting with a letter or digit, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw;
+}
+
+function readVersion(raw: unknown, at: string, ctx: Context): number | undefined {
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
+    return ctx.fail(at, `must be a non-negative integer, got ${describe(raw)}`);
+  }
+  return raw;
+}
+
+function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefined {
+  if (raw instanceof Date) return ctx.fail(at, 'must be an RFC 3339 string (quote the date in TOML)');
+  if (typeof raw !== 'string') return ctx.fail(at, `must be an RFC 3339 date-time string, got ${describe(raw)}`);
+  const ms = parseRfc3339(raw);
+  if (ms === undefined) return ctx.fail(at, `must be an RFC 3339 date-time like "2025-01-31T12:00:00Z", got ${JSON.stringify(raw)}`);
+  return ms;
+}
+
+function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
+  return readArray(raw, at, ctx, (item, itemAt) => readObject(item, itemAt, ctx, ROUTE_FIELDS), { uniqueIds: true });
+}
+
+// --- route -----------------------------------------------------------------------------------------
+
+function readHosts(raw: unknown, at: string, ctx: Context): string[] | undefined {
+  return readArray(raw, at, ctx, readHost, { nonEmpty: true });
+}
+
+function readHost(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string') return ctx.fail(at, `must be a string, got ${describe(raw)}`);
+  // The router lower-cases the handshake host before the lookup, so the table must hold lower case.
+  const host = raw.toLowerCase();
+  const problem = hostProblem(host);
+  if (problem !== undefined) return ctx.fail(at, problem);
+  const owner = ctx.hostOwners.get(host);
+  if (owner !== undefined) return ctx.fail(at, `duplicate host "${host}" (already listed at ${owner})`);
+  ctx.hostOwners.set(host, at);
+  return host;
+}
+
+function hostProblem(host: string): string | undefined {
+  if (host.length > MAX_HOST_LENGTH) return `is ${host.length} characters, the limit is ${MAX_HOST_LENGTH}`;
+  if (host === '*' || isIP(host) !== 0) return undefined;
+  if (host.endsWith('.')) return `must not end with "." (the router strips it from the handshake host), got ${JSON.stringify(host)}`;
+  const name = host.startsWith('*.') ? host.slice(2) : host;
+  if (isHostname(name)) return undefined;
+  return `must be a hostname, an IP address, "*" or "*.domain", got ${JSON.stringify(host)}`;
+}
+
+function oneOf<const V extends string>(allowed: readonly V[]): Reader<V> {
+  return (raw, at, ctx) => {
+    if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as V;
+    return ctx.fail(at, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(raw)}`);
+  };
+}
+
+function readTargets(raw: unknown, at: string, ctx: Context): Target[] | undefined {
+  return readArray(raw, at, ctx, readTarget, { uniqueIds: true });
+}
+
+function readTarget(raw: unknown, at: string, ctx: Context): Target | undefined {
+  const fields = readObject(raw, at, ctx, TARGET_FIELDS);
+  if (fields === undefined) return undefined;
+  const { endpoint, ...rest } = fields;
+  return { ...rest, address: endpoint.address, host: endpoint.host, port: endpoint.port };
+}
+
+// --- status ----------------------------------------------------------------------------------------
+
+function readStatus(raw: unknown, at: string, ctx: Context): RouteStatus | undefined {
+  return readObject(raw, at, ctx, STATUS_FIELDS);
+}
+
+function readMotd(raw: unknown, at: string, ctx: Context): unknown {
+  if (typeof raw === 'string') {
+    // Only a string that parses as a JSON object or array is a text component: "[EU] Survival" is plain text.
+    const first = raw.trimStart()[0];
+    if (first === '{' || first === '[') {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        return raw;
+      }
+    }
+    return raw;
+  }
+  if (typeof raw === 'object' && raw !== null && (Array.isArray(raw) || isPlainObject(raw))) return raw;
+  return ctx.fail(at, `must be a string or a JSON text component, got ${describe(raw)}`);
+}
+
+function readMaxPlayers(raw: unknown, at: string, ctx: Context): number | undefined {
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw > MAX_PLAYERS_LIMIT) {
+    return ctx.fail(at, `must be an integer from 0 to ${MAX_PLAYERS_LIMIT}, got ${describe(raw)}`);
+  }
+  return raw;
+}
+
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function readFavicon(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string' || raw.length === 0) return ctx.fail(at, `must be a PNG file path or a ${PNG_DATA_URI_PREFIX} URI, got ${describe(raw)}`);
+  if (raw.startsWith(PNG_DATA_URI_PREFIX)) {
+    const body = raw.slice(PNG_DATA_URI_PREFIX.length);
+    if (body.length === 0 || !BASE64_PATTERN.test(body)) return ctx.fail(at, 'has a data URI whose body is not base64');
+    return raw;
+  }
+  // Any other data URI would otherwise be taken for a file name.
+  if (raw.startsWith('data:')) return ctx.fail(at, `must be a PNG: a data URI must start with "${PNG_DATA_URI_PREFIX}"`);
+  return raw;
+}
+
+function readText(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string' || raw.length === 0) return ctx.fail(at, `must be a non-empty string, got ${describe(raw)}`);
+  return raw;
+}
+
+// --- target ----------------------------------------------------------------------------------------
+
+function readEndpoint(raw: unknown, at: string, ctx: Context): Endpoint | undefined {
+  if (typeof raw !== 'string') return ctx.fail(at, `must be a "host:port" string, got ${describe(raw)}`);
+  const endpoint = parseEndpoint(raw);
+  return typeof endpoint === 'string' ? ctx.fail(at, endpoint) : endpoint;
+}
+
+function readPriority(raw: unknown, at: string, ctx: Context): number | undefined {
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw)) return ctx.fail(at, `must be an integer, got ${describe(raw)}`);
+  return raw;
+}
+
+function readMeta(raw: unknown, at: string, ctx: Context): Record<string, string> | undefined {
+  if (!isPlainObject(raw)) return ctx.fail(at, `must be a table of strings, got ${describe(raw)}`);
+  const before = ctx.problems.length;
+  const entries: [string, string][] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    // TOML makes `players = 12` natural to write; strategies read the string either way.
+    if (typeof value === 'string') entries.push([key, value]);
+    else if (typeof value === 'number' && Number.isFinite(value)) entries.push([key, String(value)]);
+    else ctx.fail(child(at, key), `must be a string or a number, got ${describe(value)}`);
+  }
+  // fromEntries defines own properties, so a key named "__proto__" stays data.
+  return ctx.problems.length === before ? Object.fromEntries(entries) : undefined;
+}
+
+// --- helpers ---------------------------------------------------------------------------------------
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  // smol-toml builds null-prototype objects; JSON.parse builds ordinary ones.
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function child(at: string, key: string): string {
+  if (!IDENTIFIER.test(key)) return `${at}[${JSON.stringify(key)}]`;
+  return at === '' ? key : `${at}.${key}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a date';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (isPlainObject(value)) return 'a table';
+  return `a value of type ${typeof value}`;
+}
