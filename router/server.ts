@@ -79,7 +79,9 @@ export class Router {
    */
   async drain(deadlineMs = this.ctx.config.drainTimeoutMs): Promise<number> {
     this.ctx.draining = true;
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // close() stops accepting at once; its callback only fires when the last connection is gone,
+    // which is what the deadline below is for, so it is not awaited.
+    if (this.server.listening) this.server.close();
     const until = Date.now() + deadlineMs;
     while (this.connections.size > 0 && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 20));

@@ -26,6 +26,10 @@ export class FrameDecoder {
     this.pending = undefined;
     let offset = 0;
     while (offset < buf.length) {
+      // Three length bytes that all continue already announce more than 2^21: no need to wait.
+      if (buf.length - offset >= 3 && (buf[offset] & buf[offset + 1] & buf[offset + 2] & 0x80) !== 0) {
+        throw new ProtocolError('ERR_FRAME_TOO_LARGE', 'frame length VarInt longer than 3 bytes');
+      }
       const len = readVarInt(buf, offset);
       if (len === undefined) break;
       if (len.size > 3) {

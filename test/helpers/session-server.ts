@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeSessionServer {
   readonly url: string;
   mode: 'normal' | 'hang' | 'error500' | 'reject';
+  /** Delay before answering hasJoined in normal mode (a slow Mojang). */
+  delayMs: number;
   readonly hasJoinedCalls: { username: string; serverId: string; ip: string | null }[];
   close(): Promise<void>;
 }
@@ -22,6 +24,7 @@ export async function startFakeSessionServer(): Promise<FakeSessionServer> {
   const state: FakeSessionServer = {
     url: '',
     mode: 'normal',
+    delayMs: 0,
     hasJoinedCalls: [],
     close: async () => {},
   };
@@ -49,9 +52,13 @@ export async function startFakeSessionServer(): Promise<FakeSessionServer> {
       if (state.mode === 'error500') return void res.writeHead(500).end('oops');
       const joinedId = joins.get(serverId);
       if (state.mode === 'reject' || joinedId === undefined || joinedId !== onlineIdFor(username)) return void res.writeHead(204).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ id: joinedId, name: username, properties: [{ name: 'textures', value: 'e30=', signature: 'c2lnbmF0dXJl' }] }),
-      );
+      const answer = (): void => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({ id: joinedId, name: username, properties: [{ name: 'textures', value: 'e30=', signature: 'c2lnbmF0dXJl' }] }),
+        );
+      };
+      if (state.delayMs > 0) setTimeout(answer, state.delayMs);
+      else answer();
       return;
     }
     res.writeHead(404).end();
