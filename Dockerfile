@@ -1,0 +1,30 @@
+# Passage router image. Node 24 runs the TypeScript sources directly (type stripping), so the image
+# holds exactly the files it runs: router/, the production dependencies, and the small config writer
+# the ECS task uses (infra/docker/write-files.ts).
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+# tini is PID 1: it forwards SIGTERM to Node (which drains connections) and reaps zombies.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY router ./router
+COPY infra/docker/write-files.ts ./infra/docker/write-files.ts
+# The task writes its rendered config and keys here at start; the table cache survives restarts of
+# the process (not of the task).
+RUN mkdir -p /etc/passage/keys /var/cache/passage \
+ && chown -R node:node /etc/passage /var/cache/passage
+USER node
+EXPOSE 25565 9565
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9565/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "router/main.ts", "--config", "/etc/passage/passage.toml"]

@@ -1,0 +1,398 @@
+// The regions file (`passage.regions.toml`): where Passage runs, read by the CDK app and by
+// `passagectl regions|dns|waf|deploy`. Parsing is pure; `add`/`remove` rewrite the text in place so
+// an operator's comments survive.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { parse, TomlError } from 'smol-toml';
+import { RegionsFileError } from './errors.ts';
+
+export { RegionsFileError };
+
+export const REGIONS_FILE_NAME = 'passage.regions.toml';
+
+/** Route53 geolocation continent codes. */
+export const CONTINENT_CODES = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
+export type ContinentCode = (typeof CONTINENT_CODES)[number];
+
+/** WAF rate-based rules evaluate over one of these windows (seconds). */
+export const RATE_WINDOWS = [60, 120, 300, 600] as const;
+export type RateWindowSeconds = (typeof RATE_WINDOWS)[number];
+export const RATE_AGGREGATIONS = ['IP', 'FORWARDED_IP'] as const;
+export type RateAggregation = (typeof RATE_AGGREGATIONS)[number];
+/** WAFv2 limits for a rate-based statement. */
+export const RATE_LIMIT_MIN = 10;
+export const RATE_LIMIT_MAX = 2_000_000_000;
+
+/** Fargate task sizes: cpu units → allowed memory (MiB). */
+const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map([
+  [256, [512, 1024, 2048]],
+  [512, range(1024, 4096, 1024)],
+  [1024, range(2048, 8192, 1024)],
+  [2048, range(4096, 16384, 1024)],
+  [4096, range(8192, 30720, 1024)],
+  [8192, range(16384, 61440, 4096)],
+  [16384, range(32768, 122880, 8192)],
+]);
+
+const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+const COUNTRY_CODE = /^[A-Z]{2}$/;
+// Route53 accepts subdivisions for a few countries (US states, UA, …): `US-CA`.
+const SUBDIVISION = /^([A-Z]{2})-([A-Z0-9]{1,3})$/;
+const TABLE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const WAF_RULE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** One Route53 geolocation: a continent, a country, or a country subdivision. */
+export type GeoLocation =
+  | { readonly kind: 'continent'; readonly code: ContinentCode }
+  | { readonly kind: 'country'; readonly code: string }
+  | { readonly kind: 'subdivision'; readonly country: string; readonly code: string };
+
+export interface RegionSpec {
+  readonly name: string;
+  readonly locations: readonly GeoLocation[];
+  readonly desiredCount: number;
+  readonly maxCount: number;
+  /** Fargate CPU units and memory (MiB). */
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+export interface RateRuleSpec {
+  readonly name: string;
+  /** Requests per window per aggregation key. */
+  readonly limit: number;
+  readonly windowSeconds: RateWindowSeconds;
+  readonly aggregation: RateAggregation;
+  /** For `FORWARDED_IP`: the header that carries the client address. */
+  readonly forwardedHeader?: string;
+}
+
+export interface RegionsFile {
+  readonly homeRegion: string;
+  /** The region whose NLB answers the default `*` location. */
+  readonly defaultRegion: string;
+  /** The record players connect to, e.g. `play.example.com`. */
+  readonly domain: string;
+  /** The Route53 public hosted zone that holds `domain`. */
+  readonly hostedZone: string;
+  readonly tableId: string;
+  readonly tableName: string;
+  /** Trusted Ed25519 public key files, relative to the regions file. */
+  readonly publicKeys: readonly string[];
+  readonly rateRules: readonly RateRuleSpec[];
+  /** In file order. */
+  readonly regions: readonly RegionSpec[];
+}
+
+export function parseRegionsFile(text: string): RegionsFile {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (error) {
+    const detail = error instanceof TomlError ? `line ${error.line}, column ${error.column}: ` : '';
+    throw new RegionsFileError('', `not valid TOML: ${detail}${(error as Error).message.split('\n')[0]}`);
+  }
+  return validateRegionsDocument(doc);
+}
+
+/** Validates an already-parsed document (TOML or JSON shape, snake_case keys). */
+export function validateRegionsDocument(doc: Record<string, unknown>): RegionsFile {
+  const known = ['home_region', 'default_region', 'domain', 'hosted_zone', 'table_id', 'table_name', 'public_keys', 'waf', 'regions'];
+  rejectUnknown(doc, known, '');
+
+  const homeRegion = requireString(doc, 'home_region', '');
+  if (!REGION_NAME.test(homeRegion)) throw new RegionsFileError('home_region', `"${homeRegion}" is not an AWS region name`);
+  const domain = hostname(requireString(doc, 'domain', ''), 'domain');
+  const hostedZone = hostname(requireString(doc, 'hosted_zone', ''), 'hosted_zone');
+  if (domain !== hostedZone && !domain.endsWith(`.${hostedZone}`)) {
+    throw new RegionsFileError('domain', `"${domain}" is not inside hosted_zone "${hostedZone}"`);
+  }
+  const tableId = requireString(doc, 'table_id', '');
+  if (!TABLE_ID.test(tableId)) throw new RegionsFileError('table_id', `"${tableId}" must match ${TABLE_ID}`);
+  const tableName = optionalString(doc, 'table_name', '') ?? 'passage';
+  if (!DYNAMODB_TABLE_NAME.test(tableName)) throw new RegionsFileError('table_name', `"${tableName}" is not a DynamoDB table name`);
+  const publicKeys = optionalStringArray(doc, 'public_keys', '') ?? [];
+
+  const rateRules = parseWaf(doc.waf);
+
+  const regionsDoc = doc.regions;
+  if (!isTable(regionsDoc) || Object.keys(regionsDoc).length === 0) {
+    throw new RegionsFileError('regions', 'at least one [regions.<aws-region>] table is required');
+  }
+  const regions = Object.entries(regionsDoc).map(([name, value]) => parseRegion(name, value));
+  if (!regions.some((r) => r.name === homeRegion)) {
+    throw new RegionsFileError('home_region', `"${homeRegion}" has no [regions.${homeRegion}] table`);
+  }
+  const defaultRegion = optionalString(doc, 'default_region', '') ?? homeRegion;
+  if (!regions.some((r) => r.name === defaultRegion)) {
+    throw new RegionsFileError('default_region', `"${defaultRegion}" has no [regions.${defaultRegion}] table`);
+  }
+  rejectSharedLocations(regions);
+
+  return { homeRegion, defaultRegion, domain, hostedZone, tableId, tableName, publicKeys, rateRules, regions };
+}
+
+function parseRegion(name: string, value: unknown): RegionSpec {
+  const at = `regions.${name}`;
+  if (!REGION_NAME.test(name)) throw new RegionsFileError(at, `"${name}" is not an AWS region name`);
+  if (!isTable(value)) throw new RegionsFileError(at, 'must be a table');
+  rejectUnknown(value, ['continents', 'countries', 'desired_count', 'max_count', 'cpu', 'memory'], at);
+
+  const locations: GeoLocation[] = [];
+  for (const [i, code] of (optionalStringArray(value, 'continents', at) ?? []).entries()) {
+    if (!(CONTINENT_CODES as readonly string[]).includes(code)) {
+      throw new RegionsFileError(`${at}.continents[${i}]`, `"${code}" is not one of ${CONTINENT_CODES.join(', ')}`);
+    }
+    locations.push({ kind: 'continent', code: code as ContinentCode });
+  }
+  for (const [i, code] of (optionalStringArray(value, 'countries', at) ?? []).entries()) {
+    const sub = SUBDIVISION.exec(code);
+    if (sub) locations.push({ kind: 'subdivision', country: sub[1], code: sub[2] });
+    else if (COUNTRY_CODE.test(code)) locations.push({ kind: 'country', code });
+    else throw new RegionsFileError(`${at}.countries[${i}]`, `"${code}" is not an ISO country code ("DE") or subdivision ("US-CA")`);
+  }
+
+  const desiredCount = integer(value, 'desired_count', at, 0, 1000) ?? 2;
+  const maxCount = integer(value, 'max_count', at, 1, 1000) ?? Math.max(desiredCount * 4, 1);
+  if (maxCount < desiredCount) {
+    throw new RegionsFileError(`${at}.max_count`, `${maxCount} is below desired_count ${desiredCount}`);
+  }
+  const cpu = integer(value, 'cpu', at, 256, 16384) ?? 512;
+  const memories = FARGATE_SIZES.get(cpu);
+  if (!memories) throw new RegionsFileError(`${at}.cpu`, `${cpu} is not a Fargate size (${[...FARGATE_SIZES.keys()].join(', ')})`);
+  const memory = integer(value, 'memory', at, 512, 122880) ?? memories[0];
+  if (!memories.includes(memory)) {
+    throw new RegionsFileError(`${at}.memory`, `${memory} MiB is not allowed with cpu ${cpu} (${memories[0]}…${memories.at(-1)})`);
+  }
+  return { name, locations, desiredCount, maxCount, cpu, memory };
+}
+
+function parseWaf(value: unknown): RateRuleSpec[] {
+  if (value === undefined) return [];
+  if (!isTable(value)) throw new RegionsFileError('waf', 'must be a table');
+  rejectUnknown(value, ['rate_rules'], 'waf');
+  const rules = value.rate_rules;
+  if (rules === undefined) return [];
+  if (!Array.isArray(rules)) throw new RegionsFileError('waf.rate_rules', 'must be an array of tables ([[waf.rate_rules]])');
+  const seen = new Set<string>();
+  return rules.map((rule, i) => {
+    const at = `waf.rate_rules[${i}]`;
+    if (!isTable(rule)) throw new RegionsFileError(at, 'must be a table');
+    const parsed = parseRateRule(rule, at);
+    if (seen.has(parsed.name)) throw new RegionsFileError(`${at}.name`, `"${parsed.name}" is used by another rule`);
+    seen.add(parsed.name);
+    return parsed;
+  });
+}
+
+/** Validates one rate rule in its document form (`name`, `limit`, `window`, `aggregation`, `forwarded_header`). */
+export function parseRateRule(rule: Record<string, unknown>, at: string): RateRuleSpec {
+  rejectUnknown(rule, ['name', 'limit', 'window', 'aggregation', 'forwarded_header'], at);
+  const name = requireString(rule, 'name', at);
+  if (!WAF_RULE_NAME.test(name)) throw new RegionsFileError(`${at}.name`, `"${name}" must match ${WAF_RULE_NAME}`);
+  const limit = integer(rule, 'limit', at, RATE_LIMIT_MIN, RATE_LIMIT_MAX);
+  if (limit === undefined) throw new RegionsFileError(`${at}.limit`, 'is required');
+  const windowSeconds = integer(rule, 'window', at, 1, 3600) ?? 300;
+  if (!(RATE_WINDOWS as readonly number[]).includes(windowSeconds)) {
+    throw new RegionsFileError(`${at}.window`, `${windowSeconds} is not one of ${RATE_WINDOWS.join(', ')} seconds`);
+  }
+  const aggregation = optionalString(rule, 'aggregation', at) ?? 'IP';
+  if (!(RATE_AGGREGATIONS as readonly string[]).includes(aggregation)) {
+    throw new RegionsFileError(`${at}.aggregation`, `"${aggregation}" is not one of ${RATE_AGGREGATIONS.join(', ')}`);
+  }
+  const forwardedHeader = optionalString(rule, 'forwarded_header', at);
+  if (forwardedHeader !== undefined && aggregation !== 'FORWARDED_IP') {
+    throw new RegionsFileError(`${at}.forwarded_header`, 'only applies with aggregation = "FORWARDED_IP"');
+  }
+  return {
+    name,
+    limit,
+    windowSeconds: windowSeconds as RateWindowSeconds,
+    aggregation: aggregation as RateAggregation,
+    ...(aggregation === 'FORWARDED_IP' ? { forwardedHeader: forwardedHeader ?? 'X-Forwarded-For' } : {}),
+  };
+}
+
+// Route53 refuses two geolocation records for the same location under one name.
+function rejectSharedLocations(regions: readonly RegionSpec[]): void {
+  const owner = new Map<string, string>();
+  for (const region of regions) {
+    for (const location of region.locations) {
+      const key = formatLocation(location);
+      const other = owner.get(key);
+      if (other) {
+        throw new RegionsFileError(`regions.${region.name}`, `location ${key} is already served by ${other}`);
+      }
+      owner.set(key, region.name);
+    }
+  }
+}
+
+/** `EU`, `DE`, `US-CA`: the form the file uses. */
+export function formatLocation(location: GeoLocation): string {
+  return location.kind === 'subdivision' ? `${location.country}-${location.code}` : location.code;
+}
+
+// --- reading and rewriting the file ---------------------------------------------------------------
+
+export async function loadRegionsFile(path: string): Promise<RegionsFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RegionsFileError('', `${path} does not exist`);
+    throw error;
+  }
+  try {
+    return parseRegionsFile(text);
+  } catch (error) {
+    if (error instanceof RegionsFileError) throw new RegionsFileError(error.key, `${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+export interface NewRegion {
+  readonly name: string;
+  readonly continents?: readonly string[];
+  readonly countries?: readonly string[];
+  readonly desiredCount?: number;
+  readonly maxCount?: number;
+  readonly cpu?: number;
+  readonly memory?: number;
+}
+
+/** Returns the file text with a `[regions.<name>]` table appended; the result is validated. */
+export function addRegion(text: string, region: NewRegion): string {
+  const current = parseRegionsFile(text);
+  if (current.regions.some((r) => r.name === region.name)) {
+    throw new RegionsFileError(`regions.${region.name}`, 'already exists');
+  }
+  const lines = [`[regions.${region.name}]`];
+  lines.push(`continents = ${tomlStrings(region.continents ?? [])}`);
+  lines.push(`countries = ${tomlStrings(region.countries ?? [])}`);
+  if (region.desiredCount !== undefined) lines.push(`desired_count = ${region.desiredCount}`);
+  if (region.maxCount !== undefined) lines.push(`max_count = ${region.maxCount}`);
+  if (region.cpu !== undefined) lines.push(`cpu = ${region.cpu}`);
+  if (region.memory !== undefined) lines.push(`memory = ${region.memory}`);
+  const next = `${text.replace(/\s*$/, '')}\n\n${lines.join('\n')}\n`;
+  parseRegionsFile(next);
+  return next;
+}
+
+/** Returns the file text without the `[regions.<name>]` table (and its sub-tables). */
+export function removeRegion(text: string, name: string): string {
+  const current = parseRegionsFile(text);
+  if (!current.regions.some((r) => r.name === name)) throw new RegionsFileError(`regions.${name}`, 'does not exist');
+  if (current.homeRegion === name) throw new RegionsFileError('home_region', `"${name}" is the home region and cannot be removed`);
+  if (current.defaultRegion === name) {
+    throw new RegionsFileError('default_region', `"${name}" serves the default location; set default_region to another region first`);
+  }
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => isRegionHeader(line, name));
+  let end = start + 1;
+  while (end < lines.length && !/^\s*\[/.test(lines[end])) end++;
+  // A table's own sub-tables ([regions.x.something]) go with it.
+  while (end < lines.length && isRegionHeader(lines[end], name, true)) {
+    end++;
+    while (end < lines.length && !/^\s*\[/.test(lines[end])) end++;
+  }
+  // Keep comments and blank lines that introduce the next table.
+  while (end - 1 > start && /^\s*(#.*)?$/.test(lines[end - 1]) && end < lines.length) end--;
+  const kept = [...lines.slice(0, start), ...lines.slice(end)];
+  const next = `${kept.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\s*$/, '')}\n`;
+  parseRegionsFile(next);
+  return next;
+}
+
+export async function addRegionToFile(path: string, region: NewRegion): Promise<RegionsFile> {
+  const next = addRegion(await readFile(path, 'utf8'), region);
+  await writeFile(path, next);
+  return parseRegionsFile(next);
+}
+
+export async function removeRegionFromFile(path: string, name: string): Promise<RegionsFile> {
+  const next = removeRegion(await readFile(path, 'utf8'), name);
+  await writeFile(path, next);
+  return parseRegionsFile(next);
+}
+
+function isRegionHeader(line: string, name: string, subTable = false): boolean {
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const tail = subTable ? '\\.[^\\]]+' : '';
+  return new RegExp(`^\\s*\\[\\s*regions\\s*\\.\\s*("${quoted}"|${quoted})${tail}\\s*\\]`).test(line);
+}
+
+// --- small validators -----------------------------------------------------------------------------
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function join(at: string, key: string): string {
+  return at ? `${at}.${key}` : key;
+}
+
+function rejectUnknown(table: Record<string, unknown>, known: readonly string[], at: string): void {
+  for (const key of Object.keys(table)) {
+    if (!known.includes(key)) throw new RegionsFileError(join(at, key), `unknown key (expected one of ${known.join(', ')})`);
+  }
+}
+
+function requireString(table: Record<string, unknown>, key: string, at: string): string {
+  const value = optionalString(table, key, at);
+  if (value === undefined || value === '') throw new RegionsFileError(join(at, key), 'is required');
+  return value;
+}
+
+function optionalString(table: Record<string, unknown>, key: string, at: string): string | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new RegionsFileError(join(at, key), `must be a string, got ${describe(value)}`);
+  return value;
+}
+
+function optionalStringArray(table: Record<string, unknown>, key: string, at: string): string[] | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new RegionsFileError(join(at, key), `must be an array of strings, got ${describe(value)}`);
+  return value.map((item, i) => {
+    if (typeof item !== 'string') throw new RegionsFileError(`${join(at, key)}[${i}]`, `must be a string, got ${describe(item)}`);
+    return item;
+  });
+}
+
+function integer(table: Record<string, unknown>, key: string, at: string, min: number, max: number): number | undefined {
+  let value = table[key];
+  if (value === undefined) return undefined;
+  if (typeof value === 'bigint') value = Number(value);
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new RegionsFileError(join(at, key), `must be an integer, got ${describe(value)}`);
+  }
+  if (value < min || value > max) throw new RegionsFileError(join(at, key), `${value} is outside ${min}…${max}`);
+  return value;
+}
+
+function hostname(value: string, key: string): string {
+  const name = value.toLowerCase().replace(/\.$/, '');
+  if (name.length > 253 || !/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name)) {
+    throw new RegionsFileError(key, `"${value}" is not a DNS name`);
+  }
+  return name;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'string' ? `"${value}"` : `${typeof value} ${String(value)}`;
+}
+
+function tomlStrings(values: readonly string[]): string {
+  return `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
+}
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let n = from; n <= to; n += step) out.push(n);
+  return out;
+}

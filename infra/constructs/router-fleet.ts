@@ -1,0 +1,254 @@
+// One region's router fleet: Fargate tasks behind an internet-facing NLB on TCP 25565. The NLB sends
+// PROXY v2 so routers see player addresses; the routers believe PROXY headers only from the VPC range.
+// Rollouts never drop below the running count (100/200) and roll back on their own when tasks fail.
+
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  CfnScalingPolicy,
+  PredefinedMetric,
+  ScalableTarget,
+  ServiceNamespace,
+} from 'aws-cdk-lib/aws-applicationautoscaling';
+import { Peer, Port, SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  Cluster,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  FargatePlatformVersion,
+  FargateService,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+  Secret as EcsSecret,
+} from 'aws-cdk-lib/aws-ecs';
+import {
+  NetworkLoadBalancer,
+  NetworkTargetGroup,
+  Protocol,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { fleetPartitionKey, tablePartitionKey } from '../../cli/aws/stacks.ts';
+import { ADMIN_PORT, CONFIG_PATH, GAME_PORT, KEY_DIR, renderRouterConfig } from './router-config.ts';
+
+/** Long enough for a login in flight (Mojang auth, resource packs) to finish on a draining task. */
+export const DEREGISTRATION_DELAY = Duration.seconds(30);
+/** After the NLB has drained a task, SIGTERM gives the router this long to close what is left. */
+export const STOP_TIMEOUT = Duration.seconds(60);
+export const CPU_TARGET_PERCENT = 60;
+/** New TCP connections per second per task that the connection-based scaling policy aims for. */
+export const CONNECTIONS_PER_TASK_PER_SECOND = 50;
+
+export interface PublicKeyFile {
+  /** File name inside the key directory, e.g. `prod.pub`. */
+  readonly name: string;
+  readonly pem: string;
+}
+
+export interface RouterFleetProps {
+  readonly vpc: IVpc;
+  /** The VPC's CIDR as a literal: it goes into the router config as the only trusted PROXY source. */
+  readonly vpcCidr: string;
+  readonly image: ContainerImage;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly desiredCount: number;
+  readonly maxCount: number;
+  readonly tableName: string;
+  readonly tableId: string;
+  readonly publicKeys: readonly PublicKeyFile[];
+}
+
+export class RouterFleet extends Construct {
+  readonly service: FargateService;
+  readonly cluster: Cluster;
+  readonly loadBalancer: NetworkLoadBalancer;
+  readonly targetGroup: NetworkTargetGroup;
+  readonly taskRole: Role;
+
+  constructor(scope: Construct, id: string, props: RouterFleetProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.cluster = new Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ContainerInsights.ENABLED });
+    this.taskRole = this.createTaskRole(props);
+
+    const taskDefinition = new FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      taskRole: this.taskRole,
+      runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
+    });
+    const cookieSecret = new Secret(this, 'CookieSecret', {
+      description: 'HMAC key of the Passage auth cookie (shared by the routers of this region)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    const keyPaths = props.publicKeys.map((key) => `${KEY_DIR}/${key.name}`);
+    const files: Record<string, string> = {
+      [CONFIG_PATH]: renderRouterConfig({
+        trustedProxyCidr: props.vpcCidr,
+        tableName: props.tableName,
+        tableId: props.tableId,
+        region: stack.region,
+        publicKeyPaths: keyPaths,
+      }),
+    };
+    props.publicKeys.forEach((key, i) => (files[keyPaths[i]] = key.pem));
+
+    taskDefinition.addContainer('Router', {
+      containerName: 'router',
+      image: props.image,
+      // The image's ENTRYPOINT is tini; this writes the rendered files, then execs Node as tini's child.
+      command: ['/bin/sh', '-c', `node infra/docker/write-files.ts && exec node router/main.ts --config ${CONFIG_PATH}`],
+      environment: { PASSAGE_FILES: JSON.stringify(files), NODE_ENV: 'production' },
+      secrets: { PASSAGE_COOKIE_SECRET: EcsSecret.fromSecretsManager(cookieSecret) },
+      portMappings: [
+        { containerPort: GAME_PORT, name: 'minecraft' },
+        { containerPort: ADMIN_PORT, name: 'admin' },
+      ],
+      healthCheck: {
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${ADMIN_PORT}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+      stopTimeout: STOP_TIMEOUT,
+      logging: LogDrivers.awsLogs({
+        streamPrefix: 'router',
+        logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
+      }),
+    });
+
+    const securityGroup = new SecurityGroup(this, 'RouterSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Passage routers: game and admin ports from inside the VPC (the NLB) only',
+    });
+    securityGroup.addIngressRule(Peer.ipv4(props.vpcCidr), Port.tcp(GAME_PORT), 'Minecraft via the NLB');
+    securityGroup.addIngressRule(Peer.ipv4(props.vpcCidr), Port.tcp(ADMIN_PORT), 'NLB health checks on /readyz');
+
+    this.service = new FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition,
+      desiredCount: props.desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: Duration.seconds(60),
+      platformVersion: FargatePlatformVersion.LATEST,
+      securityGroups: [securityGroup],
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+    });
+
+    this.loadBalancer = new NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      crossZoneEnabled: true,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+    });
+    const listener = this.loadBalancer.addListener('Minecraft', { port: GAME_PORT, protocol: Protocol.TCP });
+    this.targetGroup = listener.addTargets('Routers', {
+      port: GAME_PORT,
+      protocol: Protocol.TCP,
+      targets: [this.service.loadBalancerTarget({ containerName: 'router', containerPort: GAME_PORT })],
+      proxyProtocolV2: true,
+      // The player's address reaches the router in the PROXY header; the TCP source is the NLB.
+      preserveClientIp: false,
+      deregistrationDelay: DEREGISTRATION_DELAY,
+      healthCheck: {
+        protocol: Protocol.HTTP,
+        port: String(ADMIN_PORT),
+        path: '/readyz',
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+      },
+    });
+
+    this.addAutoscaling(props);
+  }
+
+  /** Reads only `TABLE#<id>` items of this region's replica; writes only `FLEET#<id>` heartbeats. */
+  private createTaskRole(props: RouterFleetProps): Role {
+    const role = new Role(this, 'TaskRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Passage router: read its routing table, write its heartbeat',
+    });
+    const tableArn = Stack.of(this).formatArn({ service: 'dynamodb', resource: 'table', resourceName: props.tableName });
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'ReadOwnRoutingTable',
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tablePartitionKey(props.tableId)] } },
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'WriteOwnHeartbeat',
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:PutItem'],
+        resources: [tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [fleetPartitionKey(props.tableId)] } },
+      }),
+    );
+    return role;
+  }
+
+  private addAutoscaling(props: RouterFleetProps): void {
+    const target = new ScalableTarget(this, 'Scaling', {
+      serviceNamespace: ServiceNamespace.ECS,
+      scalableDimension: 'ecs:service:DesiredCount',
+      resourceId: `service/${this.cluster.clusterName}/${this.service.serviceName}`,
+      minCapacity: props.desiredCount,
+      maxCapacity: props.maxCount,
+    });
+    target.node.addDependency(this.service);
+    target.scaleToTrackMetric('Cpu', {
+      predefinedMetric: PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,
+      targetValue: CPU_TARGET_PERCENT,
+    });
+
+    // NLBs publish no per-target request metric (ALBRequestCountPerTarget is ALB-only), so divide the
+    // balancer's new flows by the healthy targets with metric math. The L2 policy accepts only direct
+    // metrics, hence the L1.
+    const lb = [{ name: 'LoadBalancer', value: this.loadBalancer.loadBalancerFullName }];
+    const tg = [...lb, { name: 'TargetGroup', value: this.targetGroup.targetGroupFullName }];
+    new CfnScalingPolicy(this, 'ConnectionScaling', {
+      policyName: `${Stack.of(this).stackName}-new-connections-per-task`,
+      policyType: 'TargetTrackingScaling',
+      scalingTargetId: target.scalableTargetId,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: CONNECTIONS_PER_TASK_PER_SECOND,
+        scaleOutCooldown: 60,
+        scaleInCooldown: 300,
+        customizedMetricSpecification: {
+          metrics: [
+            {
+              id: 'flows',
+              metricStat: { metric: { namespace: 'AWS/NetworkELB', metricName: 'NewFlowCount', dimensions: lb }, stat: 'Sum' },
+              returnData: false,
+            },
+            {
+              id: 'healthy',
+              metricStat: { metric: { namespace: 'AWS/NetworkELB', metricName: 'HealthyHostCount', dimensions: tg }, stat: 'Minimum' },
+              returnData: false,
+            },
+            {
+              id: 'perTask',
+              expression: 'flows / 60 / healthy',
+              label: 'New connections per second per router task',
+              returnData: true,
+            },
+          ],
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,60 @@
+// The HTTP source for signed tables: a private S3 bucket behind CloudFront (Origin Access Control, so
+// only the distribution can read it) with the rate-limiting web ACL in front. Routers poll it with
+// If-None-Match; a short edge TTL keeps a fresh publish visible within one poll interval.
+
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  PriceClass,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** Routers poll every 10 s by default; an edge copy older than this would delay a publish. */
+export const TABLE_EDGE_TTL = Duration.seconds(5);
+
+export interface TableEndpointProps {
+  /** ARN of a CLOUDFRONT-scoped web ACL (it lives in us-east-1). */
+  readonly webAclArn?: string;
+}
+
+export class TableEndpoint extends Construct {
+  readonly bucket: Bucket;
+  readonly distribution: Distribution;
+
+  constructor(scope: Construct, id: string, props: TableEndpointProps) {
+    super(scope, id);
+    this.bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const cachePolicy = new CachePolicy(this, 'CachePolicy', {
+      comment: 'Passage signed tables: short edge TTL, no cookies or query strings',
+      defaultTtl: TABLE_EDGE_TTL,
+      maxTtl: TABLE_EDGE_TTL,
+      minTtl: Duration.seconds(0),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'Passage signed routing tables',
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy,
+        compress: true,
+      },
+      priceClass: PriceClass.PRICE_CLASS_ALL,
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
+    });
+  }
+}

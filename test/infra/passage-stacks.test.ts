@@ -1,0 +1,254 @@
+// One synth of the whole app (two regions) shared by every assertion in this file: each synth costs
+// seconds, so the tests read the templates rather than rebuilding them.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import { parseRegionsFile } from '../../cli/aws/regions.ts';
+import { definePassage } from '../../infra/stacks/passage.ts';
+
+const regions = parseRegionsFile(`
+home_region = "eu-west-1"
+domain = "play.example.com"
+hosted_zone = "example.com"
+table_id = "prod"
+table_name = "passage-test"
+
+[[waf.rate_rules]]
+name = "table-per-ip"
+limit = 600
+window = 300
+
+[[waf.rate_rules]]
+name = "behind-proxy"
+limit = 100
+window = 60
+aggregation = "FORWARDED_IP"
+
+[regions.eu-west-1]
+continents = ["EU"]
+desired_count = 2
+max_count = 8
+cpu = 512
+memory = 1024
+
+[regions.ap-southeast-1]
+continents = ["AS"]
+desired_count = 1
+cpu = 1024
+memory = 2048
+`);
+
+const app = new App();
+const stacks = definePassage(app, {
+  regions,
+  image: ContainerImage.fromRegistry('public.ecr.aws/example/passage:test'),
+  publicKeys: [{ name: 'prod.pub', pem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAtest\n-----END PUBLIC KEY-----\n' }],
+});
+const edge = Template.fromStack(stacks.edge);
+const controlPlane = Template.fromStack(stacks.controlPlane);
+const euWest = Template.fromStack(stacks.regions.get('eu-west-1')!);
+const apSoutheast = Template.fromStack(stacks.regions.get('ap-southeast-1')!);
+
+describe('edge stack (us-east-1)', () => {
+  test('lives in us-east-1 because CLOUDFRONT web ACLs exist only there', () => {
+    assert.equal(stacks.edge.region, 'us-east-1');
+    edge.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
+  });
+
+  test('carries each rate rule from the regions file with its limit, window and aggregation', () => {
+    edge.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: [
+        {
+          Name: 'table-per-ip',
+          Priority: 0,
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 600, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
+        },
+        {
+          Name: 'behind-proxy',
+          Priority: 1,
+          Statement: {
+            RateBasedStatement: {
+              Limit: 100,
+              EvaluationWindowSec: 60,
+              AggregateKeyType: 'FORWARDED_IP',
+              ForwardedIPConfig: { HeaderName: 'X-Forwarded-For', FallbackBehavior: 'NO_MATCH' },
+            },
+          },
+        },
+      ],
+    });
+  });
+});
+
+describe('control-plane stack (home region)', () => {
+  test('creates the global table with pk/sk strings and a replica in every other region', () => {
+    controlPlane.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'passage-test',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]),
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+    const [table] = Object.values(controlPlane.findResources('AWS::DynamoDB::GlobalTable'));
+    const replicaRegions = (table.Properties.Replicas as { Region: string }[]).map((r) => r.Region).sort();
+    assert.deepEqual(replicaRegions, ['ap-southeast-1', 'eu-west-1']);
+  });
+
+  test('turns on point-in-time recovery and deletion protection on every replica', () => {
+    const [table] = Object.values(controlPlane.findResources('AWS::DynamoDB::GlobalTable'));
+    for (const replica of table.Properties.Replicas) {
+      assert.deepEqual(replica.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true }, replica.Region);
+      assert.equal(replica.DeletionProtectionEnabled, true, replica.Region);
+    }
+    assert.equal(table.DeletionPolicy, 'Retain');
+  });
+
+  test('serves the table bucket only through CloudFront with origin access control', () => {
+    controlPlane.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    controlPlane.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    controlPlane.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
+      }),
+    });
+  });
+
+  test('puts the us-east-1 web ACL in front of the distribution through a cross-region output', () => {
+    controlPlane.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        WebACLId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: stacks.edge.stackName, Region: 'us-east-1' }) },
+      }),
+    });
+  });
+});
+
+describe('region stack', () => {
+  test('sends PROXY protocol v2 to the routers and keeps a 30 s deregistration delay', () => {
+    euWest.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Protocol: 'TCP',
+      Port: 25565,
+      TargetType: 'ip',
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: 'deregistration_delay.timeout_seconds', Value: '30' },
+        { Key: 'proxy_protocol_v2.enabled', Value: 'true' },
+      ]),
+    });
+    euWest.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 25565, Protocol: 'TCP' });
+    euWest.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Type: 'network', Scheme: 'internet-facing' });
+  });
+
+  test('health-checks the admin port on /readyz', () => {
+    euWest.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPort: '9565',
+      HealthCheckPath: '/readyz',
+    });
+  });
+
+  test('rolls out at 100/200 with the circuit breaker rolling back', () => {
+    euWest.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DesiredCount: 2,
+      DeploymentConfiguration: {
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      },
+    });
+  });
+
+  test('sizes each region from the regions file', () => {
+    euWest.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '512', Memory: '1024' });
+    apSoutheast.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '2048' });
+    apSoutheast.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 4 });
+  });
+
+  test('trusts PROXY headers only from the VPC range and reads its local replica', () => {
+    const [taskDef] = Object.values(euWest.findResources('AWS::ECS::TaskDefinition'));
+    const container = taskDef.Properties.ContainerDefinitions[0];
+    const env = Object.fromEntries(container.Environment.map((e: { Name: string; Value: string }) => [e.Name, e.Value]));
+    const files = JSON.parse(env.PASSAGE_FILES) as Record<string, string>;
+    const config = files['/etc/passage/passage.toml'];
+    assert.match(config, /\[proxy_protocol\]\n(#.*\n)*enabled = true\ntrusted_proxies = \["10\.80\.0\.0\/16"\]\n/);
+    assert.match(config, /dynamodb = \{ table = "passage-test", id = "prod", region = "eu-west-1" \}/);
+    assert.match(config, /public_keys = \["\/etc\/passage\/keys\/prod.pub"\]/);
+    assert.match(files['/etc/passage/keys/prod.pub'], /BEGIN PUBLIC KEY/);
+    euWest.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.80.0.0/16' });
+    euWest.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '10.80.0.0/16', FromPort: 25565, ToPort: 25565 })]),
+    });
+  });
+
+  test('runs the router as the container command with a SIGTERM grace period', () => {
+    euWest.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'router',
+          Command: ['/bin/sh', '-c', Match.stringLikeRegexp('exec node router/main\\.ts --config /etc/passage/passage\\.toml$')],
+          StopTimeout: 60,
+          Secrets: [Match.objectLike({ Name: 'PASSAGE_COOKIE_SECRET' })],
+        }),
+      ],
+    });
+  });
+
+  test('scales on CPU and on new NLB connections per healthy task', () => {
+    euWest.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      }),
+    });
+    euWest.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        CustomizedMetricSpecification: {
+          Metrics: Match.arrayWith([
+            Match.objectLike({ Id: 'flows', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'NewFlowCount', Namespace: 'AWS/NetworkELB' }) }) }),
+            Match.objectLike({ Expression: 'flows / 60 / healthy', ReturnData: true }),
+          ]),
+        },
+      }),
+    });
+  });
+
+  test('lets the task role read only TABLE#<id> items and write only FLEET#<id> heartbeats', () => {
+    const role = euWest.getResourceId('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('read its routing table') },
+    });
+    const policies = Object.values(euWest.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const actions = statements.flatMap((s) => [s.Action].flat()).sort();
+    assert.deepEqual(actions, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    for (const statement of statements) {
+      const leadingKeys = statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
+      assert.ok(leadingKeys, `statement ${statement.Sid} has no LeadingKeys condition`);
+      const expected = [statement.Action].flat().includes('dynamodb:PutItem') ? ['FLEET#prod'] : ['TABLE#prod'];
+      assert.deepEqual(leadingKeys, expected);
+      assert.equal(JSON.stringify(statement.Resource).includes('*'), false, 'no wildcard resources');
+      assert.match(JSON.stringify(statement.Resource), /:dynamodb:eu-west-1:.*:table\/passage-test"/);
+    }
+  });
+
+  test('depends on the control plane so the replica exists first', () => {
+    const deps = stacks.regions.get('eu-west-1')!.dependencies.map((s) => s.stackName);
+    assert.deepEqual(deps, [stacks.controlPlane.stackName]);
+  });
+});
