@@ -5,7 +5,10 @@ import type { Logger } from 'pino';
 import { createAdminServer, listenAdmin } from './admin/server.ts';
 import type { PassageConfig } from './config/schema.ts';
 import { RouterMetrics } from './metrics/registry.ts';
-import { loadTableFile } from './routing/file-source.ts';
+import { TableFileError } from './routing/file-source.ts';
+import { createTablePoller } from './routing/sources/from-config.ts';
+import type { TablePoller } from './routing/sources/poller.ts';
+import type { TableSource } from './routing/sources/source.ts';
 import { TableStore } from './routing/store.ts';
 import { Router } from './server.ts';
 import { VERSION } from './version.ts';
@@ -16,6 +19,8 @@ export interface RunningPassage {
   readonly address: AddressInfo;
   readonly adminAddress: AddressInfo;
   readonly log: Logger;
+  /** Fetches, verifies and swaps the routing table; `status()` is what /status shows as `tableSource`. */
+  readonly poller: TablePoller;
   /** Graceful stop (drain, then close the admin server). Resolves with the connections cut at the deadline. */
   stop(drainMs?: number): Promise<number>;
 }
@@ -26,6 +31,11 @@ export interface StartOptions {
   readonly listen?: { host: string; port: number };
   readonly adminListen?: { host: string; port: number };
   readonly random?: () => number;
+  /** Auth-cookie secrets instead of the config's (tests). */
+  readonly cookieSecrets?: readonly Buffer[];
+  readonly now?: () => number;
+  /** Replaces the table source built from `[table]` (tests, `passagectl dev`). */
+  readonly tableSource?: TableSource;
 }
 
 export function createLogger(config: PassageConfig): Logger {
@@ -36,28 +46,54 @@ export function createLogger(config: PassageConfig): Logger {
 export async function startPassage(config: PassageConfig, opts: StartOptions = {}): Promise<RunningPassage> {
   const log = opts.log ?? createLogger(config);
   const tables = new TableStore();
-  if (config.table.source === 'file') {
-    tables.swap(loadTableFile(config.table.path));
-  } else {
-    throw new Error(`table.source = "${config.table.source}" is not available in this build`);
-  }
-  const router = new Router({ config, log, tables, ...(opts.random === undefined ? {} : { random: opts.random }) });
+  const router = new Router({
+    config,
+    log,
+    tables,
+    ...(opts.random === undefined ? {} : { random: opts.random }),
+    ...(opts.cookieSecrets === undefined ? {} : { cookieSecrets: opts.cookieSecrets }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
+  });
+  // Attached before the first table arrives, so its version and times reach the gauges.
   const metrics = new RouterMetrics().attach(router);
-  const setVersion = (): void => {
-    const t = tables.current;
-    if (t !== undefined) metrics.tableVersion.set(t.table.version);
-  };
-  setVersion();
-  tables.onSwap(setVersion);
-  const admin: Server = createAdminServer({ router, metrics, version: VERSION });
+  const poller = await createTablePoller(config.table, {
+    store: tables,
+    log,
+    eventSource: router,
+    ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }),
+  });
+  if (config.table.source === 'file') {
+    // A local file is the operator's own: a broken one is a startup error they must see (exit 2).
+    const first = await poller.pollOnce();
+    if (first.kind === 'error' || first.kind === 'rejected') {
+      metrics.detach();
+      throw new TableFileError(first.kind === 'rejected' ? `${config.table.path}: ${first.message}` : first.message);
+    }
+    poller.start(config.table.pollIntervalMs);
+  } else {
+    // The control plane may be down: start anyway, from the cache if it still verifies, else with
+    // /readyz at 503 until the first good table arrives.
+    await poller.loadCache();
+    poller.start();
+  }
+  const admin: Server = createAdminServer({ router, metrics, version: VERSION, extraStatus: () => ({ tableSource: poller.status() }) });
   const listen = opts.listen ?? config.address;
   const adminListen = opts.adminListen ?? config.admin.address;
-  const address = await router.listen(listen.host, listen.port);
+  let address: AddressInfo;
   let adminAddress: AddressInfo;
+  try {
+    address = await router.listen(listen.host, listen.port);
+  } catch (err) {
+    await poller.stop();
+    metrics.detach();
+    throw err;
+  }
   try {
     adminAddress = await listenAdmin(admin, adminListen.host, adminListen.port);
   } catch (err) {
+    await poller.stop();
     await router.close();
+    metrics.detach();
     throw err;
   }
   return {
@@ -66,7 +102,9 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     address,
     adminAddress,
     log,
+    poller,
     async stop(drainMs?: number): Promise<number> {
+      await poller.stop();
       const cut = await router.drain(drainMs);
       await new Promise<void>((r) => admin.close(() => r()));
       admin.closeAllConnections();

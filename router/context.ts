@@ -11,13 +11,22 @@ export interface RouterContext {
   readonly keys: ServerKeyPair;
   readonly sessionServer: SessionServerClient;
   readonly tables: TableStore;
+  /** Built-in text with the config's overrides; a table's own `messages` are layered on per table. */
   readonly messages: Messages;
+  /** Auth-cookie secrets (the first signs, all verify); undefined: cookies off. */
+  readonly cookieSecrets: readonly Buffer[] | undefined;
+  /** Wall clock in ms (injectable for cookie expiry tests). */
+  readonly now: () => number;
   readonly log: Logger;
   /** Tags diagnostics-channel events so metrics count this router's events only. */
   readonly source: object;
+  /** Rate budgets and pending-connection caps; absent in contexts built by tests: everything is admitted. */
+  readonly admission?: import('./limits/admission.ts').Admission;
   /** Round-robin counters per route. */
   readonly counters: Map<string, number>;
   readonly random: () => number;
   /** True once SIGTERM arrived: new logins are refused with a message, in-flight ones finish. */
   draining: boolean;
+  /** Passthrough relay sessions, player slots and the backend status cache; drain closes the sessions at its deadline. */
+  readonly relays: import('./relay/relays.ts').Relays;
 }

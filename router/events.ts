@@ -40,7 +40,84 @@ export interface DisconnectEvent {
   readonly reason: string;
 }
 
+/** One fetch from the table source (file, http, dynamodb), successful or not. */
+export interface TableFetchEvent {
+  /** `envelope` (bytes fetched), `not_modified` (304, unchanged file) or `error`. */
+  readonly result: 'envelope' | 'not_modified' | 'error';
+  readonly durationSeconds: number;
+  /** A stable error code when result is `error` (`ERR_SOURCE_TIMEOUT`, `ERR_SOURCE_HTTP_STATUS`, ...). */
+  readonly kind?: string;
+}
+/** A fetched table that was refused; the last good table stays in use. */
+export interface TableRejectedEvent {
+  /** A stable code: the TableError code (`ERR_TABLE_SIGNATURE`, ...) or a source-level one. */
+  readonly reason: string;
+}
+/** A table was swapped in (from the source or from the cache at start). */
+export interface TableAppliedEvent {
+  readonly tableId: string;
+  readonly version: number;
+  /** Milliseconds since the epoch; absent for unsigned local files. */
+  readonly issuedAt?: number;
+  readonly expiresAt?: number;
+  readonly origin: 'source' | 'cache';
+}
+
+/** An auth cookie looked at in the login state: `valid`, or why it was not used. */
+export interface CookieEvent {
+  readonly result: string;
+}
+/** A final resource-pack result from a client. */
+export interface ResourcePackEvent {
+  readonly route: string;
+  readonly pack: string;
+  readonly result: string;
+}
+
+export interface RateLimitedEvent {
+  /** Which budget was spent: `status` (pings) or `login`. */
+  readonly budget: 'status' | 'login';
+}
+export interface RateLimiterSizeEvent {
+  readonly budget: 'status' | 'login';
+  /** Client keys currently tracked. */
+  readonly size: number;
+}
+export interface ConnectionRejectedEvent {
+  /** The cap that was full: `max_pending` (global) or `max_pending_per_ip`. */
+  readonly reason: 'max_pending' | 'max_pending_per_ip';
+}
+export interface ProxyHeaderErrorEvent {
+  /** ERR_PROXY_MISSING, ERR_PROXY_MALFORMED, ERR_PROXY_TIMEOUT, ERR_PROXY_UNTRUSTED, ... */
+  readonly kind: string;
+}
+/** A passthrough relay connected its backend and started copying. */
+export interface RelayStartedEvent {
+  readonly route: string;
+  readonly target: string;
+}
+/** Bytes relayed since the last report (reported about once a second and at the end). */
+export interface RelayBytesEvent {
+  readonly route: string;
+  readonly toBackend: number;
+  readonly toClient: number;
+}
+export interface RelayEndedEvent {
+  readonly route: string;
+  readonly target: string;
+  /** client_closed, backend_closed, client_error, backend_error, read_timeout, write_timeout, drain. */
+  readonly reason: string;
+  readonly durationSeconds: number;
+}
+/** A status ping on a passthrough route: how the backend's answer was found (hit, miss, coalesced, failed, busy). */
+export interface RelayStatusEvent {
+  readonly route: string;
+  readonly result: string;
+}
+
 export const events = {
+  cookie: channel('passage:auth:cookie'),
+  resourcePack: channel('passage:resource_pack'),
   connectionOpened: channel('passage:connection:opened'),
   connectionClosed: channel('passage:connection:closed'),
   error: channel('passage:error'),
@@ -49,6 +126,17 @@ export const events = {
   handshake: channel('passage:handshake'),
   status: channel('passage:status'),
   disconnect: channel('passage:disconnect'),
+  tableFetch: channel('passage:table:fetch'),
+  tableRejected: channel('passage:table:rejected'),
+  tableApplied: channel('passage:table:applied'),
+  rateLimited: channel('passage:rate_limited'),
+  rateLimiterSize: channel('passage:rate_limiter:size'),
+  connectionRejected: channel('passage:connection:rejected'),
+  proxyHeaderError: channel('passage:proxy:error'),
+  relayStarted: channel('passage:relay:started'),
+  relayBytes: channel('passage:relay:bytes'),
+  relayEnded: channel('passage:relay:ended'),
+  relayStatus: channel('passage:relay:status'),
 };
 
 /** Publishes `message` tagged with its source (the router instance), only when someone listens. */

@@ -1,19 +1,31 @@
-import { createServer } from 'node:net';
+import { BlockList, createServer, isIP } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ServerKeyPair } from './auth/encryption.ts';
 import { SessionServerClient } from './auth/session-server.ts';
 import type { PassageConfig } from './config/schema.ts';
+import { cidrList } from './config/load.ts';
 import { Connection } from './connection/connection.ts';
+import type { ConnectionOptions } from './connection/connection.ts';
+import { events, publish } from './events.ts';
+import { Admission } from './limits/admission.ts';
+import { readProxyHeader } from './proxy/reader.ts';
 import type { RouterContext } from './context.ts';
 import type { Logger } from 'pino';
 import { Messages } from './messages/messages.ts';
+import { loadMessagesFile } from './messages/file.ts';
+import { loadCookieSecrets } from './auth/cookie.ts';
 import { TableStore } from './routing/store.ts';
+import { Relays } from './relay/relays.ts';
 
 export interface RouterOptions {
   readonly config: PassageConfig;
   readonly log: Logger;
   readonly tables?: TableStore;
   readonly random?: () => number;
+  /** Overrides the secrets from the config (tests); `undefined` reads the config and environment. */
+  readonly cookieSecrets?: readonly Buffer[];
+  readonly now?: () => number;
 }
 
 /** The data plane: accepts players and runs one Connection per socket. Holds no session state. */
@@ -21,6 +33,10 @@ export class Router {
   readonly ctx: RouterContext;
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
+  /** Sockets from trusted proxies whose PROXY header is still being read. */
+  private readonly awaitingHeader = new Set<Socket>();
+  private readonly admission: Admission;
+  private readonly trustedProxies: BlockList | undefined;
   private readonly startedAt = Date.now();
 
   constructor(opts: RouterOptions) {
@@ -31,12 +47,18 @@ export class Router {
       keys: new ServerKeyPair(),
       sessionServer: new SessionServerClient({ baseUrl: config.auth.sessionServer, timeoutMs: config.auth.sessionTimeoutMs }),
       tables: opts.tables ?? new TableStore(),
-      messages: new Messages(),
+      messages: new Messages({ defaultLocale: config.messages.defaultLocale, overrides: loadMessagesFile(config.messages.file) }),
+      cookieSecrets: opts.cookieSecrets !== undefined ? opts.cookieSecrets : loadCookieSecrets(config.auth.cookieSecretFile),
+      now: opts.now ?? Date.now,
       source: this,
+      admission: new Admission(config, this),
       counters: new Map(),
       random: opts.random ?? Math.random,
       draining: false,
+      relays: new Relays(this, log),
     };
+    this.admission = this.ctx.admission!;
+    this.trustedProxies = config.proxyProtocol.enabled ? cidrList(config.proxyProtocol.trustedProxies) : undefined;
     this.server = createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.accept(socket));
     this.server.on('error', (err) => log.error({ err }, 'listener error'));
   }
@@ -53,12 +75,59 @@ export class Router {
     return this.ctx.draining;
   }
 
+  /**
+   * Everything here is synchronous or event-driven: a slow PROXY header or a silent peer holds its
+   * own socket only, and refusals cost a reset, not a goodbye.
+   */
   private accept(socket: Socket): void {
-    const ip = socket.remoteAddress ?? '';
-    const conn = new Connection(this.ctx, socket, ip.startsWith('::ffff:') ? ip.slice(7) : ip);
+    const acceptedAt = performance.now();
+    if (!this.admission.caps.tryOpen()) {
+      publish(events.connectionRejected, this.ctx.source, { reason: 'max_pending' });
+      socket.resetAndDestroy();
+      return;
+    }
+    const raw = socket.remoteAddress ?? '';
+    const peer = raw.startsWith('::ffff:') ? raw.slice(7) : raw;
+    if (this.trustedProxies === undefined || !this.trustedProxies.check(peer, isIP(peer) === 6 ? 'ipv6' : 'ipv4')) {
+      // With PROXY protocol on, a header from anyone else claims an address it may not have.
+      this.open(socket, peer, { acceptedAt, refuseProxyHeader: this.trustedProxies !== undefined });
+      return;
+    }
+    this.awaitingHeader.add(socket);
+    readProxyHeader(socket, this.ctx.config.proxyProtocol.headerTimeoutMs, (result) => {
+      this.awaitingHeader.delete(socket);
+      if (result.ok) {
+        // LOCAL (health checks) and address-less headers stand for the proxy itself.
+        this.open(socket, result.header.source?.address ?? peer, { acceptedAt }, result.rest);
+        return;
+      }
+      this.admission.caps.releaseOpen();
+      if ('error' in result) {
+        publish(events.proxyHeaderError, this.ctx.source, { kind: result.error.code });
+        publish(events.error, this.ctx.source, { kind: result.error.code, intent: 'unknown' });
+        if (this.ctx.log.isLevelEnabled('debug')) this.ctx.log.debug({ proxy: peer, code: result.error.code }, result.error.message);
+      }
+      socket.destroy();
+    });
+  }
+
+  /** Runs a Connection for a client whose address is known (the peer's, or the PROXY header's). */
+  private open(socket: Socket, clientIp: string, opts: ConnectionOptions, rest?: Buffer): void {
+    const key = this.admission.keyOf(clientIp);
+    if (!this.admission.caps.tryClaim(key)) {
+      this.admission.caps.releaseOpen();
+      publish(events.connectionRejected, this.ctx.source, { reason: 'max_pending_per_ip' });
+      socket.resetAndDestroy();
+      return;
+    }
+    const conn = new Connection(this.ctx, socket, clientIp, opts);
     this.connections.add(conn);
+    conn.onSettled = () => {
+      this.admission.caps.release(key);
+      this.admission.caps.releaseOpen();
+    };
     conn.onClosed = () => this.connections.delete(conn);
-    conn.start();
+    conn.start(rest);
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
@@ -87,7 +156,10 @@ export class Router {
       await new Promise((r) => setTimeout(r, 20));
     }
     const cut = this.connections.size;
+    // Relays run until the deadline like logins do; cut them first so they end as `drain`.
+    this.ctx.relays.closeAll('drain');
     for (const conn of this.connections) conn.socket.destroy();
+    for (const socket of this.awaitingHeader) socket.destroy();
     return cut;
   }
 

@@ -69,6 +69,7 @@ function checkField(key: string, f: Field, v: unknown, problems: { key: string; 
       const n = typeof v === 'bigint' ? Number(v) : v;
       if (typeof n !== 'number' || !Number.isSafeInteger(n)) return bad(`expected an integer, got ${describe(v)}`);
       if (f.min !== undefined && n < f.min) return bad(`must be at least ${f.min}, got ${n}`);
+      if (f.max !== undefined && n > f.max) return bad(`must be at most ${f.max}, got ${n}`);
       return n;
     }
     case 'duration': {
@@ -135,6 +136,20 @@ export function buildConfig(raw: Raw, file: string): PassageConfig {
   if (c.table?.source === 'http' && c.table.url === '') {
     problems.push({ key: 'table.url', message: 'required when table.source = "http"' });
   }
+  if (c.table?.source === 'http' && typeof c.table.url === 'string' && c.table.url !== '' && !/^https?:\/\//.test(c.table.url)) {
+    problems.push({ key: 'table.url', message: `expected an http(s) URL, got "${c.table.url}"` });
+  }
+  // A remote table is only ever accepted signed, so a router without a trusted key could never become ready.
+  if ((c.table?.source === 'http' || c.table?.source === 'dynamodb') && Array.isArray(c.table.public_keys) && c.table.public_keys.length === 0) {
+    problems.push({ key: 'table.public_keys', message: `required when table.source = "${c.table.source}" (remote tables must be signed)` });
+  }
+  if (c.rate_limiter?.enabled === true && c.rate_limiter.duration === 0) {
+    problems.push({ key: 'rate_limiter.duration', message: 'must be longer than 0 when the rate limiter is enabled' });
+  }
+  // Enabled with nobody trusted would refuse every header and accept only direct clients: say so.
+  if (c.proxy_protocol?.enabled === true && Array.isArray(c.proxy_protocol.trusted_proxies) && c.proxy_protocol.trusted_proxies.length === 0) {
+    problems.push({ key: 'proxy_protocol.trusted_proxies', message: 'required when proxy_protocol.enabled = true (the CIDRs of your load balancers)' });
+  }
   if (problems.length > 0) throw new ConfigError(file, problems);
   const baseDir = dirname(resolve(file));
   const rel = (p: string): string => (p === '' ? '' : resolve(baseDir, p));
@@ -145,7 +160,15 @@ export function buildConfig(raw: Raw, file: string): PassageConfig {
     timeoutMs: c.timeout,
     drainTimeoutMs: c.drain_timeout,
     proxyProtocol: { enabled: c.proxy_protocol.enabled, trustedProxies: c.proxy_protocol.trusted_proxies, headerTimeoutMs: c.proxy_protocol.header_timeout },
-    rateLimiter: { enabled: c.rate_limiter.enabled, durationMs: c.rate_limiter.duration, size: c.rate_limiter.size },
+    rateLimiter: {
+      enabled: c.rate_limiter.enabled,
+      durationMs: c.rate_limiter.duration,
+      size: c.rate_limiter.size,
+      statusSize: c.rate_limiter.status_size,
+      ipv4Prefix: c.rate_limiter.ipv4_prefix,
+      ipv6Prefix: c.rate_limiter.ipv6_prefix,
+      maxTracked: c.rate_limiter.max_tracked,
+    },
     admin: { address: c.admin.address },
     auth: {
       mode: c.auth.mode,
@@ -157,6 +180,7 @@ export function buildConfig(raw: Raw, file: string): PassageConfig {
     },
     table: {
       source: c.table.source,
+      id: c.table.id === '' ? c.table.dynamodb.id : c.table.id,
       path: rel(c.table.path),
       url: c.table.url,
       dynamodb: c.table.dynamodb,
@@ -167,10 +191,15 @@ export function buildConfig(raw: Raw, file: string): PassageConfig {
       maxBytes: c.table.max_bytes,
     },
     limits: {
+      handshakeTimeoutMs: c.limits.handshake_timeout,
+      maxPending: c.limits.max_pending,
+      maxPendingPerIp: c.limits.max_pending_per_ip,
       loginTimeoutMs: c.limits.login_timeout,
       configurationTimeoutMs: c.limits.configuration_timeout,
       keepAliveIntervalMs: c.limits.keep_alive_interval,
+      resourcePackTimeoutMs: c.limits.resource_pack_timeout,
     },
+    messages: { defaultLocale: c.messages.default_locale.toLowerCase(), file: rel(c.messages.file) },
     log: { level: c.log.level },
   };
 }

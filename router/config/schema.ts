@@ -9,6 +9,7 @@ export interface Field {
   /** Allowed values, for string fields that are a choice. */
   readonly oneOf?: readonly string[];
   readonly min?: number;
+  readonly max?: number;
 }
 
 export interface Section {
@@ -32,6 +33,11 @@ export const CONFIG_SCHEMA: Section = {
     enabled: { type: 'boolean', default: true },
     duration: { type: 'duration', default: '60s' },
     size: { type: 'integer', default: 60, min: 1 },
+    // Server-list pings have their own budget: a list refreshing must not use up a player's logins.
+    status_size: { type: 'integer', default: 60, min: 1 },
+    ipv4_prefix: { type: 'integer', default: 32, min: 8, max: 32 },
+    ipv6_prefix: { type: 'integer', default: 64, min: 32, max: 128 },
+    max_tracked: { type: 'integer', default: 100_000, min: 100 },
   },
   admin: {
     address: { type: 'address', default: '127.0.0.1:9565' },
@@ -46,6 +52,8 @@ export const CONFIG_SCHEMA: Section = {
   },
   table: {
     source: { type: 'string', default: 'file', oneOf: ['file', 'http', 'dynamodb'] },
+    // The table_id this router serves (a signed table for another id is refused); empty: dynamodb.id.
+    id: { type: 'string', default: '' },
     path: { type: 'string', default: 'routes.toml' },
     url: { type: 'string', default: '' },
     dynamodb: {
@@ -61,9 +69,18 @@ export const CONFIG_SCHEMA: Section = {
     max_bytes: { type: 'integer', default: 4 * 1024 * 1024, min: 1024 },
   },
   limits: {
+    // Absolute, from accept (PROXY header included) to Login Start, or to the end of a status exchange.
+    handshake_timeout: { type: 'duration', default: '5s' },
     login_timeout: { type: 'duration', default: '10s' },
+    max_pending: { type: 'integer', default: 10_000, min: 1 },
+    max_pending_per_ip: { type: 'integer', default: 16, min: 1 },
     configuration_timeout: { type: 'duration', default: '30s' },
     keep_alive_interval: { type: 'duration', default: '10s' },
+    resource_pack_timeout: { type: 'duration', default: '120s' },
+  },
+  messages: {
+    default_locale: { type: 'string', default: 'en_us' },
+    file: { type: 'string', default: '' },
   },
   log: {
     level: { type: 'string', default: 'info', oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
@@ -78,7 +95,17 @@ export interface PassageConfig {
   readonly timeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly proxyProtocol: { enabled: boolean; trustedProxies: readonly string[]; headerTimeoutMs: number };
-  readonly rateLimiter: { enabled: boolean; durationMs: number; size: number };
+  readonly rateLimiter: {
+    enabled: boolean;
+    durationMs: number;
+    /** Logins (intent 2 or 3) per client key per window. */
+    size: number;
+    /** Status pings (and legacy pings) per client key per window. */
+    statusSize: number;
+    ipv4Prefix: number;
+    ipv6Prefix: number;
+    maxTracked: number;
+  };
   readonly admin: { address: { host: string; port: number } };
   readonly auth: {
     mode: 'online' | 'offline';
@@ -90,6 +117,8 @@ export interface PassageConfig {
   };
   readonly table: {
     source: 'file' | 'http' | 'dynamodb';
+    /** The table_id signed tables must carry: `[table] id`, else `dynamodb.id`. Unsigned local files are not checked. */
+    id: string;
     path: string;
     url: string;
     dynamodb: { table: string; id: string; region: string; endpoint: string };
@@ -99,6 +128,12 @@ export interface PassageConfig {
     cacheFile: string;
     maxBytes: number;
   };
-  readonly limits: { loginTimeoutMs: number; configurationTimeoutMs: number; keepAliveIntervalMs: number };
+  readonly limits: {
+    handshakeTimeoutMs: number;
+    /** Connections not yet transferred, relayed or closed: in total, and per client key. */
+    maxPending: number;
+    maxPendingPerIp: number;
+    loginTimeoutMs: number; configurationTimeoutMs: number; keepAliveIntervalMs: number; resourcePackTimeoutMs: number };
+  readonly messages: { defaultLocale: string; file: string };
   readonly log: { level: string };
 }

@@ -1,11 +1,26 @@
+import { AUTH_COOKIE_KEY, issueAuthCookie } from '../auth/cookie.ts';
 import { events, publish } from '../events.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { decodeConfigurationPacket, encodeConfigurationKeepAlive, encodeTransfer } from '../protocol/configuration.ts';
+import {
+  decodeConfigurationPacket,
+  encodeAddResourcePack,
+  encodeConfigurationKeepAlive,
+  encodeStoreCookie,
+  encodeTransfer,
+} from '../protocol/configuration.ts';
+import type { ResourcePackResult } from '../protocol/configuration.ts';
 import { selectTarget } from '../routing/strategies.ts';
+import type { Target } from '../table/types.ts';
 import type { Connection } from './connection.ts';
 import { MAX_CONFIGURATION_FRAME } from './limits.ts';
 
-/** Login Acknowledged: the client is now in the configuration state and sends Client Information. */
+/** `accepted` and `downloaded` are progress reports; every other result ends that pack's story. */
+const INTERMEDIATE_RESULTS: ReadonlySet<ResourcePackResult> = new Set(['accepted', 'downloaded']);
+
+/**
+ * Configuration: Client Information (locale) → resource packs, each until its final result →
+ * Store Cookie (when cookies are on) → Transfer. Keep-alives run throughout.
+ */
 export function beginConfiguration(conn: Connection): void {
   conn.state = 'configuration';
   conn.step = 'await_client_information';
@@ -28,7 +43,7 @@ export function handleConfiguration(conn: Connection, body: Buffer): void {
   switch (packet.kind) {
     case 'client_information':
       conn.locale = packet.locale;
-      if (conn.step === 'await_client_information') transfer(conn);
+      if (conn.step === 'await_client_information') pushResourcePacks(conn);
       return;
     case 'keep_alive':
       if (conn.pendingKeepAlive !== packet.id) {
@@ -36,14 +51,78 @@ export function handleConfiguration(conn: Connection, body: Buffer): void {
       }
       conn.pendingKeepAlive = undefined;
       return;
+    case 'resource_pack':
+      onResourcePackResult(conn, packet.uuid, packet.result);
+      return;
     case 'plugin_message':
     case 'known_packs':
     case 'pong':
     case 'cookie':
-    case 'resource_pack':
       return;
     default:
       throw new ProtocolError('ERR_UNEXPECTED_PACKET', `configuration: ${packet.kind} while ${conn.step}`);
+  }
+}
+
+function pushResourcePacks(conn: Connection): void {
+  const packs = conn.route!.resourcePacks ?? [];
+  if (packs.length === 0) {
+    transfer(conn);
+    return;
+  }
+  conn.step = 'await_resource_packs';
+  for (const pack of packs) {
+    conn.pendingPacks.set(pack.id, pack);
+    conn.send(encodeAddResourcePack({ uuid: pack.id, url: pack.url, hash: pack.hash, forced: pack.forced, ...(pack.prompt === undefined ? {} : { prompt: promptComponent(pack.prompt) }) }));
+  }
+  // Downloads take a while: a deadline of their own, after which only forced packs matter.
+  conn.setStateDeadline(conn.ctx.config.limits.resourcePackTimeoutMs, () => onResourcePackTimeout(conn));
+}
+
+function promptComponent(prompt: unknown): unknown {
+  return typeof prompt === 'string' ? { text: prompt } : prompt;
+}
+
+function onResourcePackResult(conn: Connection, uuid: string, result: ResourcePackResult): void {
+  const pack = conn.pendingPacks.get(uuid);
+  if (conn.step !== 'await_resource_packs' || pack === undefined || INTERMEDIATE_RESULTS.has(result)) return;
+  conn.pendingPacks.delete(uuid);
+  publish(events.resourcePack, conn.ctx.source, { route: conn.route!.id, pack: uuid, result });
+  if (pack.forced && result !== 'loaded') {
+    conn.disconnect('resource_pack_required', {}, `resource_pack:${result}`);
+    return;
+  }
+  if (conn.pendingPacks.size === 0) transfer(conn);
+}
+
+function onResourcePackTimeout(conn: Connection): void {
+  if (conn.state === 'closed') return;
+  const forcedPending = [...conn.pendingPacks.values()].some((p) => p.forced);
+  for (const pack of conn.pendingPacks.values()) publish(events.resourcePack, conn.ctx.source, { route: conn.route!.id, pack: pack.id, result: 'timeout' });
+  conn.pendingPacks.clear();
+  if (forcedPending) {
+    conn.reportError('ERR_RESOURCE_PACK_TIMEOUT');
+    conn.disconnect('resource_pack_required', {}, 'timeout');
+    return;
+  }
+  transfer(conn);
+}
+
+/** Stores a fresh auth cookie for the next login, when cookies are on and this login was verified. */
+function storeAuthCookie(conn: Connection, target: Target): void {
+  const secrets = conn.ctx.cookieSecrets;
+  if (secrets === undefined || !conn.verified) return;
+  const now = conn.ctx.now();
+  try {
+    const cookie = issueAuthCookie(
+      { profile: conn.profile!, ip: conn.clientIp, issuedAt: now, expiresAt: now + conn.ctx.config.auth.cookieTtlMs, target: target.id },
+      secrets,
+    );
+    conn.send(encodeStoreCookie(AUTH_COOKIE_KEY, cookie));
+  } catch (err) {
+    // A profile too large for the cookie limit only costs the player a session-server call next time.
+    conn.reportError('ERR_COOKIE_TOO_LARGE');
+    if (conn.ctx.log.isLevelEnabled('debug')) conn.ctx.log.debug({ player: conn.profile!.name }, (err as Error).message);
   }
 }
 
@@ -57,6 +136,7 @@ export function transfer(conn: Connection): void {
     return;
   }
   conn.step = 'transferring';
+  storeAuthCookie(conn, target);
   conn.send(encodeTransfer(target.host, target.port));
   publish(events.transfer, conn.ctx.source, { route: route.id, target: target.id });
   if (conn.ctx.log.isLevelEnabled('debug')) {

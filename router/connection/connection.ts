@@ -18,17 +18,22 @@ import type { Route } from '../table/types.ts';
 import { handleConfiguration } from './configuration-handler.ts';
 import { handleHandshake } from './handshake-handler.ts';
 import { answerLegacyPing } from './legacy-handler.ts';
-import { MAX_HANDSHAKE_FRAME, MAX_QUEUED_FRAMES, TRANSFER_CLOSE_GRACE_MS } from './limits.ts';
+import { admitHandshake } from '../limits/admission.ts';
+import { ProxyHeaderError } from '../proxy/errors.ts';
+import { looksLikeProxyHeader } from '../proxy/reader.ts';
+import { MAX_HANDSHAKE_FRAME, MAX_LOGIN_FRAME, MAX_QUEUED_FRAMES, TRANSFER_CLOSE_GRACE_MS } from './limits.ts';
 import { handleLogin } from './login-handler.ts';
 import { handleStatus } from './status-handler.ts';
+import { handlePassthrough } from './passthrough-handler.ts';
 
 /**
  * The states of one client connection and their order:
  *   handshake → status → closed
  *   handshake → login → configuration → (Transfer sent) closed
+ *   handshake → passthrough → (status answered, or Login Start read and the socket handed to a relay) closed
  * Every state has one handler; a packet that does not belong to the current state closes the connection.
  */
-export type State = 'handshake' | 'status' | 'login' | 'configuration' | 'closed';
+export type State = 'handshake' | 'status' | 'login' | 'configuration' | 'passthrough' | 'closed';
 
 export type FrameHandler = (conn: Connection, body: Buffer) => void | Promise<void>;
 
@@ -37,15 +42,18 @@ const HANDLERS: Record<Exclude<State, 'closed'>, FrameHandler> = {
   status: handleStatus,
   login: handleLogin,
   configuration: handleConfiguration,
+  passthrough: handlePassthrough,
 };
 
 /** Where a login is between packets; the login and configuration handlers advance it. */
 export type LoginStep =
   | 'await_start'
+  | 'await_cookie'
   | 'await_encryption'
   | 'authenticating'
   | 'await_acknowledged'
   | 'await_client_information'
+  | 'await_resource_packs'
   | 'transferring';
 
 export class Connection {
@@ -53,7 +61,8 @@ export class Connection {
   readonly socket: Socket;
   /** The client's IP address (from the PROXY header when a trusted proxy sent one). */
   clientIp: string;
-  readonly openedAt = performance.now();
+  /** When the socket was accepted (before any PROXY header): the handshake deadline counts from here. */
+  readonly openedAt: number;
   state: State = 'handshake';
   intent: Intent = 'unknown';
   step: LoginStep = 'await_start';
@@ -67,6 +76,12 @@ export class Connection {
   profile: GameProfile | undefined;
   verifyToken: Buffer | undefined;
   pendingKeepAlive: bigint | undefined;
+  /** A profile from a valid auth cookie: the session-server call is skipped. */
+  cookieProfile: GameProfile | undefined;
+  /** True when this login was verified (session server or cookie), so a fresh cookie may be issued. */
+  verified = false;
+  /** Resource packs pushed and still waiting for a final result, by pack UUID. */
+  readonly pendingPacks = new Map<string, import('../table/types.ts').ResourcePack>();
 
   readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME);
   private cipher: Cipheriv | undefined;
@@ -81,13 +96,20 @@ export class Connection {
   private closedPublished = false;
   outcome = 'client_closed';
 
-  constructor(ctx: RouterContext, socket: Socket, clientIp: string) {
+  /** PROXY protocol is on but this peer is not a trusted proxy: a header from it is refused. */
+  private readonly refuseProxyHeader: boolean;
+  private settled = false;
+
+  constructor(ctx: RouterContext, socket: Socket, clientIp: string, opts: ConnectionOptions = {}) {
     this.ctx = ctx;
     this.socket = socket;
     this.clientIp = clientIp;
+    this.openedAt = opts.acceptedAt ?? performance.now();
+    this.refuseProxyHeader = opts.refuseProxyHeader ?? false;
   }
 
-  start(): void {
+  /** Starts reading; `initial` holds bytes already read off the socket (after a PROXY header). */
+  start(initial?: Buffer): void {
     publish(events.connectionOpened, this.ctx.source, { remote: this.clientIp });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', () => {
@@ -95,16 +117,24 @@ export class Connection {
       if (this.state !== 'closed') this.outcome = 'client_reset';
     });
     this.socket.on('close', () => this.onSocketClosed());
+    // Both deadlines count from accept, so time spent on a PROXY header is not granted twice.
+    const elapsed = performance.now() - this.openedAt;
     // One hard limit per connection, whatever state it is in.
-    this.timers.push(setTimeout(() => this.timeout(), this.ctx.config.timeoutMs).unref());
-    // One absolute deadline from accept until the login is under way (no per-read timer a trickle can reset).
-    this.setStateDeadline(this.ctx.config.limits.loginTimeoutMs);
+    this.timers.push(setTimeout(() => this.timeout(), Math.max(0, this.ctx.config.timeoutMs - elapsed)).unref());
+    // One absolute deadline from accept to Login Start (no per-read timer a trickle can reset).
+    this.setStateDeadline(Math.max(0, this.ctx.config.limits.handshakeTimeoutMs - elapsed));
+    if (initial !== undefined && initial.length > 0) this.onData(initial);
   }
 
-  /** Replaces the state deadline (e.g. longer for the configuration phase). */
-  setStateDeadline(ms: number): void {
+  /** Replaces the state deadline (e.g. longer for the configuration phase); `onExpiry` defaults to a timeout disconnect. */
+  setStateDeadline(ms: number, onExpiry?: () => void): void {
     if (this.stateTimer !== undefined) clearTimeout(this.stateTimer);
-    this.stateTimer = setTimeout(() => this.timeout(), ms).unref();
+    this.stateTimer = setTimeout(() => (onExpiry === undefined ? this.timeout() : onExpiry()), ms).unref();
+  }
+
+  /** Player-facing text: the table's overrides, then the config's, then the built-ins. */
+  get messages(): import('../messages/messages.ts').Messages {
+    return this.table === undefined ? this.ctx.messages : this.table.messages(this.ctx.messages);
   }
 
   private timeout(): void {
@@ -117,8 +147,13 @@ export class Connection {
     if (this.state === 'closed') return;
     if (!this.sawData) {
       this.sawData = true;
+      if (this.refuseProxyHeader && looksLikeProxyHeader(chunk)) {
+        this.fail(new ProxyHeaderError('ERR_PROXY_UNTRUSTED', 'PROXY header from a peer outside proxy_protocol.trusted_proxies'));
+        return;
+      }
       if (chunk[0] === LEGACY_PING_BYTE && this.state === 'handshake') {
-        answerLegacyPing(this, chunk);
+        this.intent = 'legacy';
+        if (admitHandshake(this)) answerLegacyPing(this, chunk);
         return;
       }
     }
@@ -149,7 +184,10 @@ export class Connection {
       this.queue.push(Buffer.from(body));
       return true;
     }
+    const before = this.state;
+    const hadLoginStart = this.playerName !== undefined;
     const result = HANDLERS[this.state](this, body);
+    this.advanceLimits(before, hadLoginStart);
     if (result instanceof Promise) {
       this.busy = true;
       result.then(
@@ -164,6 +202,17 @@ export class Connection {
       );
     }
     return (this.state as State) !== 'closed' && !this.reframe;
+  }
+
+  /**
+   * Until Login Start the accept deadline runs and only a Login Start-sized frame is read (the
+   * handshake handler sets that limit); Login Start starts the login's own deadline (which spans the
+   * session-server call) and allows the larger login frames (cookie responses).
+   */
+  private advanceLimits(before: State, hadLoginStart: boolean): void {
+    if (this.state !== 'login' || before !== 'login' || hadLoginStart || this.playerName === undefined) return;
+    this.setStateDeadline(this.ctx.config.limits.loginTimeoutMs);
+    this.decoder.maxFrame = MAX_LOGIN_FRAME;
   }
 
   private drainQueue(): void {
@@ -193,10 +242,11 @@ export class Connection {
   /** Shows the player a localized message (when the state has a way to) and closes. */
   disconnect(key: MessageKey, params: Readonly<Record<string, string | number>> = {}, outcome: string = `disconnected:${key}`): void {
     if (this.state === 'closed') return;
-    const text = this.ctx.messages.text(key, this.locale, params);
+    const text = this.messages.text(key, this.locale, params);
     const component = { text };
     publish(events.disconnect, this.ctx.source, { reason: key });
-    if (this.state === 'login') this.send(encodeLoginDisconnect(component));
+    // A relayed login has not left the login state either; a relayed status ping has no way to show text.
+    if (this.state === 'login' || (this.state === 'passthrough' && this.intent !== 'status')) this.send(encodeLoginDisconnect(component));
     else if (this.state === 'configuration') this.send(encodeConfigurationDisconnect(component));
     this.close(outcome);
   }
@@ -207,8 +257,29 @@ export class Connection {
     this.state = 'closed';
     this.outcome = outcome;
     this.clearTimers();
+    this.settle();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  /** Closes at once, writing nothing: for peers not worth a goodbye (rate-limited pings, bad PROXY headers). */
+  abort(outcome: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.outcome = outcome;
+    this.clearTimers();
+    this.settle();
+    this.socket.destroy();
+  }
+
+  /**
+   * The connection no longer counts against the pending-connection caps: it was closed, transferred
+   * or handed to a relay (which calls this itself). Idempotent.
+   */
+  settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onSettled?.();
   }
 
   /**
@@ -220,7 +291,25 @@ export class Connection {
     this.state = 'closed';
     this.outcome = 'transferred';
     this.clearTimers();
+    this.settle();
     setTimeout(() => this.socket.destroy(), TRANSFER_CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * Gives the socket to a passthrough relay: frame handling and every deadline stop here, the socket
+   * is paused with its data listener removed, and the bytes received after the current frame stay in
+   * `decoder` for the relay to take (`decoder.takePending()`) once the current chunk is done. The
+   * connection is still counted until the socket closes, which is what lets a drain wait for relays.
+   */
+  handOver(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.outcome = 'relayed';
+    this.clearTimers();
+    // A relayed player is through the front door: it no longer counts against the pending caps.
+    this.settle();
+    this.socket.pause();
+    this.socket.removeAllListeners('data');
   }
 
   startKeepAlive(send: () => void): void {
@@ -235,6 +324,13 @@ export class Connection {
   /** Client mistakes are routine: counted, logged at debug without a stack, and the connection closed. */
   fail(err: unknown): void {
     if (this.state === 'closed') return;
+    if (err instanceof ProxyHeaderError) {
+      publish(events.proxyHeaderError, this.ctx.source, { kind: err.code });
+      this.reportError(err.code);
+      if (this.ctx.log.isLevelEnabled('debug')) this.ctx.log.debug({ client: this.clientIp, code: err.code }, err.message);
+      this.abort(`error:${err.code}`);
+      return;
+    }
     if (err instanceof ProtocolError) {
       this.reportError(err.code);
       if (this.ctx.log.isLevelEnabled('debug')) this.ctx.log.debug({ client: this.clientIp, code: err.code, state: this.state }, err.message);
@@ -266,6 +362,7 @@ export class Connection {
       this.state = 'closed';
       this.clearTimers();
     }
+    this.settle();
     if (this.closedPublished) return;
     this.closedPublished = true;
     publish(events.connectionClosed, this.ctx.source, {
@@ -278,4 +375,13 @@ export class Connection {
 
   /** Set by the Router to forget the connection. */
   onClosed: (() => void) | undefined;
+  /** Set by the Router to release the connection's pending-connection slots. */
+  onSettled: (() => void) | undefined;
+}
+
+export interface ConnectionOptions {
+  /** performance.now() at accept; defaults to construction time. */
+  readonly acceptedAt?: number;
+  /** PROXY protocol is on and the peer is not trusted: a PROXY header from it closes the connection. */
+  readonly refuseProxyHeader?: boolean;
 }

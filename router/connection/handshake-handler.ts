@@ -1,8 +1,10 @@
 import { events, publish } from '../events.ts';
 import { decodeHandshake, INTENT_STATUS, INTENT_TRANSFER } from '../protocol/handshake.ts';
 import { isSupportedProtocol, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
+import { admitHandshake } from '../limits/admission.ts';
 import type { Connection } from './connection.ts';
-import { MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
+import { beginPassthrough, isRelayed } from './passthrough-handler.ts';
+import { MAX_LOGIN_START_FRAME, MAX_STATUS_FRAME } from './limits.ts';
 
 export function handleHandshake(conn: Connection, body: Buffer): void {
   const hs = decodeHandshake(body);
@@ -16,13 +18,17 @@ export function handleHandshake(conn: Connection, body: Buffer): void {
     conn.state = 'status';
     conn.decoder.maxFrame = MAX_STATUS_FRAME;
     publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol });
+    // Relayed routes answer with the backend's own status (cached per protocol).
+    if (admitHandshake(conn) && isRelayed(conn.route, hs.protocol)) beginPassthrough(conn);
     return;
   }
 
   conn.intent = hs.intent === INTENT_TRANSFER ? 'transfer' : 'login';
   conn.state = 'login';
-  conn.decoder.maxFrame = MAX_LOGIN_FRAME;
+  conn.decoder.maxFrame = MAX_LOGIN_START_FRAME;
   publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol });
+  // Rate limits come before anything that costs (route checks, backend dials, RSA).
+  if (!admitHandshake(conn)) return;
 
   if (conn.ctx.draining) {
     conn.disconnect('shutting_down');
@@ -32,12 +38,14 @@ export function handleHandshake(conn: Connection, body: Buffer): void {
     conn.disconnect('no_route', { host: hs.host });
     return;
   }
+  if (isRelayed(conn.route, hs.protocol)) {
+    // Passthrough routes, and clients too old to transfer on a route with `fallback = "passthrough"`.
+    beginPassthrough(conn);
+    return;
+  }
   if (conn.route.mode === 'transfer' && !isSupportedProtocol(hs.protocol)) {
     // Transfer needs 1.20.5+; older clients on a transfer route are told which versions work.
     conn.disconnect('unsupported_version', { versions: SUPPORTED_RANGE_TEXT });
     return;
-  }
-  if (conn.route.mode === 'passthrough') {
-    conn.disconnect('no_target');
   }
 }

@@ -5,6 +5,11 @@
 export const MAX_HANDSHAKE_FRAME = 1100;
 /** Status request (1 byte) or ping (9 bytes). */
 export const MAX_STATUS_FRAME = 32;
+/**
+ * Login Start, the first login frame: String(16) name + UUID is under 100 bytes; 1.19–1.19.2 clients
+ * on passthrough routes add a signed public key (≈ 300 + 512 bytes). Larger frames wait for Login Start.
+ */
+export const MAX_LOGIN_START_FRAME = 2048;
 /** Login Start, Encryption Response (2 × ≤ 256 bytes), Cookie Response (≤ 5120-byte payload). */
 export const MAX_LOGIN_FRAME = 6 * 1024;
 /** Client Information, plugin messages (brand), cookie and resource-pack responses. */

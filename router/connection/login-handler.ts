@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import { AUTH_COOKIE_KEY, verifyAuthCookie } from '../auth/cookie.ts';
 import { createStreamCiphers, minecraftServerHash, newVerifyToken, openEncryptionResponse } from '../auth/encryption.ts';
 import { offlineUuid } from '../auth/offline.ts';
 import { events, publish } from '../events.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { decodeLoginPacket, encodeEncryptionRequest, encodeLoginSuccess } from '../protocol/login.ts';
+import { decodeLoginPacket, encodeEncryptionRequest, encodeLoginCookieRequest, encodeLoginSuccess } from '../protocol/login.ts';
 import type { GameProfile } from '../protocol/login.ts';
 import type { Connection } from './connection.ts';
 import { beginConfiguration } from './configuration-handler.ts';
@@ -12,6 +13,12 @@ function unexpected(conn: Connection, kind: string): never {
   throw new ProtocolError('ERR_UNEXPECTED_PACKET', `login: ${kind} while ${conn.step}`);
 }
 
+/**
+ * Login, online mode:   Login Start → [Cookie Request → Cookie Response] → Encryption Request →
+ *                       Encryption Response → (hasJoined unless the cookie was valid) → Login Success
+ * Login, offline mode:  Login Start → Login Success
+ * Then Login Acknowledged moves the client to the configuration state.
+ */
 export function handleLogin(conn: Connection, body: Buffer): void | Promise<void> {
   const packet = decodeLoginPacket(body);
   switch (packet.kind) {
@@ -24,9 +31,18 @@ export function handleLogin(conn: Connection, body: Buffer): void | Promise<void
         publish(events.auth, conn.ctx.source, { result: 'offline', durationSeconds: (performance.now() - started) / 1000 });
         return;
       }
-      conn.verifyToken = newVerifyToken();
-      conn.step = 'await_encryption';
-      conn.send(encodeEncryptionRequest(conn.ctx.keys.publicKeyDer, conn.verifyToken, true));
+      if (conn.ctx.cookieSecrets !== undefined) {
+        // Ask for the auth cookie first: whether the client must authenticate with Mojang is part of
+        // the Encryption Request, so the cookie has to be known before it is sent.
+        conn.step = 'await_cookie';
+        conn.send(encodeLoginCookieRequest(AUTH_COOKIE_KEY));
+        return;
+      }
+      requestEncryption(conn, true);
+      return;
+    case 'cookie':
+      if (conn.step !== 'await_cookie' || packet.key !== AUTH_COOKIE_KEY) return;
+      checkCookie(conn, packet.payload);
       return;
     case 'encryption':
       if (conn.step !== 'await_encryption') unexpected(conn, 'encryption response');
@@ -35,21 +51,47 @@ export function handleLogin(conn: Connection, body: Buffer): void | Promise<void
       if (conn.step !== 'await_acknowledged') unexpected(conn, 'login acknowledged');
       beginConfiguration(conn);
       return;
-    case 'cookie':
     case 'plugin_response':
-      // We never ask for these in the login state yet; a client that answers anyway is harmless.
+      // Passage sends no login plugin requests; an answer anyway is harmless.
       return;
+  }
+}
+
+function requestEncryption(conn: Connection, shouldAuthenticate: boolean): void {
+  conn.verifyToken = newVerifyToken();
+  conn.step = 'await_encryption';
+  conn.send(encodeEncryptionRequest(conn.ctx.keys.publicKeyDer, conn.verifyToken, shouldAuthenticate));
+}
+
+/** A valid cookie for this player from this IP skips Mojang; anything else falls back to it quietly. */
+function checkCookie(conn: Connection, payload: Buffer | undefined): void {
+  const check = verifyAuthCookie(payload, conn.ctx.cookieSecrets!, { ip: conn.clientIp, now: conn.ctx.now() });
+  let result: string = check.ok ? 'valid' : check.reason;
+  if (check.ok && check.claims.profile.name.toLowerCase() !== conn.playerName!.toLowerCase()) result = 'name';
+  publish(events.cookie, conn.ctx.source, { result });
+  if (check.ok && result === 'valid') {
+    conn.cookieProfile = check.claims.profile;
+    requestEncryption(conn, false);
+  } else {
+    requestEncryption(conn, true);
   }
 }
 
 async function authenticate(conn: Connection, encSecret: Buffer, encToken: Buffer): Promise<void> {
   const { keys, sessionServer, config } = conn.ctx;
+  const started = performance.now();
   const { sharedSecret } = openEncryptionResponse(keys, conn.verifyToken!, encSecret, encToken);
   conn.enableEncryption(createStreamCiphers(sharedSecret));
+  if (conn.cookieProfile !== undefined) {
+    // Encryption stays on for cookie logins: only the session-server round trip is saved.
+    conn.verified = true;
+    sendLoginSuccess(conn, conn.cookieProfile);
+    publish(events.auth, conn.ctx.source, { result: 'cookie', durationSeconds: (performance.now() - started) / 1000 });
+    return;
+  }
   conn.step = 'authenticating';
   const hash = minecraftServerHash('', sharedSecret, keys.publicKeyDer);
   const ip = config.auth.preventProxyConnections ? conn.clientIp : undefined;
-  const started = performance.now();
   let profile: GameProfile;
   try {
     profile = await sessionServer.hasJoined(conn.playerName!, hash, ip);
@@ -59,6 +101,7 @@ async function authenticate(conn: Connection, encSecret: Buffer, encToken: Buffe
   }
   publish(events.auth, conn.ctx.source, { result: 'ok', durationSeconds: (performance.now() - started) / 1000 });
   if (conn.state === 'closed') return;
+  conn.verified = true;
   sendLoginSuccess(conn, profile);
 }
 

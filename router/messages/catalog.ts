@@ -15,6 +15,7 @@ export const MESSAGE_KEYS = [
   'internal_error',
   'shutting_down',
   'unknown_host_motd',
+  'backend_offline_version',
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -35,6 +36,7 @@ export const BUILTIN_CATALOG: Catalog = {
     internal_error: 'Something went wrong on our side. Please try again.',
     shutting_down: 'This server is restarting. Please join again.',
     unknown_host_motd: 'Unknown host: {host}',
+    backend_offline_version: 'Offline',
   },
   de: {
     no_route: 'Unter {host} gibt es keinen Server. Prüfe die Adresse und versuche es erneut.',
@@ -50,6 +52,7 @@ export const BUILTIN_CATALOG: Catalog = {
     internal_error: 'Bei uns ist etwas schiefgelaufen. Bitte versuche es erneut.',
     shutting_down: 'Dieser Server startet neu. Bitte verbinde dich erneut.',
     unknown_host_motd: 'Unbekannter Host: {host}',
+    backend_offline_version: 'Offline',
   },
   es: {
     no_route: 'No hay ningún servidor en {host}. Comprueba la dirección e inténtalo de nuevo.',
@@ -65,6 +68,7 @@ export const BUILTIN_CATALOG: Catalog = {
     internal_error: 'Algo salió mal por nuestra parte. Inténtalo de nuevo.',
     shutting_down: 'Este servidor se está reiniciando. Vuelve a entrar.',
     unknown_host_motd: 'Host desconocido: {host}',
+    backend_offline_version: 'Sin conexión',
   },
   fr: {
     no_route: "Il n'y a pas de serveur à l'adresse {host}. Vérifiez l'adresse et réessayez.",
@@ -80,5 +84,6 @@ export const BUILTIN_CATALOG: Catalog = {
     internal_error: 'Un problème est survenu de notre côté. Veuillez réessayer.',
     shutting_down: 'Ce serveur redémarre. Reconnectez-vous.',
     unknown_host_motd: 'Hôte inconnu : {host}',
+    backend_offline_version: 'Hors ligne',
   },
 };

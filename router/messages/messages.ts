@@ -7,7 +7,7 @@ import type { Catalog, MessageKey } from './catalog.ts';
  */
 export class Messages {
   readonly defaultLocale: string;
-  private readonly catalogs: readonly Catalog[];
+  private catalogs: readonly Catalog[];
 
   constructor(opts: { defaultLocale?: string; overrides?: Catalog } = {}) {
     this.defaultLocale = (opts.defaultLocale ?? 'en_us').toLowerCase();
@@ -20,6 +20,14 @@ export class Messages {
       if (text !== undefined) return text;
     }
     return undefined;
+  }
+
+  /** A Messages whose overrides win over this one's (a table's `messages` over the config's). */
+  withOverrides(overrides: Catalog | undefined, defaultLocale: string | undefined): Messages {
+    if (overrides === undefined && defaultLocale === undefined) return this;
+    const next = new Messages({ defaultLocale: defaultLocale ?? this.defaultLocale });
+    next.catalogs = overrides === undefined ? this.catalogs : [overrides, ...this.catalogs];
+    return next;
   }
 
   text(key: MessageKey, locale: string | undefined, params: Readonly<Record<string, string | number>> = {}): string {

@@ -1,6 +1,26 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuthEvent, ConnectionClosed, DisconnectEvent, ErrorEvent, HandshakeEvent, StatusEvent, TransferEvent } from '../events.ts';
+import type {
+  ConnectionRejectedEvent,
+  ProxyHeaderErrorEvent,
+  RateLimitedEvent,
+  RateLimiterSizeEvent,
+  CookieEvent,
+  ResourcePackEvent,
+  AuthEvent,
+  ConnectionClosed,
+  DisconnectEvent,
+  ErrorEvent,
+  HandshakeEvent,
+  StatusEvent,
+  TableAppliedEvent,
+  TableFetchEvent,
+  TableRejectedEvent,
+  TransferEvent,
+  RelayBytesEvent,
+  RelayEndedEvent,
+  RelayStatusEvent,
+} from '../events.ts';
 
 /** Sub-millisecond buckets: a status answer or a transfer decision takes well under 1 ms. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -17,10 +37,35 @@ export class RouterMetrics {
   readonly disconnectsTotal: Counter<'reason'>;
   readonly statusDuration: Histogram<'route'>;
   readonly tableVersion: Gauge;
+  readonly authCookies: Counter<'result'>;
+  readonly resourcePackResults: Counter<'route' | 'pack' | 'result'>;
+  readonly tableAge: Gauge;
+  readonly tableExpiry: Gauge;
+  readonly tableRejections: Counter<'reason'>;
+  readonly tableFetchDuration: Histogram<'result'>;
+  readonly tableFetchErrors: Counter<'kind'>;
+  readonly rateLimitExceeded: Counter<'budget'>;
+  readonly rateLimiterSize: Gauge<'budget'>;
+  readonly connectionsRejected: Counter<'reason'>;
+  readonly proxyHeaderErrors: Counter<'kind'>;
+  readonly relayActive: Gauge;
+  readonly relayBytes: Counter<'direction'>;
+  readonly relaySessions: Counter<'route' | 'reason'>;
+  readonly relayStatus: Counter<'route' | 'result'>;
+  /** issued_at / expires_at of the table in use (ms); the age and expiry gauges are computed at scrape time. */
+  private tableTimes: { issuedAt?: number; expiresAt?: number; appliedAt: number } | undefined;
+  private readonly now: () => number;
   private readonly unsubscribers: (() => void)[] = [];
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  constructor(opts: { defaultMetrics?: boolean; now?: () => number } = {}) {
     const registers = [this.registry];
+    this.now = opts.now ?? Date.now;
+    // Bound arrow functions, not `this` inside collect(): prom-client calls collect with the gauge as `this`.
+    const tableSeconds = (pick: (t: NonNullable<RouterMetrics['tableTimes']>) => number | undefined): number | undefined => {
+      const t = this.tableTimes;
+      const at = t === undefined ? undefined : pick(t);
+      return at === undefined ? undefined : (at - this.now()) / 1000;
+    };
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'passage_process_' });
     this.connectionsTotal = new Counter({ name: 'passage_connections_total', help: 'Connections by handshake intent', labelNames: ['intent'], registers });
     this.connectionsActive = new Gauge({ name: 'passage_connections_active', help: 'Open client connections', registers });
@@ -38,7 +83,46 @@ export class RouterMetrics {
     this.statusDuration = new Histogram({
       name: 'passage_adapter_status_duration_seconds', help: 'Time to build a status answer', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers,
     });
+    this.authCookies = new Counter({
+      name: 'passage_auth_cookie_total', help: 'Auth cookies checked at login: valid, or the reason one was not used', labelNames: ['result'], registers,
+    });
+    this.resourcePackResults = new Counter({
+      name: 'passage_resource_pack_results_total', help: 'Final resource-pack results reported by clients', labelNames: ['route', 'pack', 'result'], registers,
+    });
     this.tableVersion = new Gauge({ name: 'passage_table_version', help: 'Version of the routing table in use', registers });
+    this.tableAge = new Gauge({
+      name: 'passage_table_age_seconds', help: 'Seconds since the table in use was issued (signed), or loaded when unsigned', registers,
+      collect: () => {
+        const ago = tableSeconds((t) => t.issuedAt ?? t.appliedAt);
+        if (ago !== undefined) this.tableAge.set(-ago);
+      },
+    });
+    this.tableExpiry = new Gauge({
+      name: 'passage_table_expiry_seconds', help: 'Seconds until the table in use expires (negative: expired, still served as the last good table)', registers,
+      collect: () => {
+        const left = tableSeconds((t) => t.expiresAt);
+        if (left !== undefined) this.tableExpiry.set(left);
+      },
+    });
+    this.tableRejections = new Counter({ name: 'passage_table_rejections_total', help: 'Fetched tables refused, by reason (stable code)', labelNames: ['reason'], registers });
+    this.tableFetchDuration = new Histogram({
+      name: 'passage_table_fetch_duration_seconds', help: 'Time to fetch the table from its source, by result (envelope, not_modified, error)',
+      labelNames: ['result'], buckets: LATENCY_BUCKETS, registers,
+    });
+    this.tableFetchErrors = new Counter({ name: 'passage_table_fetch_errors_total', help: 'Failed table fetches, by kind (stable code)', labelNames: ['kind'], registers });
+    this.rateLimitExceeded = new Counter({ name: 'passage_rate_limit_exceeded_total', help: 'Handshakes refused by the rate limiter, by budget (status, login)', labelNames: ['budget'], registers });
+    this.rateLimiterSize = new Gauge({ name: 'passage_rate_limiter_size', help: 'Client keys tracked by the rate limiter, by budget', labelNames: ['budget'], registers });
+    this.connectionsRejected = new Counter({
+      name: 'passage_connections_rejected_total', help: 'Connections closed on accept because a pending-connection cap was full, by cap', labelNames: ['reason'], registers,
+    });
+    this.proxyHeaderErrors = new Counter({ name: 'passage_proxy_header_errors_total', help: 'PROXY protocol headers refused, by kind (stable code)', labelNames: ['kind'], registers });
+    this.relayActive = new Gauge({ name: 'passage_relay_active', help: 'Passthrough relay sessions open', registers });
+    this.relayBytes = new Counter({ name: 'passage_relay_bytes_total', help: 'Bytes relayed, by direction (to_backend, to_client)', labelNames: ['direction'], registers });
+    this.relaySessions = new Counter({ name: 'passage_relay_sessions_total', help: 'Relay sessions ended, by route and end reason', labelNames: ['route', 'reason'], registers });
+    this.relayStatus = new Counter({
+      name: 'passage_relay_status_total', help: 'Status pings on relayed routes, by how the backend answer was found (hit, miss, coalesced, failed, busy)',
+      labelNames: ['route', 'result'], registers,
+    });
   }
 
   /**
@@ -63,7 +147,32 @@ export class RouterMetrics {
     on<AuthEvent>('passage:auth', (m) => this.authDuration.observe({ result: m.result }, m.durationSeconds));
     on<TransferEvent>('passage:transfer', (m) => this.transfersTotal.inc({ route: m.route, target: m.target }));
     on<DisconnectEvent>('passage:disconnect', (m) => this.disconnectsTotal.inc({ reason: m.reason }));
+    on<CookieEvent>('passage:auth:cookie', (m) => this.authCookies.inc({ result: m.result }));
+    on<ResourcePackEvent>('passage:resource_pack', (m) => this.resourcePackResults.inc({ route: m.route, pack: m.pack, result: m.result }));
     on<StatusEvent>('passage:status', (m) => this.statusDuration.observe({ route: m.route }, m.durationSeconds));
+    on<TableAppliedEvent>('passage:table:applied', (m) => {
+      this.tableVersion.set(m.version);
+      this.tableTimes = { appliedAt: this.now(), ...(m.issuedAt === undefined ? {} : { issuedAt: m.issuedAt }), ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }) };
+    });
+    on<TableRejectedEvent>('passage:table:rejected', (m) => this.tableRejections.inc({ reason: m.reason }));
+    on<TableFetchEvent>('passage:table:fetch', (m) => {
+      this.tableFetchDuration.observe({ result: m.result }, m.durationSeconds);
+      if (m.result === 'error') this.tableFetchErrors.inc({ kind: m.kind ?? 'unknown' });
+    });
+    on<RateLimitedEvent>('passage:rate_limited', (m) => this.rateLimitExceeded.inc({ budget: m.budget }));
+    on<RateLimiterSizeEvent>('passage:rate_limiter:size', (m) => this.rateLimiterSize.set({ budget: m.budget }, m.size));
+    on<ConnectionRejectedEvent>('passage:connection:rejected', (m) => this.connectionsRejected.inc({ reason: m.reason }));
+    on<ProxyHeaderErrorEvent>('passage:proxy:error', (m) => this.proxyHeaderErrors.inc({ kind: m.kind }));
+    on<unknown>('passage:relay:started', () => this.relayActive.inc());
+    on<RelayBytesEvent>('passage:relay:bytes', (m) => {
+      if (m.toBackend > 0) this.relayBytes.inc({ direction: 'to_backend' }, m.toBackend);
+      if (m.toClient > 0) this.relayBytes.inc({ direction: 'to_client' }, m.toClient);
+    });
+    on<RelayEndedEvent>('passage:relay:ended', (m) => {
+      this.relayActive.dec();
+      this.relaySessions.inc({ route: m.route, reason: m.reason });
+    });
+    on<RelayStatusEvent>('passage:relay:status', (m) => this.relayStatus.inc({ route: m.route, result: m.result }));
     return this;
   }
 

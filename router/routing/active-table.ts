@@ -1,3 +1,4 @@
+import type { Messages } from '../messages/messages.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
 import { indexRoutes, resolveRoute } from './resolve.ts';
 import type { RouteIndex } from './resolve.ts';
@@ -22,6 +23,14 @@ export class ActiveTable {
     for (const route of table.routes) {
       this.online.set(route.id, route.targets.reduce((sum, t) => sum + playersOf(t), 0));
     }
+  }
+
+  private messagesForTable: Messages | undefined;
+
+  /** The router's messages with this table's overrides and default locale on top. */
+  messages(base: Messages): Messages {
+    this.messagesForTable ??= base.withOverrides(this.table.messages, this.table.defaultLocale);
+    return this.messagesForTable;
   }
 
   resolve(host: string): Route | undefined {

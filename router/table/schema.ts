@@ -4,10 +4,15 @@
 // back to a default.
 
 import { isIP } from 'node:net';
+import { parseDuration } from '../config/duration.ts';
+import { MESSAGE_KEYS } from '../messages/catalog.ts';
 import { TableValidationError, type TableProblem } from './errors.ts';
 import { isHostname, MAX_HOST_LENGTH, parseEndpoint, parseRfc3339, type Endpoint } from './syntax.ts';
 import {
   STRATEGIES,
+  type DomainRewrite,
+  type RelayTimeouts,
+  type ResourcePack,
   type Route,
   type RouteMode,
   type RouteStatus,
@@ -38,6 +43,8 @@ const TABLE_FIELDS: Fields<RoutingTable> = {
   issuedAt: { key: 'issued_at', required: whenSigned, read: readTimestamp },
   expiresAt: { key: 'expires_at', required: whenSigned, read: readTimestamp },
   routes: { key: 'routes', required: true, read: readRoutes },
+  messages: { key: 'messages', read: readMessages },
+  defaultLocale: { key: 'default_locale', read: readLocale },
 };
 
 const ROUTE_FIELDS: Fields<Route> = {
@@ -47,6 +54,27 @@ const ROUTE_FIELDS: Fields<Route> = {
   strategy: { key: 'strategy', default: DEFAULT_STRATEGY, read: oneOf(STRATEGIES) },
   status: { key: 'status', default: DEFAULT_STATUS, read: readStatus },
   targets: { key: 'targets', default: Object.freeze([]), read: readTargets },
+  resourcePacks: { key: 'resource_packs', read: readResourcePacks },
+  sendProxyProtocol: { key: 'send_proxy_protocol', read: readBoolean },
+  domainRewrite: { key: 'domain_rewrite', read: readDomainRewrite },
+  maxPlayers: { key: 'max_players', read: readMaxPlayers },
+  disconnectMessage: { key: 'disconnect_message', read: readMotd },
+  timeouts: { key: 'timeouts', read: readRelayTimeouts },
+  fallback: { key: 'fallback', read: oneOf(['passthrough'] as const) },
+};
+
+const RELAY_TIMEOUT_FIELDS: Fields<RelayTimeouts> = {
+  connect: { key: 'connect', read: readRelayDuration },
+  read: { key: 'read', read: readRelayDuration },
+  write: { key: 'write', read: readRelayDuration },
+};
+
+const RESOURCE_PACK_FIELDS: Fields<ResourcePack> = {
+  id: { key: 'id', required: true, read: readUuid },
+  url: { key: 'url', required: true, read: readPackUrl },
+  hash: { key: 'hash', required: true, read: readSha1 },
+  forced: { key: 'forced', default: false, read: readBoolean },
+  prompt: { key: 'prompt', read: readMotd },
 };
 
 const STATUS_FIELDS: Fields<RouteStatus> = {
@@ -208,7 +236,7 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 }
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt) => readObject(item, itemAt, ctx, ROUTE_FIELDS), { uniqueIds: true });
+  return readArray(raw, at, ctx, (item, itemAt) => checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), { uniqueIds: true });
 }
 
 // --- route -----------------------------------------------------------------------------------------
@@ -332,6 +360,44 @@ function readMeta(raw: unknown, at: string, ctx: Context): Record<string, string
   return ctx.problems.length === before ? Object.fromEntries(entries) : undefined;
 }
 
+// --- relay (passthrough routes and the old-client fallback) ---------------------------------------
+
+/** Relay deadlines are at least this long: a smaller value is almost certainly a unit mistake. */
+export const MIN_RELAY_TIMEOUT_MS = 100;
+export const MAX_RELAY_TIMEOUT_MS = 24 * 3_600_000;
+
+function checkRelayOptions(route: Route | undefined, at: string, ctx: Context): Route | undefined {
+  if (route === undefined) return undefined;
+  if (route.fallback !== undefined && route.mode !== 'transfer') {
+    return ctx.fail(child(at, 'fallback'), 'only transfer routes have a fallback (a passthrough route relays every client)');
+  }
+  return route;
+}
+
+function readDomainRewrite(raw: unknown, at: string, ctx: Context): DomainRewrite | undefined {
+  if (raw === 'none' || raw === 'from_backend') return raw;
+  if (isPlainObject(raw) && Object.keys(raw).length === 1 && Object.hasOwn(raw, 'explicit')) {
+    const host = readText(raw.explicit, child(at, 'explicit'), ctx);
+    if (host === undefined) return undefined;
+    if (host.length > MAX_HOST_LENGTH) return ctx.fail(child(at, 'explicit'), `is ${host.length} characters, the limit is ${MAX_HOST_LENGTH}`);
+    return { explicit: host };
+  }
+  return ctx.fail(at, `must be "none", "from_backend" or { explicit = "host" }, got ${describe(raw)}`);
+}
+
+function readRelayTimeouts(raw: unknown, at: string, ctx: Context): RelayTimeouts | undefined {
+  return readObject(raw, at, ctx, RELAY_TIMEOUT_FIELDS);
+}
+
+function readRelayDuration(raw: unknown, at: string, ctx: Context): number | undefined {
+  const ms = parseDuration(raw);
+  if (ms === undefined) return ctx.fail(at, `must be a duration (integer seconds or a string like "5s", "500ms"), got ${describe(raw)}`);
+  if (ms < MIN_RELAY_TIMEOUT_MS || ms > MAX_RELAY_TIMEOUT_MS) {
+    return ctx.fail(at, `must be from ${MIN_RELAY_TIMEOUT_MS}ms to 24h, got ${describe(raw)}`);
+  }
+  return ms;
+}
+
 // --- helpers ---------------------------------------------------------------------------------------
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -356,4 +422,73 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (isPlainObject(value)) return 'a table';
   return `a value of type ${typeof value}`;
+}
+
+// --- resource packs and messages -------------------------------------------------------------------
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const LOCALE_PATTERN = /^[a-z]{2,3}(_[a-z0-9]{2,8})?$/;
+/** The client sends its pack URL as a String(32767). */
+const MAX_PACK_URL_LENGTH = 32767;
+
+function readResourcePacks(raw: unknown, at: string, ctx: Context): ResourcePack[] | undefined {
+  return readArray(raw, at, ctx, (item, itemAt, c) => readObject(item, itemAt, c, RESOURCE_PACK_FIELDS), { uniqueIds: true });
+}
+
+function readUuid(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string' || !UUID_PATTERN.test(raw.toLowerCase())) {
+    return ctx.fail(at, `must be a UUID like "2f1c0e3a-5b7d-4c1e-9a2b-3c4d5e6f7a8b", got ${describe(raw)}`);
+  }
+  return raw.toLowerCase();
+}
+
+function readPackUrl(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string') return ctx.fail(at, `must be a string, got ${describe(raw)}`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return ctx.fail(at, `must be an http or https URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return ctx.fail(at, `must be an http or https URL, got scheme "${url.protocol}"`);
+  if (raw.length > MAX_PACK_URL_LENGTH) return ctx.fail(at, `must be at most ${MAX_PACK_URL_LENGTH} characters, got ${raw.length}`);
+  return raw;
+}
+
+function readSha1(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string' || !/^[0-9a-fA-F]{40}$/.test(raw)) return ctx.fail(at, `must be a SHA-1 of 40 hex digits, got ${describe(raw)}`);
+  return raw.toLowerCase();
+}
+
+function readBoolean(raw: unknown, at: string, ctx: Context): boolean | undefined {
+  if (typeof raw !== 'boolean') return ctx.fail(at, `must be true or false, got ${describe(raw)}`);
+  return raw;
+}
+
+function readLocale(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string' || !LOCALE_PATTERN.test(raw.toLowerCase())) return ctx.fail(at, `must be a locale like "en_us" or "de", got ${describe(raw)}`);
+  return raw.toLowerCase();
+}
+
+/** `messages.<locale>.<key> = "text"`: overrides or adds a locale; keys must exist in the catalog. */
+function readMessages(raw: unknown, at: string, ctx: Context): Record<string, Record<string, string>> | undefined {
+  if (!isPlainObject(raw)) return ctx.fail(at, `must be a table of locales, got ${describe(raw)}`);
+  const before = ctx.problems.length;
+  const out: Record<string, Record<string, string>> = {};
+  for (const [locale, texts] of Object.entries(raw)) {
+    const localeAt = child(at, locale);
+    if (readLocale(locale, localeAt, ctx) === undefined) continue;
+    if (!isPlainObject(texts)) {
+      ctx.fail(localeAt, `must be a table of message keys, got ${describe(texts)}`);
+      continue;
+    }
+    const entry: Record<string, string> = {};
+    for (const [key, text] of Object.entries(texts)) {
+      if (!(MESSAGE_KEYS as readonly string[]).includes(key)) ctx.fail(child(localeAt, key), `unknown message key (known: ${MESSAGE_KEYS.join(', ')})`);
+      else if (typeof text !== 'string') ctx.fail(child(localeAt, key), `must be a string, got ${describe(text)}`);
+      else entry[key] = text;
+    }
+    out[locale.toLowerCase()] = entry;
+  }
+  return ctx.problems.length === before ? out : undefined;
 }

@@ -27,6 +27,20 @@ export interface RouteStatus {
   readonly versionName?: string;
 }
 
+/** A resource pack pushed in the configuration phase (Add Resource Pack). */
+export interface ResourcePack {
+  /** A UUID: the client remembers packs by it. */
+  readonly id: string;
+  /** http(s) URL the client downloads. */
+  readonly url: string;
+  /** SHA-1 of the file, 40 lower-case hex digits. */
+  readonly hash: string;
+  /** A forced pack that is not loaded ends the login with `resource_pack_required`. */
+  readonly forced: boolean;
+  /** Text shown in the client's prompt: plain text or a text component. */
+  readonly prompt?: unknown;
+}
+
 export interface Route {
   readonly id: string;
   /** Lower-case; `*` alone is the default route, `*.example.com` a wildcard. */
@@ -35,6 +49,31 @@ export interface Route {
   readonly strategy: StrategyName;
   readonly status: RouteStatus;
   readonly targets: readonly Target[];
+  readonly resourcePacks?: readonly ResourcePack[];
+  // Relay options: read by passthrough routes, and by transfer routes for the clients their fallback relays.
+  /** Write a PROXY protocol v2 header with the client's address before anything else. */
+  readonly sendProxyProtocol?: boolean;
+  readonly domainRewrite?: DomainRewrite;
+  /** Players relayed at once on this route by one router instance; 0 or absent: no cap. */
+  readonly maxPlayers?: number;
+  /** Shown when no target can be reached: plain text or a text component (default: localized no_target). */
+  readonly disconnectMessage?: unknown;
+  readonly timeouts?: RelayTimeouts;
+  /** Transfer routes only: relay clients older than 1.20.5 to the targets instead of turning them away. */
+  readonly fallback?: 'passthrough';
+}
+
+/** How a relay rewrites the handshake host: keep it, a fixed name, or the host of the target used. */
+export type DomainRewrite = 'none' | 'from_backend' | { readonly explicit: string };
+
+/** Relay deadlines in milliseconds; absent ones take the defaults in router/relay/limits.ts. */
+export interface RelayTimeouts {
+  /** Per target address tried. */
+  readonly connect?: number;
+  /** No bytes from the backend for this long ends the session. */
+  readonly read?: number;
+  /** A peer that does not take what we write for this long ends the session. */
+  readonly write?: number;
 }
 
 export interface RoutingTable {
@@ -44,4 +83,8 @@ export interface RoutingTable {
   readonly issuedAt?: number;
   readonly expiresAt?: number;
   readonly routes: readonly Route[];
+  /** Player-facing text overrides: locale (`de_de` or `de`) → message key → text. */
+  readonly messages?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Locale for messages sent before the client tells its own (default `en_us`). */
+  readonly defaultLocale?: string;
 }

@@ -12,6 +12,8 @@ const states = require('minecraft-protocol/src/states') as { LOGIN: string };
 
 export interface LoginResult {
   readonly transfer?: { host: string; port: number };
+  /** Add Resource Pack packets the client was sent. */
+  readonly packs?: { uuid: string; url: string; hash: string; forced: boolean }[];
   readonly disconnect?: string;
   readonly uuid?: string;
 }
@@ -44,6 +46,17 @@ export interface ClientOptions {
   sessionServer?: string;
   intent?: 3;
   locale?: string;
+  /** Connect from this loopback address (e.g. 127.0.0.2) to look like another client IP. */
+  localAddress?: string;
+  /** Bytes sent before the handshake, as a load balancer does (a PROXY protocol header). */
+  proxyHeader?: Buffer;
+  /**
+   * Cookies the client keeps, as the vanilla client does: Store Cookie writes here and Cookie
+   * Request is answered from here (minecraft-protocol reports both but acts on neither).
+   */
+  cookieJar?: Map<string, Buffer>;
+  /** Results to answer each Add Resource Pack with (default: accepted, downloaded, loaded). */
+  packResults?: number[];
 }
 
 export function createClient(o: ClientOptions): any {
@@ -70,7 +83,26 @@ export function createClient(o: ClientOptions): any {
   } else {
     options.auth = 'offline';
   }
+  if (o.localAddress !== undefined || o.proxyHeader !== undefined) {
+    options.connect = (client: any) => {
+      const socket = net.connect({ port: o.port, host: '127.0.0.1', ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
+      if (o.proxyHeader !== undefined) socket.write(o.proxyHeader);
+      client.setSocket(socket);
+    };
+  }
   const client = mc.createClient(options);
+  const jar = o.cookieJar;
+  if (jar !== undefined) {
+    client.on('store_cookie', (p: { key: string; value: Buffer }) => jar.set(p.key, Buffer.from(p.value)));
+    client.on('cookie_request', (p: { cookie: string }) => client.write('cookie_response', { key: p.cookie, value: jar.get(p.cookie) }));
+  } else {
+    // A client without cookies still answers, with no payload.
+    client.on('cookie_request', (p: { cookie: string }) => client.write('cookie_response', { key: p.cookie, value: undefined }));
+  }
+  client.on('add_resource_pack', (p: { uuid: string }) => {
+    client.packsOffered = [...(client.packsOffered ?? []), p];
+    for (const result of o.packResults ?? [3, 4, 0]) client.write('resource_pack_receive', { uuid: p.uuid, result });
+  });
   if (o.intent === 3) {
     const write = client.write.bind(client);
     client.write = (name: string, params: Record<string, unknown>) => write(name, name === 'set_protocol' ? { ...params, nextState: 3 } : params);
@@ -93,9 +125,10 @@ export function login(o: ClientOptions, timeoutMs = 10_000): Promise<LoginResult
       else resolve(result);
     };
     client.on('success', (p: { uuid: string }) => (uuid = p.uuid));
-    client.on('transfer', (p: { host: string; port: number }) => finish({ transfer: { host: p.host, port: p.port }, ...(uuid ? { uuid } : {}) }));
-    client.on('kick_disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason) }));
-    client.on('disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason) }));
+    const packs = (): { packs?: LoginResult['packs'] } => (client.packsOffered === undefined ? {} : { packs: client.packsOffered });
+    client.on('transfer', (p: { host: string; port: number }) => finish({ transfer: { host: p.host, port: p.port }, ...(uuid ? { uuid } : {}), ...packs() }));
+    client.on('kick_disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason), ...packs() }));
+    client.on('disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason), ...packs() }));
     client.on('error', (err: Error) => finish(err));
     client.on('end', (reason: string) => finish({ disconnect: `connection ended: ${reason}` }));
   });

@@ -15,14 +15,27 @@ export interface TestRouter extends RunningPassage {
   counter(name: string, labels?: Record<string, string>): Promise<number>;
 }
 
-export async function startTestRouter(opts: { routes: string; config?: Record<string, unknown>; random?: () => number }): Promise<TestRouter> {
+export interface TestRouterOptions {
+  routes: string;
+  config?: Record<string, unknown>;
+  random?: () => number;
+  cookieSecrets?: readonly Buffer[];
+  now?: () => number;
+}
+
+export async function startTestRouter(opts: TestRouterOptions): Promise<TestRouter> {
   const dir = mkdtempSync(join(tmpdir(), 'passage-test-'));
   writeFileSync(join(dir, 'routes.toml'), opts.routes);
   const raw = { address: '127.0.0.1:0', admin: { address: '127.0.0.1:0' }, table: { path: 'routes.toml', cache_file: 'cache.json' }, ...opts.config };
   if (opts.config?.table !== undefined) raw.table = { path: 'routes.toml', cache_file: 'cache.json', ...(opts.config.table as object) };
   const config = buildConfig(raw, join(dir, 'passage.toml'));
   const log = pino({ level: process.env.PASSAGE_TEST_LOG ?? 'silent' });
-  const running = await startPassage(config, { log, ...(opts.random === undefined ? {} : { random: opts.random }) });
+  const running = await startPassage(config, {
+    log,
+    ...(opts.random === undefined ? {} : { random: opts.random }),
+    ...(opts.cookieSecrets === undefined ? {} : { cookieSecrets: opts.cookieSecrets }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
+  });
   return {
     ...running,
     port: running.address.port,

@@ -1,0 +1,199 @@
+// The passthrough state: a route that relays instead of transferring (or a transfer route's fallback
+// for clients older than 1.20.5). Status pings are answered with the backend's own status, cached;
+// a login is read up to Login Start (for the player name), then the socket goes to a relay session.
+import { performance } from 'node:perf_hooks';
+import { events, publish } from '../events.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { INTENT_STATUS } from '../protocol/handshake.ts';
+import { encodeLoginDisconnect } from '../protocol/login.ts';
+import { frameBody, readLoginStartName } from '../protocol/relay.ts';
+import { decodeStatusPacket, encodePong, encodeStatusResponse } from '../protocol/status.ts';
+import { TRANSFER_MIN_PROTOCOL } from '../protocol/versions.ts';
+import { connectFirst } from '../relay/connect.ts';
+import type { BackendConnection } from '../relay/connect.ts';
+import { RelayError } from '../relay/errors.ts';
+import { backendHandshake } from '../relay/handshake-rewrite.ts';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_READ_TIMEOUT_MS,
+  DEFAULT_WRITE_TIMEOUT_MS,
+  STATUS_RESPONSE_TIMEOUT_MS,
+} from '../relay/limits.ts';
+import { encodeProxyV2Header } from '../relay/proxy-header.ts';
+import { RelaySession } from '../relay/session.ts';
+import { fetchBackendStatus } from '../relay/status-exchange.ts';
+import type { Route } from '../table/types.ts';
+import type { Connection } from './connection.ts';
+import { MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
+import { buildStatus } from './status-handler.ts';
+
+/** Whether a connection on `route` is relayed: passthrough routes, and old clients on a route with the fallback. */
+export function isRelayed(route: Route | undefined, protocol: number): boolean {
+  if (route === undefined) return false;
+  if (route.mode === 'passthrough') return true;
+  return route.fallback === 'passthrough' && protocol < TRANSFER_MIN_PROTOCOL;
+}
+
+/** Called by the handshake handler once it has decided the connection is relayed. */
+export function beginPassthrough(conn: Connection): void {
+  conn.state = 'passthrough';
+  // Login Start of 1.19 carries signature data (a public key and its signature): the login limit covers it.
+  conn.decoder.maxFrame = conn.intent === 'status' ? MAX_STATUS_FRAME : MAX_LOGIN_FRAME;
+}
+
+export function handlePassthrough(conn: Connection, body: Buffer): void | Promise<void> {
+  if (conn.intent === 'status') return handleStatusPacket(conn, body);
+  conn.playerName = readLoginStartName(body);
+  startRelay(conn, frameBody(body));
+}
+
+/** Relay deadlines of a route, with the defaults filled in. */
+export function relayTimeouts(route: Route): { connect: number; read: number; write: number } {
+  return {
+    connect: route.timeouts?.connect ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    read: route.timeouts?.read ?? DEFAULT_READ_TIMEOUT_MS,
+    write: route.timeouts?.write ?? DEFAULT_WRITE_TIMEOUT_MS,
+  };
+}
+
+// --- status ----------------------------------------------------------------------------------------
+
+function handleStatusPacket(conn: Connection, body: Buffer): void | Promise<void> {
+  const packet = decodeStatusPacket(body);
+  if (packet.kind === 'ping') {
+    // Answered here: the backend connection of the status request is already gone (and cached).
+    conn.send(encodePong(packet.payload));
+    conn.close('status');
+    return;
+  }
+  if (conn.step !== 'await_start') throw new ProtocolError('ERR_UNEXPECTED_PACKET', 'status: second status request');
+  conn.step = 'transferring';
+  return answerStatus(conn);
+}
+
+async function answerStatus(conn: Connection): Promise<void> {
+  const started = performance.now();
+  const route = conn.route!;
+  const hs = conn.handshake!;
+  const timeouts = relayTimeouts(route);
+  const { json, result } = await conn.ctx.relays.statusCache.lookup(route.id, hs.protocol, async () => {
+    try {
+      return await fetchBackendStatus({
+        targets: route.targets,
+        connectTimeoutMs: timeouts.connect,
+        responseTimeoutMs: Math.min(timeouts.read, STATUS_RESPONSE_TIMEOUT_MS),
+        preamble: (target) => [
+          ...(route.sendProxyProtocol === true ? [proxyHeader(conn)] : []),
+          backendHandshake(hs, route.domainRewrite, target, INTENT_STATUS),
+        ],
+      });
+    } catch (err) {
+      const code = err instanceof RelayError ? err.code : 'ERR_RELAY_STATUS_INVALID';
+      conn.reportError(code);
+      if (conn.ctx.log.isLevelEnabled('debug')) conn.ctx.log.debug({ route: route.id, code }, (err as Error).message);
+      throw err;
+    }
+  });
+  publish(events.relayStatus, conn.ctx.source, { route: route.id, result });
+  if (conn.state === 'closed') return;
+  conn.send(encodeStatusResponse(json ?? offlineStatus(conn, route, hs.protocol)));
+  publish(events.status, conn.ctx.source, { route: route.id, durationSeconds: (performance.now() - started) / 1000 });
+}
+
+/**
+ * The route's own status when its backend cannot answer, marked offline: the version reads
+ * "Offline" (protocol -1, so every client shows it in red where the player count would be) and no
+ * one is online.
+ */
+function offlineStatus(conn: Connection, route: Route, protocol: number): string {
+  const status = buildStatus(conn.table!, route, protocol);
+  return JSON.stringify({
+    ...status,
+    version: { name: conn.messages.text('backend_offline_version', undefined), protocol: -1 },
+    players: { max: status.players.max, online: 0 },
+  });
+}
+
+// --- login -----------------------------------------------------------------------------------------
+
+function startRelay(conn: Connection, loginStart: Buffer): void {
+  const route = conn.route!;
+  if (!conn.ctx.relays.reserve(route.id, route.maxPlayers ?? 0)) {
+    conn.disconnect('server_full');
+    return;
+  }
+  conn.handOver();
+  connectAndRelay(conn, route, loginStart).catch((err: unknown) => {
+    // Our bug (the expected failures are handled inside): log it, free the slot, drop the client.
+    conn.ctx.relays.release(route.id);
+    conn.reportError('ERR_INTERNAL');
+    conn.ctx.log.error({ err, client: conn.clientIp, route: route.id }, 'internal error while starting a relay');
+    conn.socket.destroy();
+  });
+}
+
+async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffer): Promise<void> {
+  const { ctx, socket: client } = conn;
+  const timeouts = relayTimeouts(route);
+  let backend: BackendConnection;
+  try {
+    backend = await connectFirst(route.targets, timeouts.connect, () => client.destroyed);
+  } catch (err) {
+    ctx.relays.release(route.id);
+    const code = err instanceof RelayError ? err.code : 'ERR_RELAY_CONNECT_FAILED';
+    if (code === 'ERR_RELAY_CLIENT_GONE') {
+      conn.outcome = 'client_closed';
+      return;
+    }
+    conn.reportError(code);
+    ctx.log.warn(
+      { route: route.id, player: conn.playerName, client: conn.clientIp, attempts: err instanceof RelayError ? err.attempts : [] },
+      'no target of a relayed route accepted the connection',
+    );
+    refuse(conn, route.disconnectMessage);
+    return;
+  }
+  if (backend.failed.length > 0) {
+    ctx.log.info({ route: route.id, target: backend.target.id, failed: backend.failed }, 'relay failed over to a later target');
+  }
+  const preamble: Buffer[] = [];
+  if (route.sendProxyProtocol === true) preamble.push(proxyHeader(conn));
+  preamble.push(backendHandshake(conn.handshake!, route.domainRewrite, backend.target), loginStart);
+  const rest = conn.decoder.takePending();
+  if (rest !== undefined) preamble.push(rest);
+  const session = new RelaySession({
+    client,
+    backend: backend.socket,
+    route: route.id,
+    target: backend.target.id,
+    player: conn.playerName ?? '',
+    clientIp: conn.clientIp,
+    readTimeoutMs: timeouts.read,
+    writeTimeoutMs: timeouts.write,
+    onEnd: (s) => ctx.relays.ended(s),
+  });
+  ctx.relays.add(session);
+  session.start(preamble);
+}
+
+/** The route's disconnect_message (or the localized no_target text) as a login disconnect, then close. */
+function refuse(conn: Connection, message: unknown): void {
+  const component = message === undefined ? { text: conn.messages.text('no_target', conn.locale) } : typeof message === 'string' ? { text: message } : message;
+  publish(events.disconnect, conn.ctx.source, { reason: 'no_target' });
+  conn.outcome = 'disconnected:no_target';
+  const socket = conn.socket;
+  if (socket.destroyed) return;
+  socket.end(encodeLoginDisconnect(component));
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** PROXY v2 with the client's address (the PROXY-header address when a trusted proxy sent one). */
+function proxyHeader(conn: Connection): Buffer {
+  const s = conn.socket;
+  return encodeProxyV2Header({
+    sourceAddress: conn.clientIp,
+    sourcePort: s.remotePort ?? 0,
+    destinationAddress: s.localAddress ?? '',
+    destinationPort: s.localPort ?? 0,
+  });
+}

@@ -1,0 +1,61 @@
+// The table from a local file: a signed envelope (JSON with `payloadType`), or a plain routes file
+// (TOML, or the same shape as JSON) for a single router or development. Re-read on every poll; an
+// unchanged file is "not modified", so editing routes.toml (and raising its version) reloads it.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadTableFile, TableFileError } from '../file-source.ts';
+import { TableSourceError, type FetchResult, type TableSource } from './source.ts';
+
+export class FileTableSource implements TableSource {
+  readonly description: string;
+  private readonly path: string;
+  private lastDigest: string | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+    this.description = pathToFileURL(path).href;
+  }
+
+  invalidate(): void {
+    this.lastDigest = undefined;
+  }
+
+  async fetch(): Promise<FetchResult> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.path);
+    } catch (cause) {
+      const code = (cause as { code?: string }).code;
+      throw new TableSourceError('ERR_SOURCE_FILE', `${this.path}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(cause)})`}`, { cause });
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (digest === this.lastDigest) return { kind: 'not_modified' };
+    this.lastDigest = digest;
+    if (isEnvelopeFile(this.path, bytes)) return { kind: 'envelope', bytes };
+    let table;
+    try {
+      // Favicon paths resolve next to the file, as they always have for routes.toml.
+      table = loadTableFile(this.path);
+    } catch (err) {
+      // A broken file must be read again on the next poll, after the operator has fixed it.
+      this.lastDigest = undefined;
+      if (err instanceof TableFileError) throw new TableSourceError('ERR_SOURCE_FILE', err.message, { cause: err });
+      throw err;
+    }
+    return { kind: 'unsigned', table, bytes };
+  }
+}
+
+/** A JSON file whose top level names a payloadType is an envelope; anything else is a plain routes file. */
+export function isEnvelopeFile(path: string, bytes: Buffer): boolean {
+  if (extname(path) !== '.json') return false;
+  try {
+    const doc: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) && 'payloadType' in doc;
+  } catch {
+    return false;
+  }
+}

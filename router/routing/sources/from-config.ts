@@ -1,0 +1,59 @@
+// Builds the table source and poller that `[table]` in passage.toml describes.
+
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PassageConfig } from '../../config/schema.ts';
+import { readPublicKeyFile } from '../../table/keys.ts';
+import type { TableStore } from '../store.ts';
+import { TableCache } from './cache.ts';
+import { createDynamoDbClient, DynamoDbTableSource } from './dynamodb.ts';
+import { FileTableSource } from './file.ts';
+import { HttpTableSource } from './http.ts';
+import { TablePoller } from './poller.ts';
+import type { TableSource } from './source.ts';
+
+export function createTableSource(table: PassageConfig['table']): TableSource {
+  switch (table.source) {
+    case 'file':
+      return new FileTableSource(table.path);
+    case 'http':
+      return new HttpTableSource({ url: table.url, maxBytes: table.maxBytes });
+    case 'dynamodb':
+      return new DynamoDbTableSource({
+        client: createDynamoDbClient(table.dynamodb.region, table.dynamodb.endpoint),
+        table: table.dynamodb.table,
+        tableId: table.dynamodb.id,
+        maxBytes: table.maxBytes,
+      });
+  }
+}
+
+/** Throws a TableKeyError naming the file when a key cannot be used. */
+export async function loadTrustedKeys(files: readonly string[]): Promise<KeyObject[]> {
+  return Promise.all(files.map((file) => readPublicKeyFile(file)));
+}
+
+export interface PollerDeps {
+  readonly store: TableStore;
+  readonly log: Logger;
+  readonly eventSource: object;
+  /** Overrides the source built from the config (tests, `passagectl dev`). */
+  readonly source?: TableSource;
+}
+
+export async function createTablePoller(table: PassageConfig['table'], deps: PollerDeps): Promise<TablePoller> {
+  const remote = table.source !== 'file';
+  return new TablePoller({
+    source: deps.source ?? createTableSource(table),
+    store: deps.store,
+    trustedKeys: await loadTrustedKeys(table.publicKeys),
+    expectedTableId: table.id,
+    // "Unsigned only for local files": a remote source never serves an unsigned table, whatever the config says.
+    allowUnsigned: !remote && table.allowUnsigned,
+    maxBytes: table.maxBytes,
+    intervalMs: table.pollIntervalMs,
+    ...(remote && table.cacheFile !== '' ? { cache: new TableCache(table.cacheFile) } : {}),
+    log: deps.log.child({ component: 'table' }),
+    eventSource: deps.eventSource,
+  });
+}

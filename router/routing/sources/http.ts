@@ -1,0 +1,97 @@
+// The table from any HTTP endpoint (S3, CloudFront, a plain web server). Conditional requests keep a
+// poll cheap: an unchanged table is a 304 with no body.
+
+import { TableTooLargeError } from '../../table/errors.ts';
+import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
+
+/** A poll that has not answered in this time is a failed poll; the next one starts fresh. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 5_000;
+
+export interface HttpSourceOptions {
+  readonly url: string;
+  /** Bytes; the body is cut off as soon as it passes this, whatever Content-Length said. */
+  readonly maxBytes: number;
+  readonly timeoutMs?: number;
+  /** Injected in tests; defaults to the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+export class HttpTableSource implements TableSource {
+  readonly description: string;
+  private readonly opts: HttpSourceOptions;
+  private etag: string | undefined;
+
+  constructor(opts: HttpSourceOptions) {
+    this.opts = opts;
+    const url = new URL(opts.url);
+    // Never show credentials or signed query strings (presigned S3 URLs) in logs or /status.
+    this.description = `${url.protocol}//${url.host}${url.pathname}`;
+  }
+
+  invalidate(): void {
+    this.etag = undefined;
+  }
+
+  async fetch(signal: AbortSignal): Promise<FetchResult> {
+    const timeoutMs = this.opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.etag !== undefined) headers['if-none-match'] = this.etag;
+    const doFetch = this.opts.fetch ?? fetch;
+    const combined = withTimeout(signal, timeoutMs);
+    let res: Response;
+    try {
+      res = await doFetch(this.opts.url, { headers, signal: combined, redirect: 'follow' });
+    } catch (cause) {
+      throw fetchFailure(cause, this.description, timeoutMs);
+    }
+    if (res.status === 304) {
+      await res.body?.cancel();
+      return { kind: 'not_modified' };
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      const code = res.status === 404 ? 'ERR_SOURCE_NOT_FOUND' : 'ERR_SOURCE_HTTP_STATUS';
+      throw new TableSourceError(code, `${this.description} answered HTTP ${res.status}`);
+    }
+    const bytes = await readCapped(res, this.opts.maxBytes, this.description, timeoutMs);
+    const etag = res.headers.get('etag');
+    this.etag = etag ?? undefined;
+    return { kind: 'envelope', bytes };
+  }
+}
+
+/** Reads the body chunk by chunk and stops at the cap, so a huge or endless answer costs at most maxBytes. */
+async function readCapped(res: Response, maxBytes: number, description: string, timeoutMs: number): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw new TableTooLargeError(maxBytes, declared);
+  }
+  if (res.body === null) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        // The size seen so far: the rest was never read.
+        throw new TableTooLargeError(maxBytes, size);
+      }
+      chunks.push(value);
+    }
+  } catch (cause) {
+    if (cause instanceof TableTooLargeError) throw cause;
+    throw fetchFailure(cause, description, timeoutMs);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function fetchFailure(cause: unknown, description: string, timeoutMs: number): TableSourceError {
+  if (isTimeout(cause)) return new TableSourceError('ERR_SOURCE_TIMEOUT', `${description} did not answer within ${timeoutMs} ms`, { cause });
+  const detail = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
+  return new TableSourceError('ERR_SOURCE_UNREACHABLE', `${description} is unreachable (${detail})`, { cause });
+}

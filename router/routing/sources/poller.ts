@@ -1,0 +1,328 @@
+// Polls a table source, verifies what it gets, and swaps good tables into the TableStore. Anything
+// wrong leaves the last good table in place: a bad publish or an outage never takes a router down.
+// Every source goes through the same checks here, so "what a router accepts" lives in one place.
+
+import { createHash, type KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import { events, publish } from '../../events.ts';
+import { compareToCurrent, DEFAULT_CLOCK_SKEW_MS, verifyEnvelope } from '../../table/envelope.ts';
+import { TableError, TableValidationError, type TableProblem } from '../../table/errors.ts';
+import type { RoutingTable } from '../../table/types.ts';
+import { checkFaviconDataUri } from '../favicon.ts';
+import type { TableStore } from '../store.ts';
+import type { TableCache } from './cache.ts';
+import { REJECTION_UNSIGNED, REJECTION_VERSION_CONFLICT, TableSourceError, type TableSource } from './source.ts';
+
+/** After an outage, a fleet retrying in lockstep would hammer the control plane; these spread it out. */
+export const MAX_BACKOFF_MS = 5 * 60_000;
+/** Backoff never grows past this many poll intervals (nor past MAX_BACKOFF_MS). */
+export const MAX_BACKOFF_INTERVALS = 30;
+/** While a router has no table at all it serves nothing, so it retries sooner. */
+export const MAX_BACKOFF_INTERVALS_WITHOUT_TABLE = 2;
+
+export interface PollerOptions {
+  readonly source: TableSource;
+  readonly store: TableStore;
+  readonly trustedKeys: readonly KeyObject[];
+  readonly expectedTableId: string;
+  readonly allowUnsigned: boolean;
+  readonly maxBytes: number;
+  readonly intervalMs: number;
+  readonly skewMs?: number;
+  /** Remote sources only: the last good envelope survives restarts here. */
+  readonly cache?: TableCache;
+  readonly log: Logger;
+  /** Tags the diagnostics-channel events (metrics count only their own router's). */
+  readonly eventSource?: object;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export type PollOutcome =
+  | { readonly kind: 'applied'; readonly version: number }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'rejected'; readonly reason: string; readonly message: string }
+  | { readonly kind: 'error'; readonly code: string; readonly message: string };
+
+interface Problem {
+  readonly code: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** What /status shows under `tableSource`. */
+export interface TableSourceStatus {
+  readonly source: string;
+  readonly pollIntervalSeconds: number;
+  readonly loadedFrom: 'source' | 'cache' | null;
+  readonly lastPollAt: string | null;
+  readonly lastAppliedAt: string | null;
+  readonly nextPollAt: string | null;
+  readonly consecutiveErrors: number;
+  readonly lastRejection: Problem | null;
+  readonly lastError: Problem | null;
+  readonly rejections: Readonly<Record<string, number>>;
+}
+
+/** The wait before the next poll: the interval minus up to 20% jitter; after errors, capped exponential backoff with up to 50% jitter. */
+export function nextDelay(intervalMs: number, consecutiveErrors: number, hasTable: boolean, random: () => number): number {
+  // Jitter only shortens the wait, so a new table still arrives within one poll interval.
+  if (consecutiveErrors === 0) return Math.round(intervalMs * (1 - 0.2 * random()));
+  const intervals = hasTable ? MAX_BACKOFF_INTERVALS : MAX_BACKOFF_INTERVALS_WITHOUT_TABLE;
+  const cap = Math.max(intervalMs, Math.min(intervalMs * intervals, MAX_BACKOFF_MS));
+  const backoff = Math.min(intervalMs * 2 ** Math.min(consecutiveErrors, 20), cap);
+  return Math.round(backoff * (1 - 0.5 * random()));
+}
+
+export class TablePoller {
+  private readonly opts: PollerOptions;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private held: { table: { version: number }; payloadBytes: Buffer; digest: string } | undefined;
+  /** Bytes refused for a reason time cannot cure: the same bytes again are not verified (or counted) again. */
+  private refusedDigest: string | undefined;
+  private consecutiveErrors = 0;
+  private loadedFrom: 'source' | 'cache' | null = null;
+  private lastPollAt: number | undefined;
+  private lastAppliedAt: number | undefined;
+  private nextPollAt: number | undefined;
+  private lastRejection: Problem | undefined;
+  private lastError: Problem | undefined;
+  private readonly rejections: Record<string, number> = {};
+  /** Code and message of the last problem logged: the same problem every poll is logged once. */
+  private lastLogged: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<PollOutcome> | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(opts: PollerOptions) {
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Serves the cached envelope if it still verifies. Returns whether a table was applied from it. */
+  async loadCache(): Promise<boolean> {
+    const cache = this.opts.cache;
+    if (cache === undefined) return false;
+    let bytes;
+    try {
+      bytes = await cache.read(this.opts.maxBytes);
+    } catch (err) {
+      this.opts.log.warn({ err, cacheFile: cache.path }, 'cannot read the table cache; waiting for the source');
+      return false;
+    }
+    if (bytes === undefined) return false;
+    const outcome = this.consider(bytes, 'cache');
+    if (outcome.kind === 'applied') this.opts.log.info({ cacheFile: cache.path, version: outcome.version }, 'serving the cached table until the source answers');
+    return outcome.kind === 'applied';
+  }
+
+  /** Polls after `firstDelayMs` (now by default), then every interval. */
+  start(firstDelayMs = 0): void {
+    this.schedule(firstDelayMs);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort.abort();
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  /** One fetch-verify-swap round. Never throws for source or table problems: they become outcomes. */
+  pollOnce(): Promise<PollOutcome> {
+    this.inFlight ??= this.fetchAndApply().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  status(): TableSourceStatus {
+    const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
+    return {
+      source: this.opts.source.description,
+      pollIntervalSeconds: this.opts.intervalMs / 1000,
+      loadedFrom: this.loadedFrom,
+      lastPollAt: iso(this.lastPollAt),
+      lastAppliedAt: iso(this.lastAppliedAt),
+      nextPollAt: iso(this.nextPollAt),
+      consecutiveErrors: this.consecutiveErrors,
+      lastRejection: this.lastRejection ?? null,
+      lastError: this.lastError ?? null,
+      rejections: { ...this.rejections },
+    };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.abort.signal.aborted) return;
+    this.nextPollAt = this.now() + delayMs;
+    this.timer = setTimeout(() => {
+      void this.pollOnce().then(() => {
+        this.schedule(nextDelay(this.opts.intervalMs, this.consecutiveErrors, this.opts.store.current !== undefined, this.random));
+      });
+    }, delayMs);
+  }
+
+  private async fetchAndApply(): Promise<PollOutcome> {
+    const started = performance.now();
+    this.lastPollAt = this.now();
+    let result;
+    try {
+      result = await this.opts.source.fetch(this.abort.signal);
+    } catch (err) {
+      const durationSeconds = (performance.now() - started) / 1000;
+      // The size cap is checked while fetching, but an oversized table is a refused table, not an outage.
+      if (err instanceof TableError) {
+        publish(events.tableFetch, this.tag, { result: 'envelope', durationSeconds });
+        this.consecutiveErrors = 0;
+        return this.reject(err.code, err.message);
+      }
+      publish(events.tableFetch, this.tag, { result: 'error', durationSeconds, kind: errorCode(err) });
+      return this.fail(err);
+    }
+    const durationSeconds = (performance.now() - started) / 1000;
+    publish(events.tableFetch, this.tag, { result: result.kind === 'not_modified' ? 'not_modified' : 'envelope', durationSeconds });
+    this.recovered();
+    if (result.kind === 'not_modified') return { kind: 'unchanged' };
+    if (result.kind === 'unsigned') return this.considerUnsigned(result.table, result.bytes);
+    const outcome = this.consider(result.bytes, 'source');
+    if (outcome.kind === 'applied' && this.opts.cache !== undefined) await this.writeCache(result.bytes);
+    return outcome;
+  }
+
+  /** Verifies an envelope and applies it if it is newer than the table held. */
+  private consider(bytes: Buffer, origin: 'source' | 'cache'): PollOutcome {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    // The steady state of a DynamoDB poll: the same item again. Nothing to verify.
+    if (digest === this.held?.digest || digest === this.refusedDigest) return { kind: 'unchanged' };
+    let verified;
+    try {
+      verified = verifyEnvelope(bytes, this.opts.trustedKeys, {
+        maxBytes: this.opts.maxBytes,
+        expectedTableId: this.opts.expectedTableId,
+        now: this.now(),
+        skewMs: this.opts.skewMs ?? DEFAULT_CLOCK_SKEW_MS,
+        ...(this.held === undefined ? {} : { currentVersion: this.held.table.version }),
+      });
+      checkEmbeddedFavicons(verified.table);
+    } catch (err) {
+      if (!(err instanceof TableError)) throw err;
+      // A table from a clock ahead of ours becomes valid by itself; everything else stays refused.
+      if (err.code !== 'ERR_TABLE_NOT_YET_VALID') this.refusedDigest = digest;
+      else this.opts.source.invalidate?.();
+      return this.reject(err.code, `${origin === 'cache' ? 'cached table: ' : ''}${err.message}`);
+    }
+    const comparison = compareToCurrent(verified, this.held);
+    if (comparison === 'same') {
+      this.held = { table: { version: verified.table.version }, payloadBytes: verified.payloadBytes, digest };
+      return { kind: 'unchanged' };
+    }
+    if (comparison !== 'newer') {
+      this.refusedDigest = digest;
+      return this.reject(REJECTION_VERSION_CONFLICT, `version ${verified.table.version} was published twice with different contents; keeping the table held`);
+    }
+    this.apply(verified.table, { table: { version: verified.table.version }, payloadBytes: verified.payloadBytes, digest }, origin, verified.keyid);
+    return { kind: 'applied', version: verified.table.version };
+  }
+
+  private considerUnsigned(table: RoutingTable, bytes: Buffer): PollOutcome {
+    if (!this.opts.allowUnsigned) {
+      return this.reject(REJECTION_UNSIGNED, `${this.opts.source.description} is not a signed envelope and table.allow_unsigned is false`);
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const comparison = compareToCurrent({ table, payloadBytes: bytes }, this.held);
+    if (comparison === 'same') return { kind: 'unchanged' };
+    if (comparison === 'stale') return this.reject('ERR_TABLE_STALE_VERSION', `table version ${table.version} is older than the current version ${this.held!.table.version}`);
+    if (comparison === 'conflict') {
+      return this.reject(REJECTION_VERSION_CONFLICT, `the file changed but its version is still ${table.version}; raise the version to apply it`);
+    }
+    this.apply(table, { table: { version: table.version }, payloadBytes: bytes, digest }, 'source', undefined);
+    return { kind: 'applied', version: table.version };
+  }
+
+  private apply(table: RoutingTable, held: NonNullable<TablePoller['held']>, origin: 'source' | 'cache', keyid: string | undefined): void {
+    const previous = this.held?.table.version;
+    this.opts.store.swap(table);
+    this.held = held;
+    this.loadedFrom = origin;
+    this.lastAppliedAt = this.now();
+    this.refusedDigest = undefined;
+    this.lastLogged = undefined;
+    publish(events.tableApplied, this.tag, {
+      tableId: table.tableId,
+      version: table.version,
+      origin,
+      ...(table.issuedAt === undefined ? {} : { issuedAt: table.issuedAt }),
+      ...(table.expiresAt === undefined ? {} : { expiresAt: table.expiresAt }),
+    });
+    this.opts.log.info({ table: table.tableId, version: table.version, previous, origin, keyid, routes: table.routes.length }, `routing table ${table.tableId}@${table.version} applied`);
+  }
+
+  private reject(reason: string, message: string): PollOutcome {
+    this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
+    this.lastRejection = { code: reason, message, at: new Date(this.now()).toISOString() };
+    publish(events.tableRejected, this.tag, { reason });
+    this.logOnce('warn', reason, message, 'routing table rejected; keeping the last good table');
+    return { kind: 'rejected', reason, message };
+  }
+
+  private fail(err: unknown): PollOutcome {
+    this.consecutiveErrors++;
+    const code = errorCode(err);
+    const message = (err as Error).message ?? String(err);
+    this.lastError = { code, message, at: new Date(this.now()).toISOString() };
+    if (err instanceof TableSourceError) this.logOnce('warn', code, message, 'cannot fetch the routing table; keeping the last good table');
+    else this.logOnce('error', code, message, 'unexpected failure while fetching the routing table', err);
+    return { kind: 'error', code, message };
+  }
+
+  private recovered(): void {
+    if (this.consecutiveErrors > 0) this.opts.log.info({ source: this.opts.source.description, failedPolls: this.consecutiveErrors }, 'table source answers again');
+    this.consecutiveErrors = 0;
+    if (this.lastLogged?.startsWith('ERR_SOURCE')) this.lastLogged = undefined;
+  }
+
+  private logOnce(level: 'warn' | 'error', code: string, message: string, what: string, err?: unknown): void {
+    const key = `${code} ${message}`;
+    if (key === this.lastLogged) return;
+    this.lastLogged = key;
+    this.opts.log[level]({ source: this.opts.source.description, code, reason: message, ...(err === undefined ? {} : { err }) }, what);
+  }
+
+  private async writeCache(bytes: Buffer): Promise<void> {
+    try {
+      await this.opts.cache!.write(bytes);
+    } catch (err) {
+      this.logOnce('warn', 'ERR_CACHE_WRITE', (err as Error).message, 'cannot write the table cache; a restart during an outage would have no table');
+    }
+  }
+
+  private get tag(): object {
+    return this.opts.eventSource ?? this;
+  }
+}
+
+function errorCode(err: unknown): string {
+  return err instanceof TableSourceError ? err.code : 'ERR_SOURCE_INTERNAL';
+}
+
+/** A remote table cannot point at files on the router's disk: favicons must travel inside it, as PNG data URIs. */
+function checkEmbeddedFavicons(table: RoutingTable): void {
+  const problems: TableProblem[] = [];
+  table.routes.forEach((route, i) => {
+    const favicon = route.status.favicon;
+    if (favicon === undefined) return;
+    const path = `routes[${i}].status.favicon`;
+    if (!favicon.startsWith('data:')) {
+      problems.push({ path, message: 'must be a data:image/png;base64 URI in a signed table (passagectl table sign inlines favicon files)' });
+      return;
+    }
+    try {
+      checkFaviconDataUri(favicon, path);
+    } catch (err) {
+      problems.push({ path, message: (err as Error).message });
+    }
+  });
+  if (problems.length > 0) throw new TableValidationError(problems);
+}

@@ -1,0 +1,58 @@
+// Where a router gets its routing table from. A source only fetches bytes; what they are worth
+// (signature, table id, version, expiry) is decided by the poller, the same way for every source.
+
+import type { RoutingTable } from '../../table/types.ts';
+
+export type FetchResult =
+  /** A signed envelope as published, not yet verified. */
+  | { readonly kind: 'envelope'; readonly bytes: Buffer }
+  /** A plain local routes file (file source only), already parsed; accepted only when unsigned tables are allowed. */
+  | { readonly kind: 'unsigned'; readonly table: RoutingTable; readonly bytes: Buffer }
+  /** Nothing changed since the last fetch (HTTP 304, the same file). */
+  | { readonly kind: 'not_modified' };
+
+export interface TableSource {
+  /** Names the source in logs and on /status: `https://…`, `dynamodb://passage/prod`, `file:///etc/…`. */
+  readonly description: string;
+  /** Fetches the current table. Throws a TableSourceError when the source cannot answer, a TableError when the bytes are refused before verification (size). */
+  fetch(signal: AbortSignal): Promise<FetchResult>;
+  /** Forgets conditional-request state, so the next fetch returns the bytes even when unchanged. */
+  invalidate?(): void;
+}
+
+export const SOURCE_ERROR_CODES = [
+  'ERR_SOURCE_UNREACHABLE',
+  'ERR_SOURCE_TIMEOUT',
+  'ERR_SOURCE_HTTP_STATUS',
+  'ERR_SOURCE_NOT_FOUND',
+  'ERR_SOURCE_BAD_ITEM',
+  'ERR_SOURCE_AWS',
+  'ERR_SOURCE_FILE',
+] as const;
+export type SourceErrorCode = (typeof SOURCE_ERROR_CODES)[number];
+
+/** The source could not give us a table this time; the poller backs off and retries. */
+export class TableSourceError extends Error {
+  readonly code: SourceErrorCode;
+
+  constructor(code: SourceErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = 'TableSourceError';
+  }
+}
+
+/** Rejection reasons the poller adds to the TableError codes of router/table/errors.ts. */
+export const REJECTION_UNSIGNED = 'ERR_TABLE_UNSIGNED';
+/** The same version with different bytes: two publishers, or a publisher bug. Never applied. */
+export const REJECTION_VERSION_CONFLICT = 'ERR_TABLE_VERSION_CONFLICT';
+
+/** Aborts when either the caller's signal or the timeout fires; the error says which. */
+export function withTimeout(signal: AbortSignal, timeoutMs: number): AbortSignal {
+  return AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+}
+
+export function isTimeout(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === 'TimeoutError';
+}
