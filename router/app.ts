@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createAdminServer, listenAdmin } from './admin/server.ts';
+import { RouteAdapters } from './adapters/route-adapters.ts';
+import { createFleetReporter } from './fleet/from-config.ts';
 import type { PassageConfig } from './config/schema.ts';
 import { RouterMetrics } from './metrics/registry.ts';
 import { TableFileError } from './routing/file-source.ts';
@@ -56,6 +58,13 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
   });
   // Attached before the first table arrives, so its version and times reach the gauges.
   const metrics = new RouterMetrics().attach(router);
+  // Tracing subscribes to the core's events; without an endpoint no OpenTelemetry code is even loaded.
+  const tracing = config.telemetry.otlpEndpoint === ''
+    ? undefined
+    : (await import('./telemetry/tracing.ts')).startTracing({ ...config.telemetry, serviceVersion: VERSION }, router, log);
+  // Adapters start with the table that names them and stop when a table without them replaces it.
+  const adapters = new RouteAdapters({ source: router, log });
+  tables.onSwap((active) => adapters.apply(active));
   const poller = await createTablePoller(config.table, {
     store: tables,
     log,
@@ -66,6 +75,8 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     // A local file is the operator's own: a broken one is a startup error they must see (exit 2).
     const first = await poller.pollOnce();
     if (first.kind === 'error' || first.kind === 'rejected') {
+      adapters.stop();
+      await tracing?.stop();
       metrics.detach();
       throw new TableFileError(first.kind === 'rejected' ? `${config.table.path}: ${first.message}` : first.message);
     }
@@ -76,7 +87,8 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     await poller.loadCache();
     poller.start();
   }
-  const admin: Server = createAdminServer({ router, metrics, version: VERSION, extraStatus: () => ({ tableSource: poller.status() }) });
+  const fleet = createFleetReporter(config, { router, metrics, poller, log, routerVersion: VERSION });
+  const admin: Server = createAdminServer({ router, metrics, version: VERSION, extraStatus: () => ({ tableSource: poller.status(), fleet: fleet.status(), adapters: adapters.states() }) });
   const listen = opts.listen ?? config.address;
   const adminListen = opts.adminListen ?? config.admin.address;
   let address: AddressInfo;
@@ -85,6 +97,8 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     address = await router.listen(listen.host, listen.port);
   } catch (err) {
     await poller.stop();
+    adapters.stop();
+    await tracing?.stop();
     metrics.detach();
     throw err;
   }
@@ -92,10 +106,13 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     adminAddress = await listenAdmin(admin, adminListen.host, adminListen.port);
   } catch (err) {
     await poller.stop();
+    adapters.stop();
     await router.close();
+    await tracing?.stop();
     metrics.detach();
     throw err;
   }
+  fleet.start();
   return {
     router,
     metrics,
@@ -104,10 +121,15 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     log,
     poller,
     async stop(drainMs?: number): Promise<number> {
+      // First, so the fleet view shows this instance draining while it drains.
+      await fleet.stop();
       await poller.stop();
+      adapters.stop();
       const cut = await router.drain(drainMs);
       await new Promise<void>((r) => admin.close(() => r()));
       admin.closeAllConnections();
+      // After the drain, so the spans of the last connections are flushed too.
+      await tracing?.stop();
       metrics.detach();
       return cut;
     },

@@ -4,29 +4,34 @@ import { channel } from 'node:diagnostics_channel';
 
 export type Intent = 'status' | 'login' | 'transfer' | 'legacy' | 'unknown';
 
-export interface ConnectionOpened {
+/** Events of one client connection carry its id (unique per process), so tracing can follow a connection. */
+export interface ConnectionScoped {
+  readonly connectionId?: number;
+}
+
+export interface ConnectionOpened extends ConnectionScoped {
   readonly remote: string;
 }
-export interface ConnectionClosed {
+export interface ConnectionClosed extends ConnectionScoped {
   readonly intent: Intent;
   /** How the connection ended: transferred, status, disconnected, error, timeout, client_closed, ... */
   readonly outcome: string;
   readonly durationSeconds: number;
 }
-export interface ErrorEvent {
+export interface ErrorEvent extends ConnectionScoped {
   /** A stable code (`ERR_FRAME_TOO_LARGE`, `ERR_AUTH_NOT_VERIFIED`, ...). */
   readonly kind: string;
   readonly intent: Intent;
 }
-export interface AuthEvent {
+export interface AuthEvent extends ConnectionScoped {
   readonly result: 'ok' | 'failed' | 'offline' | 'cookie';
   readonly durationSeconds: number;
 }
-export interface TransferEvent {
+export interface TransferEvent extends ConnectionScoped {
   readonly route: string;
   readonly target: string;
 }
-export interface HandshakeEvent {
+export interface HandshakeEvent extends ConnectionScoped {
   readonly intent: Intent;
   readonly route: string;
   readonly protocol: number;
@@ -35,7 +40,7 @@ export interface StatusEvent {
   readonly route: string;
   readonly durationSeconds: number;
 }
-export interface DisconnectEvent {
+export interface DisconnectEvent extends ConnectionScoped {
   /** The message key shown to the player. */
   readonly reason: string;
 }
@@ -115,7 +120,28 @@ export interface RelayStatusEvent {
   readonly result: string;
 }
 
+/** One call of a route adapter (router/adapters/): a discovery refresh, a status fetch or a strategy Apply. */
+export interface AdapterCallEvent {
+  /** `http`, `grpc`, `dns` or `kubernetes`. */
+  readonly adapter: string;
+  readonly kind: 'discovery' | 'status' | 'strategy';
+  readonly route: string;
+  /** `not_modified`: a 304 or an unchanged answer; the cached result stays. */
+  readonly result: 'ok' | 'not_modified' | 'error';
+  readonly durationSeconds: number;
+  /** A stable error code when result is `error` (`ERR_ADAPTER_TIMEOUT`, ...). */
+  readonly code?: string;
+}
+/** The targets a discovery adapter currently serves for a route (last good result). */
+export interface AdapterTargetsEvent {
+  readonly adapter: string;
+  readonly route: string;
+  readonly targets: number;
+}
+
 export const events = {
+  adapterCall: channel('passage:adapter:call'),
+  adapterTargets: channel('passage:adapter:targets'),
   cookie: channel('passage:auth:cookie'),
   resourcePack: channel('passage:resource_pack'),
   connectionOpened: channel('passage:connection:opened'),

@@ -5,6 +5,7 @@ import { ConfigError, loadConfigFile } from './config/load.ts';
 import type { PassageConfig } from './config/schema.ts';
 import { startPassage, createLogger } from './app.ts';
 import { TableFileError } from './routing/file-source.ts';
+import { TableKeyError } from './table/errors.ts';
 import { CookieSecretError } from './auth/cookie.ts';
 import { MessagesFileError } from './messages/file.ts';
 import { VERSION } from './version.ts';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     running = await startPassage(config, { log });
   } catch (err) {
     if (err instanceof TableFileError) fail(2, `invalid routing table\n${err.message}`);
+    if (err instanceof TableKeyError) fail(2, `invalid table.public_keys\n${err.message}`);
     if (err instanceof CookieSecretError || err instanceof MessagesFileError) fail(2, `invalid configuration\n${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') fail(1, `cannot listen: ${(err as Error).message}`);

@@ -157,7 +157,7 @@ export class Router {
     }
     const cut = this.connections.size;
     // Relays run until the deadline like logins do; cut them first so they end as `drain`.
-    this.ctx.relays.closeAll('drain');
+    await this.ctx.relays.closeAll('drain');
     for (const conn of this.connections) conn.socket.destroy();
     for (const socket of this.awaitingHeader) socket.destroy();
     return cut;

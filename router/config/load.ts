@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { BlockList, isIP } from 'node:net';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -72,6 +73,13 @@ function checkField(key: string, f: Field, v: unknown, problems: { key: string; 
       if (f.max !== undefined && n > f.max) return bad(`must be at most ${f.max}, got ${n}`);
       return n;
     }
+    case 'number': {
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isFinite(n)) return bad(`expected a number, got ${describe(v)}`);
+      if (f.min !== undefined && n < f.min) return bad(`must be at least ${f.min}, got ${n}`);
+      if (f.max !== undefined && n > f.max) return bad(`must be at most ${f.max}, got ${n}`);
+      return n;
+    }
     case 'duration': {
       const ms = parseDuration(v);
       if (ms === undefined) return bad(`expected a duration (seconds, or a string like "5s", "2m", "6h"), got ${describe(v)}`);
@@ -122,7 +130,7 @@ function walk(schema: Section, raw: Raw, prefix: string, problems: { key: string
 }
 
 /** Validates an already-parsed TOML document. `file` names it in messages and anchors relative paths. */
-export function buildConfig(raw: Raw, file: string): PassageConfig {
+export function buildConfig(raw: Raw, file: string, env: Readonly<Record<string, string | undefined>> = process.env): PassageConfig {
   const problems: { key: string; message: string }[] = [];
   const c = walk(CONFIG_SCHEMA, raw, '', problems) as Record<string, any>;
   if (c.auth?.mode === 'online' && typeof c.auth.session_server === 'string') {
@@ -149,6 +157,12 @@ export function buildConfig(raw: Raw, file: string): PassageConfig {
   // Enabled with nobody trusted would refuse every header and accept only direct clients: say so.
   if (c.proxy_protocol?.enabled === true && Array.isArray(c.proxy_protocol.trusted_proxies) && c.proxy_protocol.trusted_proxies.length === 0) {
     problems.push({ key: 'proxy_protocol.trusted_proxies', message: 'required when proxy_protocol.enabled = true (the CIDRs of your load balancers)' });
+  }
+  if (c.fleet?.heartbeat_interval === 0) {
+    problems.push({ key: 'fleet.heartbeat_interval', message: 'must be longer than 0' });
+  }
+  if (typeof c.telemetry?.otlp_endpoint === 'string' && c.telemetry.otlp_endpoint !== '' && !/^https?:\/\/[^/]/.test(c.telemetry.otlp_endpoint)) {
+    problems.push({ key: 'telemetry.otlp_endpoint', message: `expected an http(s) URL such as "http://otel-collector:4318/v1/traces", got "${c.telemetry.otlp_endpoint}"` });
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
   const baseDir = dirname(resolve(file));
@@ -200,7 +214,13 @@ export function buildConfig(raw: Raw, file: string): PassageConfig {
       resourcePackTimeoutMs: c.limits.resource_pack_timeout,
     },
     messages: { defaultLocale: c.messages.default_locale.toLowerCase(), file: rel(c.messages.file) },
+    fleet: {
+      heartbeatIntervalMs: c.fleet.heartbeat_interval,
+      region: c.fleet.region !== '' ? c.fleet.region : env.AWS_REGION || 'local',
+      instance: c.fleet.instance !== '' ? c.fleet.instance : `${hostname()}-${process.pid}`,
+    },
     log: { level: c.log.level },
+    telemetry: { otlpEndpoint: c.telemetry.otlp_endpoint, serviceName: c.telemetry.service_name, sampleRatio: c.telemetry.sample_ratio },
   };
 }
 

@@ -1,7 +1,7 @@
 // The router's own settings (`passage.toml`). Each key is declared once here with its type and
 // default; adding a key is adding a line. Names follow the configuration contract in DESIGN.md.
 
-export type FieldType = 'string' | 'boolean' | 'integer' | 'duration' | 'address' | 'string[]' | 'cidr[]';
+export type FieldType = 'string' | 'boolean' | 'integer' | 'number' | 'duration' | 'address' | 'string[]' | 'cidr[]';
 
 export interface Field {
   readonly type: FieldType;
@@ -82,6 +82,20 @@ export const CONFIG_SCHEMA: Section = {
     default_locale: { type: 'string', default: 'en_us' },
     file: { type: 'string', default: '' },
   },
+  fleet: {
+    // Heartbeats into the table store (dynamodb source only) for `passagectl status`.
+    heartbeat_interval: { type: 'duration', default: '5s' },
+    // Empty: AWS_REGION from the environment, else "local".
+    region: { type: 'string', default: '' },
+    // Empty: "<hostname>-<pid>".
+    instance: { type: 'string', default: '' },
+  },
+  telemetry: {
+    // OpenTelemetry traces of connections over OTLP/HTTP, e.g. "http://otel-collector:4318/v1/traces"; empty: off.
+    otlp_endpoint: { type: 'string', default: '' },
+    service_name: { type: 'string', default: 'passage' },
+    sample_ratio: { type: 'number', default: 1.0, min: 0, max: 1 },
+  },
   log: {
     level: { type: 'string', default: 'info', oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
   },
@@ -135,5 +149,9 @@ export interface PassageConfig {
     maxPendingPerIp: number;
     loginTimeoutMs: number; configurationTimeoutMs: number; keepAliveIntervalMs: number; resourcePackTimeoutMs: number };
   readonly messages: { defaultLocale: string; file: string };
+  /** Who this router is in `passagectl status`, and how often it says so (heartbeats). */
+  readonly fleet: { heartbeatIntervalMs: number; region: string; instance: string };
   readonly log: { level: string };
+  /** OpenTelemetry tracing; off (no OTel code loaded) while otlpEndpoint is empty. */
+  readonly telemetry: { otlpEndpoint: string; serviceName: string; sampleRatio: number };
 }

@@ -126,10 +126,29 @@ function storeAuthCookie(conn: Connection, target: Target): void {
   }
 }
 
-/** Picks the target by the route's strategy and hands the player over. */
+/**
+ * Picks the target by the route's strategy and hands the player over. A route with adapters takes its
+ * targets from discovery and may ask a strategy adapter, falling back to its own strategy when that fails.
+ */
 export function transfer(conn: Connection): void {
   const route = conn.route!;
-  const target = selectTarget(route, { playerId: conn.profile!.id, random: conn.ctx.random, counters: conn.ctx.counters });
+  const hook = conn.table?.adapters;
+  const targets = hook?.targets(route) ?? route.targets;
+  const select = (): Target | undefined => selectTarget(route, { playerId: conn.profile!.id, random: conn.ctx.random, counters: conn.ctx.counters }, targets);
+  const asked = hook?.choose(route, targets, { id: conn.profile!.id, name: conn.profile!.name, ip: conn.clientIp, protocol: conn.handshake!.protocol, host: conn.handshake!.host, ...(conn.locale === undefined ? {} : { locale: conn.locale }) });
+  if (asked === undefined) {
+    sendTransfer(conn, select());
+    return;
+  }
+  conn.step = 'transferring';
+  void asked.then((choice) => {
+    if (conn.state === 'closed') return;
+    sendTransfer(conn, choice.kind === 'chosen' ? choice.target : choice.kind === 'none' ? undefined : select());
+  });
+}
+
+function sendTransfer(conn: Connection, target: Target | undefined): void {
+  const route = conn.route!;
   if (target === undefined) {
     conn.reportError('ERR_NO_TARGET');
     conn.disconnect('no_target');
@@ -138,7 +157,7 @@ export function transfer(conn: Connection): void {
   conn.step = 'transferring';
   storeAuthCookie(conn, target);
   conn.send(encodeTransfer(target.host, target.port));
-  publish(events.transfer, conn.ctx.source, { route: route.id, target: target.id });
+  publish(events.transfer, conn.ctx.source, { route: route.id, target: target.id, connectionId: conn.id });
   if (conn.ctx.log.isLevelEnabled('debug')) {
     conn.ctx.log.debug({ player: conn.profile!.name, route: route.id, target: target.id }, 'transferred');
   }

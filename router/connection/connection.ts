@@ -56,7 +56,11 @@ export type LoginStep =
   | 'await_resource_packs'
   | 'transferring';
 
+/** Connection ids tag events so subscribers (tracing) can tell connections apart; unique per process. */
+let nextConnectionId = 1;
+
 export class Connection {
+  readonly id = nextConnectionId++;
   readonly ctx: RouterContext;
   readonly socket: Socket;
   /** The client's IP address (from the PROXY header when a trusted proxy sent one). */
@@ -110,7 +114,7 @@ export class Connection {
 
   /** Starts reading; `initial` holds bytes already read off the socket (after a PROXY header). */
   start(initial?: Buffer): void {
-    publish(events.connectionOpened, this.ctx.source, { remote: this.clientIp });
+    publish(events.connectionOpened, this.ctx.source, { remote: this.clientIp, connectionId: this.id });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', () => {
       // ECONNRESET and friends: the peer went away. 'close' follows and does the accounting.
@@ -244,7 +248,7 @@ export class Connection {
     if (this.state === 'closed') return;
     const text = this.messages.text(key, this.locale, params);
     const component = { text };
-    publish(events.disconnect, this.ctx.source, { reason: key });
+    publish(events.disconnect, this.ctx.source, { reason: key, connectionId: this.id });
     // A relayed login has not left the login state either; a relayed status ping has no way to show text.
     if (this.state === 'login' || (this.state === 'passthrough' && this.intent !== 'status')) this.send(encodeLoginDisconnect(component));
     else if (this.state === 'configuration') this.send(encodeConfigurationDisconnect(component));
@@ -318,7 +322,7 @@ export class Connection {
 
   /** Counts an error by its stable code. */
   reportError(kind: string): void {
-    publish(events.error, this.ctx.source, { kind, intent: this.intent });
+    publish(events.error, this.ctx.source, { kind, intent: this.intent, connectionId: this.id });
   }
 
   /** Client mistakes are routine: counted, logged at debug without a stack, and the connection closed. */
@@ -366,6 +370,7 @@ export class Connection {
     if (this.closedPublished) return;
     this.closedPublished = true;
     publish(events.connectionClosed, this.ctx.source, {
+      connectionId: this.id,
       intent: this.intent,
       outcome: this.outcome.split(':')[0],
       durationSeconds: (performance.now() - this.openedAt) / 1000,

@@ -17,7 +17,7 @@ export function handleHandshake(conn: Connection, body: Buffer): void {
     conn.intent = 'status';
     conn.state = 'status';
     conn.decoder.maxFrame = MAX_STATUS_FRAME;
-    publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol });
+    publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol, connectionId: conn.id });
     // Relayed routes answer with the backend's own status (cached per protocol).
     if (admitHandshake(conn) && isRelayed(conn.route, hs.protocol)) beginPassthrough(conn);
     return;
@@ -26,7 +26,7 @@ export function handleHandshake(conn: Connection, body: Buffer): void {
   conn.intent = hs.intent === INTENT_TRANSFER ? 'transfer' : 'login';
   conn.state = 'login';
   conn.decoder.maxFrame = MAX_LOGIN_START_FRAME;
-  publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol });
+  publish(events.handshake, conn.ctx.source, { intent: conn.intent, route: routeId, protocol: hs.protocol, connectionId: conn.id });
   // Rate limits come before anything that costs (route checks, backend dials, RSA).
   if (!admitHandshake(conn)) return;
 

@@ -28,7 +28,7 @@ export function handleLogin(conn: Connection, body: Buffer): void | Promise<void
       if (conn.ctx.config.auth.mode === 'offline') {
         const started = performance.now();
         sendLoginSuccess(conn, { id: offlineUuid(packet.name), name: packet.name, properties: [] });
-        publish(events.auth, conn.ctx.source, { result: 'offline', durationSeconds: (performance.now() - started) / 1000 });
+        publish(events.auth, conn.ctx.source, { result: 'offline', durationSeconds: (performance.now() - started) / 1000, connectionId: conn.id });
         return;
       }
       if (conn.ctx.cookieSecrets !== undefined) {
@@ -86,7 +86,7 @@ async function authenticate(conn: Connection, encSecret: Buffer, encToken: Buffe
     // Encryption stays on for cookie logins: only the session-server round trip is saved.
     conn.verified = true;
     sendLoginSuccess(conn, conn.cookieProfile);
-    publish(events.auth, conn.ctx.source, { result: 'cookie', durationSeconds: (performance.now() - started) / 1000 });
+    publish(events.auth, conn.ctx.source, { result: 'cookie', durationSeconds: (performance.now() - started) / 1000, connectionId: conn.id });
     return;
   }
   conn.step = 'authenticating';
@@ -96,10 +96,10 @@ async function authenticate(conn: Connection, encSecret: Buffer, encToken: Buffe
   try {
     profile = await sessionServer.hasJoined(conn.playerName!, hash, ip);
   } catch (err) {
-    publish(events.auth, conn.ctx.source, { result: 'failed', durationSeconds: (performance.now() - started) / 1000 });
+    publish(events.auth, conn.ctx.source, { result: 'failed', durationSeconds: (performance.now() - started) / 1000, connectionId: conn.id });
     throw err;
   }
-  publish(events.auth, conn.ctx.source, { result: 'ok', durationSeconds: (performance.now() - started) / 1000 });
+  publish(events.auth, conn.ctx.source, { result: 'ok', durationSeconds: (performance.now() - started) / 1000, connectionId: conn.id });
   if (conn.state === 'closed') return;
   conn.verified = true;
   sendLoginSuccess(conn, profile);

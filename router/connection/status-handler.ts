@@ -19,10 +19,11 @@ function description(motd: unknown): unknown {
  */
 export function buildStatus(table: ActiveTable, route: Route, protocol: number): StatusResponse {
   const supported = isSupportedProtocol(protocol);
-  const s = route.status;
+  const adapted = table.adapters?.status(route);
+  const s = adapted?.status ?? route.status;
   return {
     version: { name: s.versionName ?? (supported ? 'Passage' : SUPPORTED_RANGE_TEXT), protocol: supported ? protocol : NEWEST_PROTOCOL },
-    players: { max: s.maxPlayers, online: table.onlinePlayers(route) },
+    players: { max: s.maxPlayers, online: adapted?.online ?? table.onlinePlayers(route) },
     description: description(s.motd),
     ...(s.favicon === undefined ? {} : { favicon: s.favicon }),
   };
@@ -40,6 +41,8 @@ function statusJson(conn: Connection): string {
       description: { text },
     });
   }
+  // A route fed by adapters changes between swaps: its adapters cache what they fetched instead.
+  if (table.adapters?.dynamic(route) === true) return JSON.stringify(buildStatus(table, route, hs.protocol));
   // Cached per table, route and protocol: the favicon makes this string the costly part of a ping.
   const key = `${route.id}\0${isSupportedProtocol(hs.protocol) ? hs.protocol : 0}`;
   let json = table.statusCache.get(key);

@@ -20,6 +20,8 @@ import type {
   RelayBytesEvent,
   RelayEndedEvent,
   RelayStatusEvent,
+  AdapterCallEvent,
+  AdapterTargetsEvent,
 } from '../events.ts';
 
 /** Sub-millisecond buckets: a status answer or a transfer decision takes well under 1 ms. */
@@ -52,6 +54,11 @@ export class RouterMetrics {
   readonly relayBytes: Counter<'direction'>;
   readonly relaySessions: Counter<'route' | 'reason'>;
   readonly relayStatus: Counter<'route' | 'result'>;
+  readonly adapterDiscoveryDuration: Histogram<'adapter' | 'result'>;
+  readonly adapterStrategyDuration: Histogram<'adapter' | 'result'>;
+  readonly adapterStatusFetchDuration: Histogram<'adapter' | 'result'>;
+  readonly adapterErrors: Counter<'adapter' | 'kind' | 'code'>;
+  readonly adapterTargets: Gauge<'adapter' | 'route'>;
   /** issued_at / expires_at of the table in use (ms); the age and expiry gauges are computed at scrape time. */
   private tableTimes: { issuedAt?: number; expiresAt?: number; appliedAt: number } | undefined;
   private readonly now: () => number;
@@ -123,6 +130,17 @@ export class RouterMetrics {
       name: 'passage_relay_status_total', help: 'Status pings on relayed routes, by how the backend answer was found (hit, miss, coalesced, failed, busy)',
       labelNames: ['route', 'result'], registers,
     });
+    const adapterHistogram = (kind: string, help: string): Histogram<'adapter' | 'result'> => new Histogram({
+      name: `passage_adapter_${kind}_duration_seconds`, help, labelNames: ['adapter', 'result'], buckets: LATENCY_BUCKETS, registers,
+    });
+    this.adapterDiscoveryDuration = adapterHistogram('discovery', 'Time of one discovery refresh (a Kubernetes LIST) by adapter and result');
+    this.adapterStrategyDuration = adapterHistogram('strategy', 'Time of one strategy adapter call (gRPC Apply) by adapter and result');
+    this.adapterStatusFetchDuration = adapterHistogram('status_fetch', 'Time to fetch a route status from its status adapter, by adapter and result');
+    this.adapterErrors = new Counter({
+      name: 'passage_adapter_errors_total', help: 'Failed adapter calls by adapter, kind (discovery, status, strategy) and stable code',
+      labelNames: ['adapter', 'kind', 'code'], registers,
+    });
+    this.adapterTargets = new Gauge({ name: 'passage_adapter_targets', help: 'Targets a discovery adapter serves for a route (last good result)', labelNames: ['adapter', 'route'], registers });
   }
 
   /**
@@ -173,6 +191,12 @@ export class RouterMetrics {
       this.relaySessions.inc({ route: m.route, reason: m.reason });
     });
     on<RelayStatusEvent>('passage:relay:status', (m) => this.relayStatus.inc({ route: m.route, result: m.result }));
+    on<AdapterCallEvent>('passage:adapter:call', (m) => {
+      const histogram = m.kind === 'discovery' ? this.adapterDiscoveryDuration : m.kind === 'strategy' ? this.adapterStrategyDuration : this.adapterStatusFetchDuration;
+      histogram.observe({ adapter: m.adapter, result: m.result }, m.durationSeconds);
+      if (m.result === 'error') this.adapterErrors.inc({ adapter: m.adapter, kind: m.kind, code: m.code ?? 'unknown' });
+    });
+    on<AdapterTargetsEvent>('passage:adapter:targets', (m) => this.adapterTargets.set({ adapter: m.adapter, route: m.route }, m.targets));
     return this;
   }
 

@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { events, publish } from '../events.ts';
 import type { Logger } from 'pino';
 import { RELAY_TICK_MS } from './limits.ts';
+
+/** How long closeAll waits for cut sessions to report their end. */
+const CLOSE_ALL_WAIT_MS = 1000;
 import type { RelayEndReason, RelaySession } from './session.ts';
 import { BackendStatusCache } from './status-cache.ts';
 
@@ -80,10 +83,15 @@ export class Relays {
     }
   }
 
-  /** Drain deadline (or shutdown): cuts every session; returns how many were cut. */
-  closeAll(reason: RelayEndReason): number {
+  /**
+   * Drain deadline (or shutdown): cuts every session and resolves with how many were cut once they
+   * have ended (their sockets close within a tick or two; `waitMs` bounds the wait regardless).
+   */
+  async closeAll(reason: RelayEndReason, waitMs = CLOSE_ALL_WAIT_MS): Promise<number> {
     const count = this.sessions.size;
     for (const session of [...this.sessions]) session.close(reason);
+    const until = performance.now() + waitMs;
+    while (this.sessions.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
     return count;
   }
 

@@ -72,7 +72,7 @@ export class RelaySession {
     this.onEnd = opts.onEnd;
   }
 
-  /** Sends `preamble` (PROXY header, handshake, bytes read so far) to the backend, then relays. */
+  /** Sends `preamble` (PROXY header, handshake, bytes read so far; counted as sent) to the backend, then relays. */
   start(preamble: readonly Buffer[]): void {
     const { client, backend } = this;
     // The listener accepted the client with half-open off; the relay passes a FIN on instead of answering it.
@@ -80,6 +80,7 @@ export class RelaySession {
     client.setNoDelay(true);
     for (const b of preamble) {
       if (b.length === 0) continue;
+      this.bytesToBackend += b.length;
       backend.write(b);
     }
     this.pump(client, backend, 'toBackend');

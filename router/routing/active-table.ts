@@ -1,4 +1,5 @@
 import type { Messages } from '../messages/messages.ts';
+import type { RouteAdapterHook } from './adapter-hook.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
 import { indexRoutes, resolveRoute } from './resolve.ts';
 import type { RouteIndex } from './resolve.ts';
@@ -15,6 +16,8 @@ export class ActiveTable {
   private readonly online = new Map<string, number>();
   /** Serialized status JSON per route and client protocol; bounded by routes × supported protocols. */
   readonly statusCache = new Map<string, string>();
+  /** Set when the table is applied, before any connection sees it, if a route uses adapters. */
+  adapters: RouteAdapterHook | undefined;
 
   constructor(table: RoutingTable, loadedAt = Date.now()) {
     this.table = table;
@@ -39,6 +42,8 @@ export class ActiveTable {
 
   /** Players on the route's targets, as their `players` meta reports them. */
   onlinePlayers(route: Route): number {
+    const discovered = this.adapters?.targets(route);
+    if (discovered !== undefined) return discovered.reduce((sum, t) => sum + playersOf(t), 0);
     return this.online.get(route.id) ?? 0;
   }
 }

@@ -77,9 +77,12 @@ const strategies: Record<StrategyName, (targets: readonly Target[], route: Route
   },
 };
 
-/** Chooses the target for a player; undefined when the route has no eligible (non-full) target. */
-export function selectTarget(route: Route, ctx: SelectionContext): Target | undefined {
-  const eligible = route.targets.filter((t) => !isFull(t));
+/**
+ * Chooses the target for a player; undefined when the route has no eligible (non-full) target.
+ * `targets` replaces the route's own when an adapter discovered them.
+ */
+export function selectTarget(route: Route, ctx: SelectionContext, targets: readonly Target[] = route.targets): Target | undefined {
+  const eligible = targets.filter((t) => !isFull(t));
   if (eligible.length === 0) return undefined;
   return strategies[route.strategy](eligible, route, ctx);
 }

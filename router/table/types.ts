@@ -61,6 +61,61 @@ export interface Route {
   readonly timeouts?: RelayTimeouts;
   /** Transfer routes only: relay clients older than 1.20.5 to the targets instead of turning them away. */
   readonly fallback?: 'passthrough';
+  /** Targets from an adapter instead of (or, until its first answer, seeded by) the fixed `targets`. */
+  readonly discovery?: DiscoveryConfig;
+  /** The server-list status from an adapter (cached with a TTL) instead of `status`. */
+  readonly statusAdapter?: StatusAdapterConfig;
+  /** The target choice from an adapter (gRPC Apply) instead of `strategy`, which stays the fallback. */
+  readonly strategyAdapter?: StrategyAdapterConfig;
+}
+
+export const DISCOVERY_TYPES = ['http', 'grpc', 'dns', 'kubernetes'] as const;
+export type DiscoveryType = (typeof DISCOVERY_TYPES)[number];
+
+/**
+ * Where a route's targets come from. One flat shape for all types: `type` says which options apply
+ * (the schema refuses options of another type). Durations in milliseconds.
+ */
+export interface DiscoveryConfig {
+  readonly type: DiscoveryType;
+  readonly refreshInterval: number;
+  readonly timeout: number;
+  /** http: the URL answering `{ "targets": [...] }`. */
+  readonly url?: string;
+  /** grpc: `host:port` of the adapter service. */
+  readonly address?: string;
+  /** dns: the name to resolve (`_minecraft._tcp.example.com` for SRV). */
+  readonly name?: string;
+  /** dns: `srv` (port from the record) or `a` / `aaaa` (with `port`). */
+  readonly recordType?: 'srv' | 'a' | 'aaaa';
+  /** dns a/aaaa: the target port; kubernetes: the port players connect to. */
+  readonly port?: number;
+  /** dns: resolvers as `ip` or `ip:port` (default: the system's). */
+  readonly servers?: readonly string[];
+  /** kubernetes: `pods` or Agones `gameservers`. */
+  readonly resource?: 'pods' | 'gameservers';
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  /** kubernetes: the API server (default: the in-cluster service from the environment). */
+  readonly apiUrl?: string;
+  /** kubernetes: bearer token file (default: the service account token). */
+  readonly tokenFile?: string;
+}
+
+export interface StatusAdapterConfig {
+  readonly type: 'http' | 'grpc';
+  readonly url?: string;
+  readonly address?: string;
+  /** How long a fetched status is served before it is fetched again (ms). */
+  readonly cacheTtl: number;
+  readonly timeout: number;
+}
+
+export interface StrategyAdapterConfig {
+  readonly type: 'grpc';
+  readonly address: string;
+  /** The player waits at most this long for Apply; then the route's own strategy chooses (ms). */
+  readonly timeout: number;
 }
 
 /** How a relay rewrites the handshake host: keep it, a fixed name, or the host of the target used. */

@@ -81,6 +81,8 @@ export class TablePoller {
   private held: { table: { version: number }; payloadBytes: Buffer; digest: string } | undefined;
   /** Bytes refused for a reason time cannot cure: the same bytes again are not verified (or counted) again. */
   private refusedDigest: string | undefined;
+  /** The same for tables refused while fetching (over the size cap), whose bytes we never hold. */
+  private refusedAtFetch: string | undefined;
   private consecutiveErrors = 0;
   private loadedFrom: 'source' | 'cache' | null = null;
   private lastPollAt: number | undefined;
@@ -175,7 +177,10 @@ export class TablePoller {
       // The size cap is checked while fetching, but an oversized table is a refused table, not an outage.
       if (err instanceof TableError) {
         publish(events.tableFetch, this.tag, { result: 'envelope', durationSeconds });
-        this.consecutiveErrors = 0;
+        this.recovered();
+        const key = `${err.code} ${err.message}`;
+        if (key === this.refusedAtFetch) return { kind: 'unchanged' };
+        this.refusedAtFetch = key;
         return this.reject(err.code, err.message);
       }
       publish(events.tableFetch, this.tag, { result: 'error', durationSeconds, kind: errorCode(err) });
@@ -185,6 +190,7 @@ export class TablePoller {
     publish(events.tableFetch, this.tag, { result: result.kind === 'not_modified' ? 'not_modified' : 'envelope', durationSeconds });
     this.recovered();
     if (result.kind === 'not_modified') return { kind: 'unchanged' };
+    this.refusedAtFetch = undefined;
     if (result.kind === 'unsigned') return this.considerUnsigned(result.table, result.bytes);
     const outcome = this.consider(result.bytes, 'source');
     if (outcome.kind === 'applied' && this.opts.cache !== undefined) await this.writeCache(result.bytes);

@@ -1,0 +1,92 @@
+// The three kinds of route adapter. Each file of this folder implements one or more for one backend.
+import type { AdapterChoice, AdaptedStatus, PlayerInfo } from '../routing/adapter-hook.ts';
+import type { Target } from '../table/types.ts';
+import { Refresher, reportTargets } from './refresher.ts';
+import type { AdapterEnv, AdapterState, NOT_MODIFIED } from './refresher.ts';
+
+export interface DiscoveryAdapter {
+  /** The last good targets; undefined until the first good answer. */
+  readonly targets: readonly Target[] | undefined;
+  start(): void;
+  stop(): void;
+  state(): AdapterState;
+}
+
+export interface StatusAdapter {
+  /** The last good status; undefined until the first good answer. */
+  readonly status: AdaptedStatus | undefined;
+  start(): void;
+  stop(): void;
+  state(): AdapterState;
+}
+
+export interface StrategyAdapter {
+  /** Resolves `fallback` on any failure or timeout; never rejects. */
+  choose(targets: readonly Target[], player: PlayerInfo): Promise<AdapterChoice>;
+  stop(): void;
+}
+
+export type Fetcher<T> = (signal: AbortSignal) => Promise<T | typeof NOT_MODIFIED>;
+
+/** A discovery that polls: http, grpc and dns. */
+export class PollingDiscovery implements DiscoveryAdapter {
+  private readonly refresher: Refresher<Target[]>;
+
+  constructor(opts: { adapter: string; route: string; intervalMs: number; timeoutMs: number; fetch: Fetcher<Target[]> }, env: AdapterEnv) {
+    this.refresher = new Refresher({
+      ...opts,
+      kind: 'discovery',
+      onValue: (targets) => reportTargets(env, opts.adapter, opts.route, targets.length),
+    }, env);
+  }
+
+  get targets(): readonly Target[] | undefined {
+    return this.refresher.value;
+  }
+
+  start(): void {
+    this.refresher.start();
+  }
+
+  stop(): void {
+    this.refresher.stop();
+  }
+
+  state(): AdapterState {
+    return { ...this.refresher.state(), ...(this.targets === undefined ? {} : { targets: this.targets.length }) };
+  }
+
+  /** One refresh now (tests). */
+  refresh(): Promise<void> {
+    return this.refresher.refresh();
+  }
+}
+
+/** A status adapter: fetched again once its cache TTL has passed. */
+export class PollingStatus implements StatusAdapter {
+  private readonly refresher: Refresher<AdaptedStatus>;
+
+  constructor(opts: { adapter: string; route: string; cacheTtlMs: number; timeoutMs: number; fetch: Fetcher<AdaptedStatus> }, env: AdapterEnv) {
+    this.refresher = new Refresher({ ...opts, kind: 'status', intervalMs: opts.cacheTtlMs }, env);
+  }
+
+  get status(): AdaptedStatus | undefined {
+    return this.refresher.value;
+  }
+
+  start(): void {
+    this.refresher.start();
+  }
+
+  stop(): void {
+    this.refresher.stop();
+  }
+
+  state(): AdapterState {
+    return this.refresher.state();
+  }
+
+  refresh(): Promise<void> {
+    return this.refresher.refresh();
+  }
+}

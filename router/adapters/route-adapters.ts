@@ -1,0 +1,139 @@
+// Starts the adapters a routing table names when it is applied and stops them when a table that no
+// longer names them replaces it. An adapter whose route id and options are unchanged is carried over
+// to the new table, so a new table version does not throw away discovered targets.
+import type { ActiveTable } from '../routing/active-table.ts';
+import type { AdapterChoice, AdaptedStatus, PlayerInfo, RouteAdapterHook } from '../routing/adapter-hook.ts';
+import type { Route, Target } from '../table/types.ts';
+import { PollingDiscovery, PollingStatus } from './adapter.ts';
+import type { DiscoveryAdapter, Fetcher, StatusAdapter, StrategyAdapter } from './adapter.ts';
+import { dnsTargets } from './dns.ts';
+import { AdapterClient, GrpcStrategy, grpcStatus, grpcTargets } from './grpc.ts';
+import { httpStatus, httpTargets } from './http.ts';
+import { KubernetesDiscovery } from './kubernetes.ts';
+import type { AdapterEnv, AdapterState } from './refresher.ts';
+
+interface Binding {
+  discovery?: DiscoveryAdapter;
+  status?: StatusAdapter;
+  strategy?: StrategyAdapter;
+}
+
+type Running = DiscoveryAdapter | StatusAdapter | StrategyAdapter;
+
+function createDiscovery(route: Route, env: AdapterEnv): DiscoveryAdapter {
+  const d = route.discovery!;
+  const polling = (fetch: Fetcher<Target[]>, onStop?: () => void): DiscoveryAdapter => {
+    const adapter = new PollingDiscovery({ adapter: d.type, route: route.id, intervalMs: d.refreshInterval, timeoutMs: d.timeout, fetch }, env);
+    if (onStop === undefined) return adapter;
+    const stop = adapter.stop.bind(adapter);
+    adapter.stop = () => {
+      stop();
+      onStop();
+    };
+    return adapter;
+  };
+  switch (d.type) {
+    case 'http':
+      return polling(httpTargets(d.url!, d.timeout));
+    case 'dns':
+      return polling(dnsTargets(d));
+    case 'grpc': {
+      const client = new AdapterClient(d.address!);
+      return polling(grpcTargets(client, route.id, d.timeout), () => client.close());
+    }
+    case 'kubernetes':
+      return new KubernetesDiscovery(route.id, d, env);
+  }
+}
+
+function createStatus(route: Route, env: AdapterEnv): StatusAdapter {
+  const s = route.statusAdapter!;
+  const opts = { adapter: s.type, route: route.id, cacheTtlMs: s.cacheTtl, timeoutMs: s.timeout };
+  if (s.type === 'http') return new PollingStatus({ ...opts, fetch: httpStatus(s.url!, s.timeout) }, env);
+  const client = new AdapterClient(s.address!);
+  const adapter = new PollingStatus({ ...opts, fetch: grpcStatus(client, route.id, s.timeout) }, env);
+  const stop = adapter.stop.bind(adapter);
+  adapter.stop = () => {
+    stop();
+    client.close();
+  };
+  return adapter;
+}
+
+function createStrategy(route: Route, env: AdapterEnv): StrategyAdapter {
+  const s = route.strategyAdapter!;
+  return new GrpcStrategy(new AdapterClient(s.address), route.id, s.timeout, env);
+}
+
+function hasAdapters(route: Route): boolean {
+  return route.discovery !== undefined || route.statusAdapter !== undefined || route.strategyAdapter !== undefined;
+}
+
+export class RouteAdapters implements RouteAdapterHook {
+  private readonly env: AdapterEnv;
+  /** Per Route object: connections that started on an older table keep reading its adapters' last results. */
+  private readonly bindings = new WeakMap<Route, Binding>();
+  /** Running adapters by route id, kind and options. */
+  private running = new Map<string, Running>();
+
+  constructor(env: AdapterEnv) {
+    this.env = env;
+  }
+
+  /** Call for every table swapped in (TableStore.onSwap), before connections see it. */
+  apply(active: ActiveTable): void {
+    const next = new Map<string, Running>();
+    const take = <A extends Running>(key: string, create: () => A): A => {
+      const adapter = (this.running.get(key) ?? next.get(key) ?? create()) as A;
+      next.set(key, adapter);
+      return adapter;
+    };
+    let any = false;
+    for (const route of active.table.routes) {
+      if (!hasAdapters(route)) continue;
+      any = true;
+      const binding: Binding = {};
+      const key = (kind: string, options: object): string => `${route.id}\0${kind}\0${JSON.stringify(options)}`;
+      try {
+        if (route.discovery !== undefined) binding.discovery = take(key('discovery', route.discovery), () => createDiscovery(route, this.env));
+        if (route.statusAdapter !== undefined) binding.status = take(key('status', route.statusAdapter), () => createStatus(route, this.env));
+        if (route.strategyAdapter !== undefined) binding.strategy = take(key('strategy', route.strategyAdapter), () => createStrategy(route, this.env));
+      } catch (err) {
+        // A bad address reaches here only past the schema; the route then runs on its own targets.
+        this.env.log.error({ err, route: route.id }, 'could not create the route adapters');
+      }
+      this.bindings.set(route, binding);
+    }
+    for (const [key, adapter] of this.running) if (!next.has(key)) adapter.stop();
+    for (const [key, adapter] of next) if (!this.running.has(key) && 'start' in adapter) adapter.start();
+    this.running = next;
+    active.adapters = any ? this : undefined;
+  }
+
+  stop(): void {
+    for (const adapter of this.running.values()) adapter.stop();
+    this.running = new Map();
+  }
+
+  /** For /status: one entry per polling or watching adapter. */
+  states(): AdapterState[] {
+    return [...this.running.values()].flatMap((a) => ('state' in a ? [a.state()] : []));
+  }
+
+  targets(route: Route): readonly Target[] | undefined {
+    return this.bindings.get(route)?.discovery?.targets;
+  }
+
+  status(route: Route): AdaptedStatus | undefined {
+    return this.bindings.get(route)?.status?.status;
+  }
+
+  dynamic(route: Route): boolean {
+    const b = this.bindings.get(route);
+    return b?.discovery !== undefined || b?.status !== undefined;
+  }
+
+  choose(route: Route, targets: readonly Target[], player: PlayerInfo): Promise<AdapterChoice> | undefined {
+    return this.bindings.get(route)?.strategy?.choose(targets, player);
+  }
+}

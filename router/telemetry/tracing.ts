@@ -1,0 +1,113 @@
+// OpenTelemetry traces of client connections, built from the core's diagnostics-channel events: the
+// core imports no OTel code, and this module is loaded (by app.ts, dynamically) only when
+// `[telemetry] otlp_endpoint` is set. One trace per connection:
+//   passage.connection (accept → close; intent, route, protocol, outcome)
+//     ├─ passage.handshake  (accept → handshake parsed)
+//     ├─ passage.auth       (session server or cookie; its measured duration)
+//     └─ events: transfer (route, target), disconnect (message key), error (stable code)
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { Span, Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Logger } from 'pino';
+import type { AuthEvent, ConnectionClosed, ConnectionOpened, DisconnectEvent, ErrorEvent, HandshakeEvent, TransferEvent } from '../events.ts';
+
+/** Connections traced at once; beyond this, new connections go untraced rather than grow memory. */
+export const MAX_TRACED_CONNECTIONS = 50_000;
+/** The exporter gives up on a collector that does not answer within this. */
+export const OTLP_EXPORT_TIMEOUT_MS = 10_000;
+
+export interface TelemetryOptions {
+  readonly otlpEndpoint: string;
+  readonly serviceName: string;
+  readonly sampleRatio: number;
+  readonly serviceVersion?: string;
+  /** Replaces the batching OTLP processor (tests). */
+  readonly spanProcessor?: SpanProcessor;
+}
+
+export interface ConnectionTracing {
+  /** Unsubscribes, ends the spans of open connections and flushes what is buffered. */
+  stop(): Promise<void>;
+}
+
+interface Traced {
+  readonly root: Span;
+  readonly openedAt: number;
+}
+
+export function startTracing(opts: TelemetryOptions, source: object, log: Logger): ConnectionTracing {
+  const exporter = new OTLPTraceExporter({ url: opts.otlpEndpoint, timeoutMillis: OTLP_EXPORT_TIMEOUT_MS });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': opts.serviceName, ...(opts.serviceVersion === undefined ? {} : { 'service.version': opts.serviceVersion }) }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio) }),
+    spanProcessors: [opts.spanProcessor ?? new BatchSpanProcessor({ exporter, exportTimeoutMillis: OTLP_EXPORT_TIMEOUT_MS })],
+  });
+  const tracer: Tracer = provider.getTracer('passage', opts.serviceVersion);
+  const open = new Map<number, Traced>();
+  const unsubscribers: (() => void)[] = [];
+
+  const on = <T extends { connectionId?: number }>(name: string, fn: (m: T, traced: Traced | undefined) => void): void => {
+    const handler = (m: unknown): void => {
+      const msg = m as T & { source?: unknown };
+      if (msg.source !== source || msg.connectionId === undefined) return;
+      fn(msg, open.get(msg.connectionId));
+    };
+    subscribe(name, handler);
+    unsubscribers.push(() => unsubscribe(name, handler));
+  };
+  const child = (parent: Traced, name: string, start: number, end: number, attributes: Record<string, string | number>): void => {
+    const span = tracer.startSpan(name, { startTime: start, attributes }, trace.setSpan(context.active(), parent.root));
+    span.end(end);
+  };
+
+  on<ConnectionOpened>('passage:connection:opened', (m) => {
+    if (open.size >= MAX_TRACED_CONNECTIONS) return;
+    const now = Date.now();
+    const root = tracer.startSpan('passage.connection', { kind: SpanKind.SERVER, startTime: now, attributes: { 'client.address': m.remote } });
+    if (!root.isRecording()) return; // not sampled: nothing to keep
+    open.set(m.connectionId!, { root, openedAt: now });
+  });
+  on<HandshakeEvent>('passage:handshake', (m, t) => {
+    if (t === undefined) return;
+    t.root.setAttributes({ 'minecraft.intent': m.intent, 'minecraft.protocol': m.protocol, ...(m.route === '' ? {} : { 'passage.route': m.route }) });
+    child(t, 'passage.handshake', t.openedAt, Date.now(), { 'minecraft.intent': m.intent });
+  });
+  on<AuthEvent>('passage:auth', (m, t) => {
+    if (t === undefined) return;
+    const end = Date.now();
+    child(t, 'passage.auth', end - m.durationSeconds * 1000, end, { 'passage.auth.result': m.result });
+  });
+  on<TransferEvent>('passage:transfer', (m, t) => {
+    t?.root.addEvent('transfer', { 'passage.route': m.route, 'passage.target': m.target });
+    t?.root.setAttribute('passage.target', m.target);
+  });
+  on<DisconnectEvent>('passage:disconnect', (m, t) => t?.root.addEvent('disconnect', { 'passage.message': m.reason }));
+  on<ErrorEvent>('passage:error', (m, t) => {
+    t?.root.addEvent('error', { 'error.type': m.kind });
+    t?.root.setStatus({ code: SpanStatusCode.ERROR, message: m.kind });
+  });
+  on<ConnectionClosed>('passage:connection:closed', (m, t) => {
+    if (t === undefined) return;
+    open.delete(m.connectionId!);
+    t.root.setAttributes({ 'minecraft.intent': m.intent, 'passage.outcome': m.outcome });
+    t.root.end();
+  });
+
+  log.info({ endpoint: opts.otlpEndpoint, sampleRatio: opts.sampleRatio }, 'tracing connections to OTLP');
+  return {
+    async stop(): Promise<void> {
+      for (const u of unsubscribers.splice(0)) u();
+      for (const t of open.values()) t.root.end();
+      open.clear();
+      try {
+        await provider.shutdown();
+      } catch (err) {
+        log.warn({ err }, 'could not flush traces to the OTLP endpoint');
+      }
+    },
+  };
+}
