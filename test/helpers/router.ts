@@ -26,7 +26,14 @@ export interface TestRouterOptions {
 export async function startTestRouter(opts: TestRouterOptions): Promise<TestRouter> {
   const dir = mkdtempSync(join(tmpdir(), 'passage-test-'));
   writeFileSync(join(dir, 'routes.toml'), opts.routes);
-  const raw = { address: '127.0.0.1:0', admin: { address: '127.0.0.1:0' }, table: { path: 'routes.toml', cache_file: 'cache.json' }, ...opts.config };
+  // Tests log in many times from 127.0.0.1: the rate limiter is off unless a test configures it.
+  const raw = {
+    address: '127.0.0.1:0',
+    admin: { address: '127.0.0.1:0' },
+    table: { path: 'routes.toml', cache_file: 'cache.json' },
+    rate_limiter: { enabled: false },
+    ...opts.config,
+  };
   if (opts.config?.table !== undefined) raw.table = { path: 'routes.toml', cache_file: 'cache.json', ...(opts.config.table as object) };
   const config = buildConfig(raw, join(dir, 'passage.toml'));
   const log = pino({ level: process.env.PASSAGE_TEST_LOG ?? 'silent' });
