@@ -17,6 +17,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY router ./router
+# The gRPC adapter contract, loaded at runtime by router/adapters/grpc.ts.
+COPY proto ./proto
 COPY infra/docker/write-files.ts ./infra/docker/write-files.ts
 # The task writes its rendered config and keys here at start; the table cache survives restarts of
 # the process (not of the task).

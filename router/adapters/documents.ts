@@ -1,8 +1,7 @@
 // What adapters answer (targets, a status) is validated with the routing-table schema itself, so a
 // discovered target obeys exactly the rules of a target written in a table.
-import { parseRoutingTable } from '../table/schema.ts';
+import { PNG_DATA_URI_PREFIX, parseRoutingTable } from '../table/schema.ts';
 import { TableValidationError } from '../table/errors.ts';
-import { PNG_DATA_URI_PREFIX } from '../table/schema.ts';
 import type { AdaptedStatus } from '../routing/adapter-hook.ts';
 import type { Target } from '../table/types.ts';
 import { AdapterError } from './errors.ts';

@@ -1,0 +1,151 @@
+// `passagectl dev`: the whole control-plane loop on one machine. An in-memory DynamoDB on loopback,
+// a throwaway signing key, the example routes.toml signed and published, and a router polling it, so
+// `passagectl table publish` against the printed location changes what a connecting client sees.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { startPassage, type RunningPassage } from '../../router/app.ts';
+import { buildConfig } from '../../router/config/load.ts';
+import { writeKeyPair } from '../../router/table/keys.ts';
+import { emit, type CliContext, type Runner, UsageError } from '../context.ts';
+import { decodePublished, readTableFile } from '../tables/document.ts';
+import { createRoutingTableStore, startLocalDynamoDb } from '../tables/local-dynamodb.ts';
+import { openStore } from '../tables/store.ts';
+import { publishEnvelope } from './table-publish.ts';
+import { envelopeText, signFile } from './table-sign.ts';
+
+export const DEFAULT_ROUTES = fileURLToPath(new URL('../../routes.toml', import.meta.url));
+const DEV_TABLE = 'passage';
+const DEV_REGION = 'local';
+
+export interface DevOptions {
+  readonly routes: string;
+  readonly port: number;
+  readonly adminPort: number;
+  readonly pollIntervalMs: number;
+  readonly online: boolean;
+  readonly logLevel: string;
+}
+
+export interface DevEnvironment {
+  readonly router: RunningPassage;
+  readonly endpoint: string;
+  /** `dynamodb://…` to pass to `passagectl table publish --to`. */
+  readonly location: string;
+  readonly keyFile: string;
+  readonly tableId: string;
+  stop(): Promise<void>;
+}
+
+export async function startDev(opts: DevOptions, ctx: CliContext): Promise<DevEnvironment> {
+  const dir = await mkdtemp(join(tmpdir(), 'passage-dev-'));
+  const local = await readTableFile(opts.routes);
+  const tableId = local.table.tableId;
+  const db = await startLocalDynamoDb();
+  let router: RunningPassage | undefined;
+  try {
+    const client = ctx.clients.dynamodb({ region: DEV_REGION, endpoint: db.endpoint });
+    await createRoutingTableStore(client, DEV_TABLE);
+    const keys = await writeKeyPair(join(dir, 'keys'));
+    const location = `dynamodb://${DEV_TABLE}/${tableId}?region=${DEV_REGION}&endpoint=${db.endpoint}`;
+    const store = openStore({ kind: 'dynamodb', table: DEV_TABLE, tableId, region: DEV_REGION, endpoint: db.endpoint }, ctx);
+    const signed = await signFile(opts.routes, [keys.privateKeyPath], 86_400_000, ctx.now());
+    await publishEnvelope(store, decodePublished(envelopeText(signed), opts.routes));
+    const config = buildConfig(
+      {
+        address: `127.0.0.1:${opts.port}`,
+        admin: { address: `127.0.0.1:${opts.adminPort}` },
+        auth: { mode: opts.online ? 'online' : 'offline' },
+        table: {
+          source: 'dynamodb',
+          dynamodb: { table: DEV_TABLE, id: tableId, region: DEV_REGION, endpoint: db.endpoint },
+          public_keys: [keys.publicKeyPath],
+          poll_interval: `${opts.pollIntervalMs}ms`,
+          cache_file: join(dir, 'table-cache.json'),
+        },
+        log: { level: opts.logLevel },
+      },
+      join(dir, 'passage.toml'),
+    );
+    // Logs to stderr, so stdout stays the instructions (or the --json document).
+    router = await startPassage(config, { log: pino({ level: opts.logLevel }, pino.destination({ fd: 2, sync: true })) });
+    const running = router;
+    return {
+      router: running,
+      endpoint: db.endpoint,
+      location,
+      keyFile: keys.privateKeyPath,
+      tableId,
+      async stop() {
+        await running.stop(0);
+        await db.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await router?.stop(0);
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export async function run(opts: DevOptions, ctx: CliContext): Promise<void> {
+  const env = await startDev(opts, ctx);
+  const { address, adminAddress } = env.router;
+  const info = {
+    router: `${address.address}:${address.port}`,
+    admin: `http://${adminAddress.address}:${adminAddress.port}`,
+    dynamodb: env.endpoint,
+    location: env.location,
+    key: env.keyFile,
+    tableId: env.tableId,
+  };
+  emit(ctx, info, () =>
+    [
+      `passage dev: router on ${info.router} (${opts.online ? 'online' : 'offline'} mode), status at ${info.admin}/status`,
+      `  in-memory DynamoDB at ${info.dynamodb}, table "${DEV_TABLE}", routing table "${env.tableId}" (signed with a throwaway key)`,
+      '',
+      `  connect: add localhost:${address.port} to the Minecraft server list (1.20.5+)`,
+      `  change routes: edit ${opts.routes}, raise its version, then`,
+      `    passagectl table publish ${opts.routes} --to '${info.location}' --key ${info.key} --expires 1d`,
+      `  the router picks it up within ${opts.pollIntervalMs / 1000}s. Ctrl-C stops everything.`,
+      '',
+    ].join('\n'),
+  );
+  if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await env.stop();
+  if (!ctx.json) ctx.stdout.write('passage dev: stopped\n');
+}
+
+function port(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag}: expected a port from 0 to 65535, got "${text}"`);
+  return n;
+}
+
+export function register(program: Command, runner: Runner): void {
+  program
+    .command('dev')
+    .description('run DynamoDB (in memory), a signed example table and a router on this machine')
+    .option('--routes <file>', 'the routes file to sign and publish', DEFAULT_ROUTES)
+    .option('--port <port>', 'where players connect', '25565')
+    .option('--admin-port <port>', 'the admin endpoints', '9565')
+    .option('--poll-interval <ms>', 'how often the router polls, in milliseconds', '2000')
+    .option('--online', 'authenticate players with Mojang (default: offline mode, development only)')
+    .option('--log-level <level>', 'router log level (to stderr)', 'info')
+    .action((flags: { routes: string; port: string; adminPort: string; pollInterval: string; online?: boolean; logLevel: string }, command: Command) =>
+      runner(command, (ctx) => {
+        const pollIntervalMs = Number(flags.pollInterval);
+        if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 100) throw new UsageError(`--poll-interval: expected milliseconds ≥ 100, got "${flags.pollInterval}"`);
+        return run(
+          { routes: flags.routes, port: port(flags.port, '--port'), adminPort: port(flags.adminPort, '--admin-port'), pollIntervalMs, online: flags.online === true, logLevel: flags.logLevel },
+          ctx,
+        );
+      }),
+    );
+}

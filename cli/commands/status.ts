@@ -1,0 +1,117 @@
+// `passagectl status`: is every region healthy and on the latest table? Reads heartbeats from the table
+// store (`--table-store dynamodb://TABLE/ID?region=R`) and/or routers' /status (`--local`, `--admin URL`).
+// On a terminal: the live Ink view. Off one: a plain snapshot; `--json` for scripts; `--watch N` repeats.
+
+import type { Command } from 'commander';
+import { collect, UsageError, type CliContext, type Runner } from '../context.ts';
+import type { FleetSnapshot } from '../fleet/aggregate.ts';
+import { formatSnapshot } from '../fleet/format.ts';
+import { collectSnapshot, type FleetSources } from '../fleet/sources.ts';
+import { parseLocation } from '../tables/location.ts';
+
+export const LOCAL_ADMIN_URL = 'http://127.0.0.1:9565';
+/** `--watch` below this would only hammer DynamoDB: heartbeats come every few seconds. */
+export const MIN_WATCH_SECONDS = 1;
+
+export interface StatusOptions {
+  readonly tableStore?: string;
+  readonly adminUrls: readonly string[];
+  /** Repeat the plain (or JSON) output every N seconds until Ctrl-C. */
+  readonly watchSeconds?: number;
+  /** Stop after this many snapshots (scripts, tests); unbounded watches end on Ctrl-C. */
+  readonly count?: number;
+}
+
+/** How the TTY view runs; tests replace it. */
+export interface StatusUi {
+  interactive(load: () => Promise<FleetSnapshot>, signal: AbortSignal): Promise<void>;
+}
+
+const inkUi: StatusUi = {
+  async interactive(load, signal) {
+    // Loaded only on a terminal: Ink and React cost startup time a plain snapshot does not need.
+    const { runStatusView } = await import('../ui/status-view.ts');
+    await runStatusView(load, signal);
+  },
+};
+
+export function sourcesFor(opts: StatusOptions, ctx: CliContext): FleetSources {
+  if (opts.tableStore === undefined && opts.adminUrls.length === 0) {
+    throw new UsageError('nothing to read: give --table-store dynamodb://TABLE/ID?region=R, --local, or --admin URL');
+  }
+  for (const url of opts.adminUrls) {
+    if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--admin: expected an http(s) URL like ${LOCAL_ADMIN_URL}, got "${url}"`);
+  }
+  let dynamodb: FleetSources['dynamodb'];
+  if (opts.tableStore !== undefined) {
+    const location = parseLocation(opts.tableStore);
+    if (location.kind !== 'dynamodb') throw new UsageError(`--table-store: heartbeats live in DynamoDB; expected dynamodb://TABLE/ID?region=R, got "${opts.tableStore}"`);
+    dynamodb = { client: ctx.clients.dynamodb({ region: location.region, endpoint: location.endpoint }), table: location.table, tableId: location.tableId };
+  }
+  return { ...(dynamodb === undefined ? {} : { dynamodb }), adminUrls: opts.adminUrls, fetch: ctx.clients.fetch, now: ctx.now };
+}
+
+export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = inkUi): Promise<void> {
+  const sources = sourcesFor(opts, ctx);
+  const load = (): Promise<FleetSnapshot> => collectSnapshot(sources);
+  try {
+    if (ctx.isTTY && !ctx.json && opts.watchSeconds === undefined) {
+      await ui.interactive(load, ctx.signal);
+      return;
+    }
+    const limit = opts.count ?? (opts.watchSeconds === undefined ? 1 : Number.POSITIVE_INFINITY);
+    for (let n = 0; n < limit && !ctx.signal.aborted; n++) {
+      if (n > 0 && !(await sleep(opts.watchSeconds! * 1000, ctx.signal))) break;
+      const snapshot = await load();
+      if (ctx.json) ctx.stdout.write(opts.watchSeconds === undefined ? `${JSON.stringify(snapshot, null, 2)}\n` : `${JSON.stringify(snapshot)}\n`);
+      else ctx.stdout.write(`${n > 0 ? '\n' : ''}${formatSnapshot(snapshot)}`);
+    }
+  } finally {
+    sources.dynamodb?.client.destroy();
+  }
+}
+
+/** Resolves true after `ms`, false as soon as the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function positiveInteger(text: string, flag: string, min: number): number {
+  if (!/^\d{1,6}$/.test(text) || Number(text) < min) throw new UsageError(`${flag}: expected a whole number of at least ${min}, got "${text}"`);
+  return Number(text);
+}
+
+export function register(program: Command, runner: Runner): void {
+  program
+    .command('status')
+    .description('live view of the fleet: regions, instances, table versions, rates (q quits)')
+    .option('--table-store <location>', 'read router heartbeats and the latest table from dynamodb://TABLE/ID?region=R[&endpoint=URL]')
+    .option('--local', `read the local router's /status (${LOCAL_ADMIN_URL})`)
+    .option('--admin <url>', "read a router's admin /status (repeatable)", collect)
+    .option('--watch <seconds>', 'print a plain snapshot every N seconds until Ctrl-C')
+    .option('--count <n>', 'with --watch: stop after N snapshots')
+    .action((flags: { tableStore?: string; local?: boolean; admin?: string[]; watch?: string; count?: string }, command: Command) =>
+      runner(command, (ctx) =>
+        run(
+          {
+            ...(flags.tableStore === undefined ? {} : { tableStore: flags.tableStore }),
+            adminUrls: [...(flags.local === true ? [LOCAL_ADMIN_URL] : []), ...(flags.admin ?? [])],
+            ...(flags.watch === undefined ? {} : { watchSeconds: positiveInteger(flags.watch, '--watch', MIN_WATCH_SECONDS) }),
+            ...(flags.count === undefined ? {} : { count: positiveInteger(flags.count, '--count', 1) }),
+          },
+          ctx,
+        ),
+      ),
+    );
+}

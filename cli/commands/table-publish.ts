@@ -1,0 +1,75 @@
+// `passagectl table publish FILE --to LOCATION`: signs (a routes file, with --key/--expires) or takes
+// (an envelope) a table and makes it the latest at LOCATION, if its version is higher than what is
+// there. Concurrent publishers: exactly one wins, the others exit 3 having written nothing.
+
+import type { Command } from 'commander';
+import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } from '../context.ts';
+import { decodePublished, readTableFile, type EnvelopeTable } from '../tables/document.ts';
+import { parseLocation } from '../tables/location.ts';
+import { openStore, type PublishedTableStore } from '../tables/store.ts';
+import { envelopeText, signDocument } from './table-sign.ts';
+
+export interface TablePublishOptions {
+  readonly file: string;
+  readonly to: string;
+  /** Needed when FILE is a routes file; ignored for an envelope. */
+  readonly keys: readonly string[];
+  readonly expiresInMs: number;
+}
+
+export interface PublishResult {
+  readonly location: string;
+  readonly tableId: string;
+  readonly version: number;
+  readonly previousVersion: number | null;
+  readonly expiresAt: string;
+  readonly keyids: readonly string[];
+}
+
+export async function run(opts: TablePublishOptions, ctx: CliContext): Promise<void> {
+  const store = openStore(parseLocation(opts.to), ctx);
+  const local = await readTableFile(opts.file);
+  const envelope =
+    local.kind === 'envelope'
+      ? local
+      : decodePublished(envelopeText(await signDocument(local.document, opts.keys, opts.expiresInMs, ctx.now(), opts.file)), opts.file);
+  const result = await publishEnvelope(store, envelope);
+  emit(ctx, result, () => `published ${result.tableId}@${result.version} to ${result.location} (was ${result.previousVersion ?? 'empty'}), signed by ${result.keyids.join(', ')}, expires ${result.expiresAt}\n`);
+}
+
+/** Publishes a signed table over the latest one at `store`, refusing anything but a higher version. */
+export async function publishEnvelope(store: PublishedTableStore, envelope: EnvelopeTable): Promise<PublishResult> {
+  const { table } = envelope;
+  if (store.tableId !== undefined && store.tableId !== table.tableId) {
+    throw new CliError('ERR_TABLE_WRONG_ID', `the table's table_id is "${table.tableId}" but ${store.description} holds "${store.tableId}"; routers there would refuse it`);
+  }
+  const latest = await store.latest();
+  if (latest !== undefined && table.version <= latest.version) {
+    throw new CliError(
+      'ERR_TABLE_STALE_VERSION',
+      `version ${table.version} is not higher than the published version ${latest.version}; raise \`version\` in the table (routers only move forward)`,
+    );
+  }
+  await store.publish({ version: table.version, envelope: envelope.envelopeText.trimEnd() }, latest?.version);
+  return {
+    location: store.description,
+    tableId: table.tableId,
+    version: table.version,
+    previousVersion: latest?.version ?? null,
+    expiresAt: new Date(table.expiresAt!).toISOString(),
+    keyids: envelope.keyids,
+  };
+}
+
+export function register(table: Command, runner: Runner): void {
+  table
+    .command('publish')
+    .description('publish a table as the latest version (conditional: never overwrites a newer one)')
+    .argument('<file>', 'routes.toml / JSON table (signed now with --key) or a signed envelope')
+    .requiredOption('--to <location>', 'dynamodb://TABLE/ID?region=R[&endpoint=URL] or file://PATH')
+    .option('--key <file>', 'private signing key, for a routes file (repeatable)', collect)
+    .option('--expires <duration>', 'validity when signing here', '7d')
+    .action((file: string, flags: { to: string; key?: string[]; expires: string }, command: Command) =>
+      runner(command, (ctx) => run({ file, to: flags.to, keys: flags.key ?? [], expiresInMs: parseExpiry(flags.expires) }, ctx)),
+    );
+}

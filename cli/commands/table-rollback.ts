@@ -1,0 +1,47 @@
+// `passagectl table rollback VERSION --from LOCATION --key K`: republishes the routes of an old version
+// under a new, higher version (routers only ever move forward, and history stays append-only).
+
+import type { Command } from 'commander';
+import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } from '../context.ts';
+import { decodePublished } from '../tables/document.ts';
+import { parseLocation } from '../tables/location.ts';
+import { openStore } from '../tables/store.ts';
+import { publishEnvelope } from './table-publish.ts';
+import { envelopeText, signDocument } from './table-sign.ts';
+import { parseVersionArgument } from './table-show.ts';
+
+export interface TableRollbackOptions {
+  readonly version: number;
+  readonly from: string;
+  readonly keys: readonly string[];
+  readonly expiresInMs: number;
+}
+
+export async function run(opts: TableRollbackOptions, ctx: CliContext): Promise<void> {
+  const store = openStore(parseLocation(opts.from), ctx);
+  const [old, latest] = await Promise.all([store.get(opts.version), store.latest()]);
+  if (old === undefined) throw new CliError('PASSAGE_NOT_PUBLISHED', `${store.description}: no version ${opts.version} in the history`);
+  if (latest === undefined) throw new CliError('PASSAGE_NOT_PUBLISHED', `${store.description}: nothing published yet`);
+  if (latest.version === opts.version) throw new CliError('PASSAGE_ROLLBACK_NOOP', `version ${opts.version} is already the latest`);
+  const { document } = decodePublished(old.envelope, `${store.description} version ${opts.version}`);
+  // Fresh issued_at/expires_at: the old ones may have expired, and routers must see a new version.
+  const next = { ...document, version: latest.version + 1 };
+  const signed = await signDocument(next, opts.keys, opts.expiresInMs, ctx.now(), `version ${opts.version}`);
+  const result = await publishEnvelope(store, decodePublished(envelopeText(signed), 'rollback'));
+  emit(ctx, { ...result, rolledBackTo: opts.version }, () => `rolled back: published the routes of version ${opts.version} as ${result.tableId}@${result.version} (was ${result.previousVersion})\n`);
+}
+
+export function register(table: Command, runner: Runner): void {
+  table
+    .command('rollback')
+    .description('republish an older version\'s routes as a new, higher version')
+    .argument('<version>', 'the version whose routes to restore')
+    .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R or file://PATH')
+    .requiredOption('--key <file>', 'private signing key (repeatable)', collect)
+    .option('--expires <duration>', 'validity of the new version', '7d')
+    .action((version: string, flags: { from: string; key: string[]; expires: string }, command: Command) =>
+      runner(command, (ctx) =>
+        run({ version: parseVersionArgument(version, 'VERSION'), from: flags.from, keys: flags.key, expiresInMs: parseExpiry(flags.expires) }, ctx),
+      ),
+    );
+}

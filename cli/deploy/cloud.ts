@@ -1,0 +1,110 @@
+// The AWS calls a deploy makes besides CDK: read a stack's status and outputs (CloudFormation), roll the
+// router service and watch it (ECS), and read the fleet heartbeats for the table version (DynamoDB).
+// Each is a thin call; decisions live in rollout.ts and aws.ts. Clients are built per region.
+
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
+import { CliError } from '../context.ts';
+import { fleetPartitionKey } from '../aws/stacks.ts';
+
+/** Beats missed before a router counts as gone (router/fleet/heartbeat.ts uses the same rule). */
+export const STALE_AFTER_INTERVALS = 3;
+
+export interface StackState {
+  readonly status: string;
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+export interface ServiceRef {
+  readonly region: string;
+  readonly cluster: string;
+  readonly service: string;
+}
+
+export interface DeployCloud {
+  /** undefined when the stack does not exist. */
+  describeStack(stackName: string, region: string): Promise<StackState | undefined>;
+  /** UpdateService forceNewDeployment; returns the id of the deployment it started. */
+  rollService(ref: ServiceRef): Promise<string>;
+  describeService(ref: ServiceRef): Promise<Service>;
+  /**
+   * Table versions in the heartbeats (`pk = FLEET#<tableId>`, router/fleet/heartbeat.ts) of the routers
+   * in `region` that started after `startedAfterMs`, are ready, and beat recently; empty when none do.
+   */
+  heartbeatTableVersions(q: { region: string; tableName: string; tableId: string; startedAfterMs: number; nowMs: number }): Promise<number[]>;
+}
+
+export interface AwsClientFactory {
+  cloudFormation(region: string): CloudFormationClient;
+  ecs(region: string): ECSClient;
+  dynamodb(region: string): DynamoDBClient;
+}
+
+export class ServiceNotFoundError extends CliError {
+  constructor(ref: ServiceRef) {
+    super('PASSAGE_SERVICE_NOT_FOUND', `ECS service ${ref.service} not found in cluster ${ref.cluster} (${ref.region})`);
+    this.name = 'ServiceNotFoundError';
+  }
+}
+
+/** At most this many heartbeat pages are read (a fleet is tens of tasks, a page is 1 MB). */
+const MAX_HEARTBEAT_PAGES = 10;
+
+export function awsDeployCloud(clients: AwsClientFactory): DeployCloud {
+  return {
+    async describeStack(stackName, region) {
+      try {
+        const out = await clients.cloudFormation(region).send(new DescribeStacksCommand({ StackName: stackName }));
+        const stack = out.Stacks?.[0];
+        if (!stack) return undefined;
+        const outputs: Record<string, string> = {};
+        for (const o of stack.Outputs ?? []) if (o.OutputKey && o.OutputValue !== undefined) outputs[o.OutputKey] = o.OutputValue;
+        return { status: stack.StackStatus ?? 'UNKNOWN', outputs };
+      } catch (err) {
+        // DescribeStacks answers a missing stack with a ValidationError "Stack with id X does not exist".
+        if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) return undefined;
+        throw err;
+      }
+    },
+    async rollService(ref) {
+      const out = await clients.ecs(ref.region).send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, forceNewDeployment: true }));
+      const primary = out.service?.deployments?.find((d) => d.status === 'PRIMARY');
+      if (!primary?.id) throw new ServiceNotFoundError(ref);
+      return primary.id;
+    },
+    async describeService(ref) {
+      const out = await clients.ecs(ref.region).send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }));
+      const service = out.services?.[0];
+      if (!service) throw new ServiceNotFoundError(ref);
+      return service;
+    },
+    async heartbeatTableVersions(q) {
+      const versions: number[] = [];
+      let start: Record<string, never> | undefined;
+      for (let page = 0; page < MAX_HEARTBEAT_PAGES; page++) {
+        const out = await clients.dynamodb(q.region).send(
+          new QueryCommand({
+            TableName: q.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(q.tableId) } },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const num = (key: string): number => Number(item[key]?.N ?? Number.NaN);
+          if (item.region?.S !== q.region) continue;
+          if (!(num('started_at') >= q.startedAfterMs)) continue; // an old task, still draining
+          if (item.ready?.BOOL !== true || item.draining?.BOOL === true) continue;
+          // DynamoDB deletes expired items days late: a beat older than three intervals is stale.
+          if (!(num('beat_at') + STALE_AFTER_INTERVALS * num('interval_ms') >= q.nowMs)) continue;
+          const version = num('table_version');
+          if (Number.isInteger(version)) versions.push(version);
+        }
+        if (!out.LastEvaluatedKey) break;
+        start = out.LastEvaluatedKey as Record<string, never>;
+      }
+      return versions;
+    },
+  };
+}

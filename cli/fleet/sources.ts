@@ -1,0 +1,173 @@
+// Where `passagectl status` learns about routers: heartbeat items in DynamoDB (one Query of
+// `FLEET#<id>`), the latest published table (`TABLE#<id>` / `LATEST`), and routers' own /status
+// endpoints. A source that cannot be read becomes a problem line, never a crash of the view.
+
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fleetPartitionKey, HEARTBEAT_TTL_ATTRIBUTE } from '../aws/stacks.ts';
+import { decodePublished } from '../tables/document.ts';
+import { DynamoDbTableStore } from '../tables/dynamodb-store.ts';
+import { buildSnapshot, type FleetSnapshot, type InstanceReport, type PublishedTable, type Rates } from './aggregate.ts';
+
+/** A fleet of thousands fits; a runaway partition is not read forever. */
+export const MAX_HEARTBEAT_PAGES = 20;
+export const ADMIN_TIMEOUT_MS = 3_000;
+/** Assumed for a /status without a `fleet` section (an older router). */
+export const DEFAULT_INTERVAL_MS = 5_000;
+
+type Item = Record<string, AttributeValue>;
+
+const num = (v: AttributeValue | undefined): number | null => (v?.N === undefined ? null : Number(v.N));
+const str = (v: AttributeValue | undefined): string | null => v?.S ?? null;
+
+function ratesOf(v: AttributeValue | undefined): Rates | null {
+  const m = v?.M;
+  if (m === undefined) return null;
+  const n = (k: string): number => num(m[k]) ?? 0;
+  return { connections: n('connections'), logins: n('logins'), transfers: n('transfers'), errors: n('errors'), rateLimited: n('rateLimited') };
+}
+
+/** A heartbeat item (router/fleet/heartbeat.ts writes it) as a report; undefined when it is not one. */
+export function reportFromItem(item: Item): InstanceReport | undefined {
+  const region = str(item.region);
+  const instance = str(item.instance);
+  const at = num(item.beat_at);
+  if (region === null || instance === null || at === null) return undefined;
+  const version = num(item.table_version);
+  const rejection = item.last_rejection?.M;
+  return {
+    source: 'dynamodb',
+    region,
+    instance,
+    routerVersion: str(item.router_version),
+    startedAt: num(item.started_at),
+    at,
+    intervalMs: num(item.interval_ms) ?? DEFAULT_INTERVAL_MS,
+    ready: item.ready?.BOOL === true,
+    draining: item.draining?.BOOL === true,
+    activeConnections: num(item.active_connections) ?? 0,
+    table: version === null ? null : { id: str(item.table_id) ?? '', version, expiresAt: num(item.table_expires_at) },
+    lastRejection: rejection === undefined ? null : { code: str(rejection.code) ?? '', message: str(rejection.message) ?? '', at: str(rejection.at) ?? '' },
+    rates: ratesOf(item.rates),
+    p99LoginSeconds: num(item.p99_login_seconds),
+    expiresAtSeconds: num(item[HEARTBEAT_TTL_ATTRIBUTE]),
+    error: null,
+  };
+}
+
+export async function readHeartbeats(client: DynamoDBClient, table: string, tableId: string, signal?: AbortSignal): Promise<InstanceReport[]> {
+  const reports: InstanceReport[] = [];
+  let start: Item | undefined;
+  for (let page = 0; page < MAX_HEARTBEAT_PAGES; page++) {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
+        ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId) }, ':i': { S: 'INSTANCE#' } },
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+      signal === undefined ? {} : { abortSignal: signal },
+    );
+    for (const item of out.Items ?? []) {
+      const r = reportFromItem(item);
+      if (r !== undefined) reports.push(r);
+    }
+    start = out.LastEvaluatedKey;
+    if (start === undefined) break;
+  }
+  return reports;
+}
+
+export async function readLatestPublished(client: DynamoDBClient, table: string, tableId: string, now: () => number): Promise<PublishedTable | null> {
+  const store = new DynamoDbTableStore(client, table, tableId, now);
+  const entry = await store.latest();
+  if (entry === undefined) return null;
+  try {
+    const decoded = decodePublished(entry.envelope, store.description);
+    return { id: tableId, version: decoded.table.version, expiresAt: decoded.table.expiresAt ?? null };
+  } catch {
+    // Undecodable is for `table show` to explain; here the version number is enough.
+    return { id: tableId, version: entry.version, expiresAt: null };
+  }
+}
+
+/** `GET <admin>/status` as a report. The router's `fleet` section (if any) names it and carries its rates. */
+export async function readAdminStatus(fetcher: typeof fetch, baseUrl: string, now: number): Promise<InstanceReport> {
+  const url = `${baseUrl.replace(/\/+$/, '')}/status`;
+  const fallbackName = (() => {
+    try {
+      return new URL(baseUrl).host;
+    } catch {
+      return baseUrl;
+    }
+  })();
+  const unreachable = (error: string): InstanceReport => ({
+    source: baseUrl, region: 'local', instance: fallbackName, routerVersion: null, startedAt: null, at: now, intervalMs: DEFAULT_INTERVAL_MS,
+    ready: false, draining: false, activeConnections: 0, table: null, lastRejection: null, rates: null, p99LoginSeconds: null,
+    expiresAtSeconds: null, error,
+  });
+  let body: any;
+  try {
+    const res = await fetcher(url, { signal: AbortSignal.timeout(ADMIN_TIMEOUT_MS) });
+    if (!res.ok) return unreachable(`${url} answered HTTP ${res.status}`);
+    body = await res.json();
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    return unreachable(`${url}: ${e.cause?.code ?? (e.name === 'TimeoutError' ? `no answer within ${ADMIN_TIMEOUT_MS} ms` : e.message)}`);
+  }
+  const fleet = body?.fleet;
+  const report = fleet?.report;
+  const table = body?.table;
+  return {
+    source: baseUrl,
+    region: typeof fleet?.region === 'string' ? fleet.region : 'local',
+    instance: typeof fleet?.instance === 'string' ? fleet.instance : fallbackName,
+    routerVersion: typeof body?.version === 'string' ? body.version : null,
+    startedAt: typeof report?.startedAt === 'number' ? report.startedAt : typeof body?.uptimeSeconds === 'number' ? now - body.uptimeSeconds * 1000 : null,
+    // It answered just now: the instance is alive whatever its last sample's time.
+    at: now,
+    intervalMs: typeof report?.intervalMs === 'number' ? report.intervalMs : DEFAULT_INTERVAL_MS,
+    ready: body?.ready === true,
+    draining: body?.draining === true,
+    activeConnections: Number(body?.connections?.active ?? 0),
+    table: table == null ? null : { id: String(table.id), version: Number(table.version), expiresAt: typeof table.expiresAt === 'string' ? Date.parse(table.expiresAt) : null },
+    lastRejection: body?.tableSource?.lastRejection ?? null,
+    rates: report?.rates ?? null,
+    p99LoginSeconds: typeof report?.p99LoginSeconds === 'number' ? report.p99LoginSeconds : null,
+    expiresAtSeconds: null,
+    error: null,
+  };
+}
+
+export interface FleetSources {
+  readonly dynamodb?: { readonly client: DynamoDBClient; readonly table: string; readonly tableId: string };
+  readonly adminUrls: readonly string[];
+  readonly fetch: typeof fetch;
+  readonly now: () => number;
+}
+
+/** Reads every source at once and aggregates; failures become `problems`. */
+export async function collectSnapshot(sources: FleetSources): Promise<FleetSnapshot> {
+  const problems: string[] = [];
+  const started = sources.now();
+  const ddb = sources.dynamodb;
+  const [heartbeats, latest, admins] = await Promise.all([
+    ddb === undefined
+      ? Promise.resolve([])
+      : readHeartbeats(ddb.client, ddb.table, ddb.tableId).catch((err: Error) => {
+          problems.push(`heartbeats from dynamodb://${ddb.table}/${ddb.tableId}: ${err.name}: ${err.message}`);
+          return [];
+        }),
+    ddb === undefined
+      ? Promise.resolve(null)
+      : readLatestPublished(ddb.client, ddb.table, ddb.tableId, sources.now).catch((err: Error) => {
+          problems.push(`latest table from dynamodb://${ddb.table}/${ddb.tableId}: ${err.message}`);
+          return null;
+        }),
+    Promise.all(sources.adminUrls.map((u) => readAdminStatus(sources.fetch, u, started))),
+  ]);
+  for (const a of admins) if (a.error !== null) problems.push(a.error);
+  // A router read both ways appears once: its /status answer is the fresher.
+  const answered = new Set(admins.filter((a) => a.error === null).map((a) => `${a.region}#${a.instance}`));
+  const reports = [...heartbeats.filter((h) => !answered.has(`${h.region}#${h.instance}`)), ...admins];
+  return buildSnapshot(reports, latest, problems, sources.now());
+}

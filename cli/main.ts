@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Entry point of `passagectl`, the operator CLI. The one place that turns errors into exit codes:
+// mistakes and expected failures print one line; anything else is a bug and prints its stack.
+
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../router/version.ts';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, processContext, type Runner } from './context.ts';
+import * as deploy from './commands/deploy.ts';
+import * as dns from './commands/dns.ts';
+import * as dev from './commands/dev.ts';
+import * as keysGenerate from './commands/keys-generate.ts';
+import * as regions from './commands/regions.ts';
+import * as status from './commands/status.ts';
+import * as tableDiff from './commands/table-diff.ts';
+import * as tableHistory from './commands/table-history.ts';
+import * as tablePublish from './commands/table-publish.ts';
+import * as tableRollback from './commands/table-rollback.ts';
+import * as tableShow from './commands/table-show.ts';
+import * as tableSign from './commands/table-sign.ts';
+import * as tableValidate from './commands/table-validate.ts';
+import * as waf from './commands/waf.ts';
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  the operation failed (invalid table, bad signature, store unreachable, version not higher)
+  2  usage error (unknown flag, missing argument, unsupported location)
+  3  publish conflict: someone published first; nothing was written
+
+Docs: docs/TABLES.md`;
+
+/** The program; `runner` builds each command's context (main: the process; tests: fakes). */
+export function buildProgram(runner: Runner): Command {
+  const program = new Command('passagectl')
+    .description('Operate a Passage network: signing keys, routing tables, a local dev loop')
+    .version(VERSION, '-v, --version')
+    .option('--json', 'machine-readable output (one JSON document on stdout)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+  keysGenerate.register(program, runner);
+  const table = program.command('table').description('validate, sign, diff, publish and roll back routing tables');
+  tableValidate.register(table, runner);
+  tableSign.register(table, runner);
+  tableDiff.register(table, runner);
+  tablePublish.register(table, runner);
+  tableShow.register(table, runner);
+  tableHistory.register(table, runner);
+  tableRollback.register(table, runner);
+  dev.register(program, runner);
+  status.register(program, runner);
+  deploy.register(program, runner);
+  regions.register(program, runner);
+  dns.register(program, runner);
+  waf.register(program, runner);
+  // Commander exits on its own by default; we want one exit path (below), and exit 2 for usage errors.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  override(program);
+  return program;
+}
+
+/** An expected failure: a CliError, or an error of the table contract (a bad key file, an invalid table). */
+export function isExpected(err: unknown): err is Error & { code: string } {
+  if (err instanceof CliError) return true;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return err instanceof Error && typeof code === 'string' && code.startsWith('ERR_TABLE');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const abort = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    // First Ctrl-C stops cleanly; a second one means "now".
+    if (++interrupts > 1) process.exit(130);
+    abort.abort();
+  });
+  process.on('SIGTERM', () => abort.abort());
+  let exitCode = 0;
+  const runner: Runner = async (command, action) => {
+    const json = command.optsWithGlobals().json === true;
+    exitCode = (await action(processContext(json, abort.signal))) ?? 0;
+  };
+  const program = buildProgram(runner);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed the message (or the help/version, exit code 0).
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (isExpected(err)) {
+      const exit = err instanceof CliError ? err.exitCode : EXIT_FAILURE;
+      if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2)}\n`);
+      process.stderr.write(`passagectl: ${err.message}\n`);
+      return exit;
+    }
+    process.stderr.write(`passagectl: unexpected failure (a bug; please report it)\n${(err as Error).stack ?? String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}

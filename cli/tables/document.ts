@@ -1,0 +1,131 @@
+// Reading routing tables as operators write them (routes.toml, JSON) or as they are published (signed
+// envelopes), for every `passagectl table` command. Validation is the router's own (router/table/).
+
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { decodeEnvelope, type TableDocument } from '../../router/table/envelope.ts';
+import { PNG_DATA_URI_PREFIX, parseRoutingTable } from '../../router/table/schema.ts';
+import type { RoutingTable } from '../../router/table/types.ts';
+import { CliError } from '../context.ts';
+
+/** The server list draws 64×64 icons; the router refuses anything else, so refuse it before signing. */
+const FAVICON_SIZE = 64;
+const MAX_FAVICON_BYTES = 64 * 1024;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export interface PlainTable {
+  readonly kind: 'plain';
+  /** snake_case, favicons inlined: ready to sign. */
+  readonly document: Record<string, unknown>;
+  readonly table: RoutingTable;
+}
+
+export interface EnvelopeTable {
+  readonly kind: 'envelope';
+  readonly envelopeText: string;
+  readonly document: TableDocument;
+  readonly table: RoutingTable;
+  /** Key ids that signed it (not verified here: routers verify). */
+  readonly keyids: readonly string[];
+}
+
+export type LocalTable = PlainTable | EnvelopeTable;
+
+export async function readTableFile(file: string): Promise<LocalTable> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    throw new CliError('PASSAGE_FILE', `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(cause)})`}`);
+  }
+  const isJson = extname(file) === '.json';
+  let doc: unknown;
+  try {
+    doc = isJson ? JSON.parse(text) : normalizeToml(parseToml(text));
+  } catch (cause) {
+    const where = cause instanceof TomlError ? ` (line ${cause.line}, column ${cause.column})` : '';
+    throw new CliError('PASSAGE_TABLE_SYNTAX', `${file}: invalid ${isJson ? 'JSON' : 'TOML'}${where}: ${(cause as Error).message.split('\n')[0]}`);
+  }
+  if (isJson && isObject(doc) && 'payloadType' in doc) return decodePublished(text, file);
+  if (!isObject(doc)) throw new CliError('PASSAGE_TABLE_SYNTAX', `${file}: a routing table must be a TOML or JSON table`);
+  const document = await inlineFavicons(doc, dirname(resolve(file)), file);
+  return { kind: 'plain', document, table: withName(file, () => parseRoutingTable(document)) };
+}
+
+/** Decodes a published envelope without verifying it (passagectl holds no trust anchors; routers do). */
+export function decodePublished(envelopeText: string, name: string): EnvelopeTable {
+  return withName(name, () => {
+    const decoded = decodeEnvelope(envelopeText);
+    const document = JSON.parse(decoded.payloadBytes.toString('utf8')) as TableDocument;
+    const table = parseRoutingTable(document, { requireExpiry: true });
+    return { kind: 'envelope', envelopeText, document, table, keyids: decoded.signatures.map((s) => s.keyid) };
+  });
+}
+
+/** Prefixes TableErrors with where the table came from, keeping their code for --json. */
+function withName<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_TABLE')) throw new CliError(code, `${name}: ${(err as Error).message}`, 1, { cause: err });
+    if (err instanceof SyntaxError) throw new CliError('ERR_TABLE_MALFORMED_ENVELOPE', `${name}: payload is not JSON`, 1, { cause: err });
+    throw err;
+  }
+}
+
+/** TOML integers may come back as bigint and dates as objects; the table document is JSON. */
+function normalizeToml(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(normalizeToml);
+  if (v instanceof Date) return v.toISOString();
+  if (v !== null && typeof v === 'object') {
+    if (typeof (v as { toISOString?: unknown }).toISOString === 'function') return (v as Date).toISOString();
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeToml(x)]));
+  }
+  return v;
+}
+
+/** A signed table travels to routers that cannot read the operator's files: favicon paths become data URIs. */
+async function inlineFavicons(doc: Record<string, unknown>, baseDir: string, file: string): Promise<Record<string, unknown>> {
+  if (!Array.isArray(doc.routes)) return doc;
+  const routes = await Promise.all(
+    doc.routes.map(async (route: unknown, i) => {
+      if (!isObject(route) || !isObject(route.status) || typeof route.status.favicon !== 'string') return route;
+      const favicon = route.status.favicon;
+      if (favicon.startsWith('data:')) return route;
+      const at = `${file}: routes[${i}].status.favicon`;
+      let png: Buffer;
+      try {
+        png = await readFile(resolve(baseDir, favicon));
+      } catch (cause) {
+        throw new CliError('PASSAGE_FAVICON', `${at}: cannot read ${favicon} (${(cause as { code?: string }).code ?? String(cause)})`);
+      }
+      checkPng(png, at);
+      return { ...route, status: { ...route.status, favicon: `${PNG_DATA_URI_PREFIX}${png.toString('base64')}` } };
+    }),
+  );
+  return { ...doc, routes };
+}
+
+function checkPng(png: Buffer, at: string): void {
+  if (png.length > MAX_FAVICON_BYTES) throw new CliError('PASSAGE_FAVICON', `${at}: ${png.length} bytes, the limit is ${MAX_FAVICON_BYTES}`);
+  if (png.length < 24 || !png.subarray(0, 8).equals(PNG_SIGNATURE) || png.toString('latin1', 12, 16) !== 'IHDR') {
+    throw new CliError('PASSAGE_FAVICON', `${at}: not a PNG file`);
+  }
+  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  if (width !== FAVICON_SIZE || height !== FAVICON_SIZE) {
+    throw new CliError('PASSAGE_FAVICON', `${at}: ${width}×${height} pixels, the server list needs ${FAVICON_SIZE}×${FAVICON_SIZE}`);
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** "lobby: 2 routes, 5 targets" style counts. */
+export function countTargets(table: RoutingTable): number {
+  return table.routes.reduce((n, r) => n + r.targets.length, 0);
+}

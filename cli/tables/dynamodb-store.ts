@@ -1,0 +1,169 @@
+// Published tables in DynamoDB (see DESIGN.md): `pk = TABLE#<id>`; `sk = LATEST` is what routers read,
+// `sk = V#<16-digit version>` the immutable history. dynalite (and so `passagectl dev`) has no
+// TransactWriteItems, so a publish is two conditional writes:
+//   1. put V#<new>  if attribute_not_exists(pk)  — a version number is taken at most once;
+//   2. put LATEST   if version = <previous>      — LATEST moves only from the version we diffed against.
+// The loser of a race fails one of the two, removes its own history item (if step 2 failed) and
+// reports who won. Nothing the winner wrote is touched.
+
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CliError, PublishConflictError } from '../context.ts';
+import { historyKey, type PublishedEntry, type PublishedTableStore } from './store.ts';
+
+// The item attributes the router reads (router/routing/sources/dynamodb.ts). Not `expires_at`: that name
+// is the table's TTL attribute (fleet heartbeats), and DynamoDB would delete items carrying it.
+const ENVELOPE = 'envelope';
+const VERSION = 'version';
+const PUBLISHED_AT = 'published_at';
+/** DynamoDB's item size limit: a bigger envelope cannot be stored at all. */
+export const DYNAMODB_ITEM_LIMIT = 400 * 1024;
+
+type Item = Record<string, AttributeValue>;
+
+export class DynamoDbTableStore implements PublishedTableStore {
+  readonly description: string;
+  readonly tableId: string;
+  private readonly client: DynamoDBClient;
+  private readonly table: string;
+  private readonly now: () => number;
+
+  constructor(client: DynamoDBClient, table: string, tableId: string, now: () => number) {
+    this.client = client;
+    this.table = table;
+    this.tableId = tableId;
+    this.now = now;
+    this.description = `dynamodb://${table}/${tableId}`;
+  }
+
+  private get pk(): string {
+    return `TABLE#${this.tableId}`;
+  }
+
+  async latest(): Promise<PublishedEntry | undefined> {
+    return this.getItem('LATEST');
+  }
+
+  async get(version: number): Promise<PublishedEntry | undefined> {
+    return this.getItem(historyKey(version));
+  }
+
+  async history(limit: number): Promise<PublishedEntry[]> {
+    const out = await this.call(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+          ExpressionAttributeValues: { ':pk': { S: this.pk }, ':v': { S: 'V#' } },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map((item) => this.entryOf(item));
+  }
+
+  async publish(entry: PublishedEntry, previousVersion: number | undefined): Promise<void> {
+    const size = Buffer.byteLength(entry.envelope, 'utf8');
+    if (size > DYNAMODB_ITEM_LIMIT - 1024) {
+      throw new CliError('PASSAGE_TABLE_TOO_LARGE', `the envelope is ${size} bytes; a DynamoDB item holds at most ${DYNAMODB_ITEM_LIMIT} (with its keys)`);
+    }
+    const publishedAt = new Date(this.now()).toISOString();
+    const attributes: Item = {
+      pk: { S: this.pk },
+      [ENVELOPE]: { S: entry.envelope },
+      [VERSION]: { N: String(entry.version) },
+      [PUBLISHED_AT]: { S: publishedAt },
+    };
+    try {
+      await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: { ...attributes, sk: { S: historyKey(entry.version) } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new PublishConflictError(entry.version);
+      throw err;
+    }
+    try {
+      await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: { ...attributes, sk: { S: 'LATEST' } },
+            ...(previousVersion === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: '#v = :prev', ExpressionAttributeNames: { '#v': VERSION }, ExpressionAttributeValues: { ':prev': { N: String(previousVersion) } } }),
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      await this.removeOwnHistoryItem(entry);
+      const winner = await this.latest();
+      throw new PublishConflictError(winner?.version);
+    }
+  }
+
+  /** Deletes only the history item this publish wrote (same envelope), never someone else's. */
+  private async removeOwnHistoryItem(entry: PublishedEntry): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: this.pk }, sk: { S: historyKey(entry.version) } },
+          ConditionExpression: '#e = :mine',
+          ExpressionAttributeNames: { '#e': ENVELOPE },
+          ExpressionAttributeValues: { ':mine': { S: entry.envelope } },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  private async getItem(sk: string): Promise<PublishedEntry | undefined> {
+    // Strongly consistent: a publisher must diff and race against the newest LATEST, not a stale copy.
+    const out = await this.call(() =>
+      this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: this.pk }, sk: { S: sk } }, ConsistentRead: true })),
+    );
+    return out.Item === undefined ? undefined : this.entryOf(out.Item);
+  }
+
+  private entryOf(item: Item): PublishedEntry {
+    const envelope = item[ENVELOPE]?.S;
+    const version = Number(item[VERSION]?.N);
+    if (envelope === undefined || !Number.isSafeInteger(version)) {
+      throw new CliError('PASSAGE_STORE_BAD_ITEM', `${this.description}: item ${item.sk?.S ?? '?'} lacks "${ENVELOPE}" or "${VERSION}"`);
+    }
+    const publishedAt = item[PUBLISHED_AT]?.S;
+    return { version, envelope, ...(publishedAt === undefined ? {} : { publishedAt }) };
+  }
+
+  /** AWS-side failures (no table, no credentials, unreachable) are expected: one line, no stack. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isConditionFailure(err)) throw err;
+      const e = err as { name?: string; message?: string; code?: string };
+      if (e.name === 'ResourceNotFoundException') throw new CliError('PASSAGE_STORE_NOT_FOUND', `${this.description}: DynamoDB table "${this.table}" does not exist`);
+      throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.description}: ${e.name ?? 'Error'}: ${e.message ?? e.code ?? String(err)}`, 1, { cause: err });
+    }
+  }
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException';
+}

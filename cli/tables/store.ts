@@ -1,0 +1,85 @@
+// The published tables at one location: the latest, the immutable history, and publishing a new
+// version such that of two racing publishers exactly one wins.
+
+import type { CliContext } from '../context.ts';
+import { CliError, UsageError } from '../context.ts';
+import { decodePublished } from './document.ts';
+import { DynamoDbTableStore } from './dynamodb-store.ts';
+import { FileTableStore } from './file-store.ts';
+import type { TableLocation } from './location.ts';
+
+export interface PublishedEntry {
+  readonly version: number;
+  /** The envelope JSON exactly as routers fetch it. */
+  readonly envelope: string;
+  readonly publishedAt?: string;
+}
+
+export interface PublishedTableStore {
+  readonly description: string;
+  /** The table id the location is for, when the location names one (dynamodb://TABLE/ID). */
+  readonly tableId?: string;
+  latest(): Promise<PublishedEntry | undefined>;
+  /** Newest first. */
+  history(limit: number): Promise<PublishedEntry[]>;
+  get(version: number): Promise<PublishedEntry | undefined>;
+  /**
+   * Publishes `entry` if the latest is still `previousVersion` (undefined: nothing published yet).
+   * Throws PublishConflictError, having written nothing, when someone else got there first.
+   */
+  publish(entry: PublishedEntry, previousVersion: number | undefined): Promise<void>;
+}
+
+export function openStore(location: TableLocation, ctx: CliContext): PublishedTableStore {
+  switch (location.kind) {
+    case 'dynamodb':
+      return new DynamoDbTableStore(ctx.clients.dynamodb({ region: location.region, endpoint: location.endpoint }), location.table, location.tableId, ctx.now);
+    case 'file':
+      return new FileTableStore(location.path);
+    case 'http':
+      return new HttpTableStore(location.url, ctx.clients.fetch);
+  }
+}
+
+/** 16 digits hold any safe integer, so history items sort by version as strings. */
+export function historyKey(version: number): string {
+  return `V#${String(version).padStart(16, '0')}`;
+}
+
+/** An endpoint that serves the latest envelope (S3, CloudFront): readable, not writable, no history. */
+class HttpTableStore implements PublishedTableStore {
+  readonly description: string;
+  private readonly url: string;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(url: string, fetchFn: typeof fetch) {
+    this.url = url;
+    this.fetchFn = fetchFn;
+    this.description = url;
+  }
+
+  async latest(): Promise<PublishedEntry | undefined> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.url, { signal: AbortSignal.timeout(10_000) });
+    } catch (cause) {
+      throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.url} is unreachable (${(cause as Error).message})`);
+    }
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.url} answered HTTP ${res.status}`);
+    const envelope = await res.text();
+    return { version: decodePublished(envelope, this.url).table.version, envelope };
+  }
+
+  history(): Promise<PublishedEntry[]> {
+    return Promise.reject(new UsageError(`${this.url}: an HTTP endpoint serves only the latest table; ask dynamodb:// or file:// for history`));
+  }
+
+  get(): Promise<PublishedEntry | undefined> {
+    return this.history().then(() => undefined);
+  }
+
+  publish(): Promise<void> {
+    return Promise.reject(new UsageError(`${this.url}: passagectl cannot publish over HTTP; publish to dynamodb:// or file:// (and serve that file)`));
+  }
+}

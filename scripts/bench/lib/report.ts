@@ -1,0 +1,97 @@
+// Turns scenario results into the table printed by `npm run bench` and the targets of issue 2.
+import type { ScenarioResult } from '../core.ts';
+import type { LoadResult } from './load.ts';
+
+/** Targets from the issue: shares of the bare ceiling measured in the same run, and absolute ones. */
+export const TARGETS = {
+  statusShareOfCeiling: 0.8,
+  offlineLoginShareOfCeiling: 0.75,
+  onlineLoginsPerSecond: 1500,
+  p99AtHalfPeakMs: 10,
+} as const;
+
+const KIND_LABEL: Record<string, string> = {
+  status: 'status',
+  offline_login: 'offline login→transfer',
+  online_login: 'online login→transfer',
+};
+
+/**
+ * Best of several rounds, row by row: the round with the highest peak rate for the peak columns,
+ * and the lowest p99 for the half-peak columns (each round's half peak is half its own peak).
+ */
+export function bestOf(rounds: readonly (readonly ScenarioResult[])[]): ScenarioResult[] {
+  const byKey = new Map<string, ScenarioResult[]>();
+  for (const round of rounds) {
+    for (const r of round) {
+      const key = `${r.target}/${r.kind}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), r]);
+    }
+  }
+  return [...byKey.values()].map((rs) => {
+    const peak = rs.reduce((a, b) => (b.peak.rate > a.peak.rate ? b : a));
+    const withHalf = rs.filter((r) => r.half !== undefined);
+    const half = withHalf.length === 0 ? undefined : withHalf.reduce((a, b) => ((b.half as LoadResult).p99Ms < (a.half as LoadResult).p99Ms ? b : a)).half;
+    return { ...peak, half };
+  });
+}
+
+const ms = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(2));
+const int = (v: number): string => Math.round(v).toLocaleString('en-US');
+
+function ceilingOf(results: readonly ScenarioResult[]): number | undefined {
+  return results.find((r) => r.target === 'bare' && r.kind === 'status')?.peak.rate;
+}
+
+/** Markdown table: one row per target and exchange. */
+export function resultsTable(results: readonly ScenarioResult[]): string {
+  const ceiling = ceilingOf(results);
+  const lines = [
+    '| server | exchange | exchanges/s | % of bare ceiling | p50 ms | p99 ms | errors | server CPU µs/exchange | half-peak rate/s | p99 ms at half peak |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const r of results) {
+    const share = ceiling === undefined ? '–' : `${((100 * r.peak.rate) / ceiling).toFixed(0)}%`;
+    const cpu = r.serverCpuUsPerExchange === undefined ? '–' : r.serverCpuUsPerExchange.toFixed(0);
+    const half = r.half === undefined ? ['–', '–'] : [`${int(r.half.rate)}${r.half.skipped ? ` (${r.half.skipped} skipped)` : ''}`, ms(r.half.p99Ms)];
+    lines.push(`| ${r.target} | ${KIND_LABEL[r.kind]} | ${int(r.peak.rate)} | ${share} | ${ms(r.peak.p50Ms)} | ${ms(r.peak.p99Ms)} | ${r.peak.errors + (r.half?.errors ?? 0)} | ${cpu} | ${half[0]} | ${half[1]} |`);
+  }
+  return lines.join('\n');
+}
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly measured: string;
+  readonly met: boolean | undefined;
+}
+
+export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] {
+  const ceiling = ceilingOf(results);
+  const passage = (kind: string): ScenarioResult | undefined => results.find((r) => r.target === 'passage' && r.kind === kind);
+  const checks: TargetCheck[] = [];
+  const share = (kind: string, want: number, name: string): void => {
+    const r = passage(kind);
+    if (r === undefined || ceiling === undefined) return;
+    const got = r.peak.rate / ceiling;
+    checks.push({ name, measured: `${(100 * got).toFixed(0)}% (${int(r.peak.rate)} of ${int(ceiling)}/s)`, met: got >= want });
+  };
+  share('status', TARGETS.statusShareOfCeiling, `Passage status ≥ ${100 * TARGETS.statusShareOfCeiling}% of the bare ceiling`);
+  share('offline_login', TARGETS.offlineLoginShareOfCeiling, `Passage offline login→transfer ≥ ${100 * TARGETS.offlineLoginShareOfCeiling}% of the bare ceiling`);
+  const online = passage('online_login');
+  if (online !== undefined) {
+    checks.push({ name: `Passage online logins ≥ ${int(TARGETS.onlineLoginsPerSecond)}/s`, measured: `${int(online.peak.rate)}/s`, met: online.peak.rate >= TARGETS.onlineLoginsPerSecond });
+  }
+  for (const kind of ['status', 'offline_login', 'online_login']) {
+    const r = passage(kind);
+    if (r?.half === undefined) continue;
+    const ok = r.half.p99Ms < TARGETS.p99AtHalfPeakMs && r.half.errors === 0 && (r.half.skipped ?? 0) === 0;
+    checks.push({ name: `Passage ${KIND_LABEL[kind]} p99 < ${TARGETS.p99AtHalfPeakMs} ms at half peak`, measured: `${ms(r.half.p99Ms)} ms at ${int(r.half.rate)}/s`, met: ok });
+  }
+  return checks;
+}
+
+export function targetsTable(checks: readonly TargetCheck[]): string {
+  const lines = ['| target | measured | met |', '|---|---|---|'];
+  for (const c of checks) lines.push(`| ${c.name} | ${c.measured} | ${c.met === undefined ? '–' : c.met ? 'yes' : '**no**'} |`);
+  return lines.join('\n');
+}

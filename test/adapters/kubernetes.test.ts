@@ -1,0 +1,156 @@
+// Kubernetes discovery against a fake API server on loopback: LIST then WATCH for pods and Agones
+// GameServers, readiness, player counts, 410 Gone, failures, and a real client sent to a pod that
+// became Ready after the router started.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { KubernetesDiscovery, defaultApiUrl } from '../../router/adapters/kubernetes.ts';
+import type { DiscoveryConfig } from '../../router/table/types.ts';
+import { GAMESERVERS, PODS, gameServer, pod, startKubeApi } from '../helpers/kube-api.ts';
+import type { KubeApi } from '../helpers/kube-api.ts';
+import { adapterRoutes, waitFor } from '../helpers/adapters.ts';
+import { startTestRouter } from '../helpers/router.ts';
+import type { TestRouter } from '../helpers/router.ts';
+import { followTransfer, login, startBackend } from '../helpers/minecraft.ts';
+import type { Backend } from '../helpers/minecraft.ts';
+
+const VERSION = '1.21.4';
+const env = { source: {}, log: pino({ level: 'silent' }) };
+
+describe('kubernetes discovery', () => {
+  let api: KubeApi;
+  let tokenFile: string;
+  const running: KubernetesDiscovery[] = [];
+  const discover = (extra: Partial<DiscoveryConfig>): KubernetesDiscovery => {
+    const d = new KubernetesDiscovery('r', {
+      type: 'kubernetes', refreshInterval: 100, timeout: 1000, namespace: 'games', labelSelector: 'app=mc', apiUrl: api.url, tokenFile, ...extra,
+    } as DiscoveryConfig, env);
+    running.push(d);
+    d.start();
+    return d;
+  };
+  const ids = (d: KubernetesDiscovery): string => (d.targets ?? []).map((t) => t.id).join(',');
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-kube-'));
+    tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'sekrit\n');
+    api = await startKubeApi({ token: 'sekrit', selector: 'app=mc' });
+  });
+  after(async () => {
+    for (const d of running) d.stop();
+    await api.close();
+  });
+
+  test('only Ready pods are targets, and a pod that becomes Ready later appears through the watch', async () => {
+    api.emit('ADDED', PODS, pod('ready-1', { ready: true, ip: '127.0.0.11', port: 25570 }));
+    api.emit('ADDED', PODS, pod('starting-2', { ready: false, ip: '127.0.0.12' }));
+    const d = discover({ resource: 'pods' });
+    await waitFor('the list', () => d.targets !== undefined);
+    assert.equal(ids(d), 'ready-1');
+    assert.equal(d.targets![0].address, '127.0.0.11:25570');
+    api.emit('MODIFIED', PODS, pod('starting-2', { ready: true, ip: '127.0.0.12' }));
+    await waitFor('the pod to appear', () => ids(d) === 'ready-1,starting-2');
+    api.emit('DELETED', PODS, pod('ready-1', { ready: true }));
+    await waitFor('the pod to go', () => ids(d) === 'starting-2');
+    d.stop();
+  });
+
+  test('GameServers in Ready or Allocated are targets, with Agones player counts as meta', async () => {
+    api.emit('ADDED', GAMESERVERS, gameServer('gs-ready', 'Ready', { port: 7001, players: { count: 3, capacity: 20 } }));
+    api.emit('ADDED', GAMESERVERS, gameServer('gs-allocated', 'Allocated', { port: 7002, players: { count: 19, capacity: 20 }, counter: true }));
+    api.emit('ADDED', GAMESERVERS, gameServer('gs-scheduled', 'Scheduled'));
+    api.emit('ADDED', GAMESERVERS, gameServer('gs-plain', 'Ready', { port: 7003 }));
+    const d = discover({ resource: 'gameservers' });
+    await waitFor('the list', () => d.targets !== undefined);
+    assert.deepEqual(d.targets!.map((t) => [t.id, t.address, t.meta]), [
+      ['gs-allocated', '127.0.0.1:7002', { state: 'Allocated', players: '19', max_players: '20' }],
+      ['gs-plain', '127.0.0.1:7003', { state: 'Ready' }],
+      ['gs-ready', '127.0.0.1:7001', { state: 'Ready', players: '3', max_players: '20' }],
+    ]);
+    api.emit('MODIFIED', GAMESERVERS, gameServer('gs-ready', 'Shutdown'));
+    await waitFor('the shut-down server to go', () => ids(d) === 'gs-allocated,gs-plain');
+    d.stop();
+  });
+
+  test('a watch that ends is resumed from its resourceVersion, and 410 Gone lists again', async () => {
+    const d = discover({ resource: 'pods' });
+    await waitFor('the list', () => d.targets !== undefined);
+    const lists = api.lists.length;
+    const watches = api.watches.length;
+    api.endWatches();
+    await waitFor('a new watch', () => api.watches.length > watches);
+    assert.equal(api.lists.length, lists, 'an ended watch is resumed without a LIST');
+    assert.notEqual(api.watches.at(-1), '');
+    api.gone = true;
+    api.endWatches();
+    await waitFor('a new list after 410', () => api.lists.length > lists);
+    api.emit('ADDED', PODS, pod('after-gone', { ready: true }));
+    await waitFor('the new pod', () => ids(d).includes('after-gone'));
+    d.stop();
+  });
+
+  test('while the API fails, the last good targets stay', async () => {
+    const d = discover({ resource: 'pods' });
+    await waitFor('the list', () => d.targets !== undefined);
+    const before = ids(d);
+    api.failWith = 500;
+    try {
+      api.endWatches();
+      await waitFor('the failure', () => d.state().lastError?.code === 'ERR_ADAPTER_HTTP_STATUS');
+      assert.equal(ids(d), before);
+    } finally {
+      api.failWith = undefined;
+    }
+    await waitFor('recovery', () => d.state().ok);
+    d.stop();
+  });
+
+  test('a wrong token is an HTTP status error, not an empty target list', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-kube-'));
+    writeFileSync(join(dir, 'token'), 'wrong');
+    const d = discover({ resource: 'pods', tokenFile: join(dir, 'token') });
+    await waitFor('the failure', () => d.state().lastError?.code === 'ERR_ADAPTER_HTTP_STATUS');
+    assert.equal(d.targets, undefined);
+    d.stop();
+  });
+
+  test('the in-cluster API address comes from the service environment', () => {
+    assert.equal(defaultApiUrl({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }), 'https://10.96.0.1:443');
+    assert.equal(defaultApiUrl({ KUBERNETES_SERVICE_HOST: 'fd00::1' }), 'https://[fd00::1]:443');
+    assert.equal(defaultApiUrl({}), undefined);
+  });
+
+  describe('through the router', () => {
+    let backend: Backend;
+    let router: TestRouter;
+    before(async () => {
+      backend = await startBackend(VERSION);
+      for (const name of ['ready-1', 'starting-2', 'after-gone']) api.emit('DELETED', PODS, pod(name, { ready: true }));
+      router = await startTestRouter({
+        routes: adapterRoutes(`[routes.discovery]\ntype = "kubernetes"\nresource = "pods"\nnamespace = "games"\nlabel_selector = "app=mc"\napi_url = "${api.url}"\ntoken_file = "${tokenFile}"\nrefresh_interval = "200ms"\ntimeout = "1s"`),
+        config: { auth: { mode: 'offline' } },
+      });
+      await waitFor('the first list', () => router.counter('passage_adapter_discovery_duration_seconds', { adapter: 'kubernetes', result: 'ok' }));
+    });
+    after(async () => {
+      await router.stop(0);
+      await backend.close();
+    });
+
+    test('no Ready pod: no target; a pod that becomes Ready: a real client is transferred to it', async () => {
+      const none = await login({ port: router.port, host: 'play.test', version: VERSION, username: 'Early' });
+      assert.match(none.disconnect ?? '', /no server|available/i);
+      api.emit('ADDED', PODS, pod('mc-0', { ready: false, port: backend.port }));
+      api.emit('MODIFIED', PODS, pod('mc-0', { ready: true, port: backend.port }));
+      await waitFor('the target gauge', async () => (await router.counter('passage_adapter_targets', { adapter: 'kubernetes', route: 'main' })) === 1);
+      const result = await login({ port: router.port, host: 'play.test', version: VERSION, username: 'Late' });
+      assert.deepEqual(result.transfer, { host: '127.0.0.1', port: backend.port });
+      await followTransfer(result.transfer!, VERSION, 'Late');
+      assert.deepEqual(backend.arrivals.at(-1), { intent: 3, username: 'Late' });
+    });
+  });
+});

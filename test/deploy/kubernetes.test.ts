@@ -1,0 +1,119 @@
+// The Kubernetes manifests in deploy/kubernetes/ parsed and cross-checked against the router: probe
+// paths the admin server answers, ports the config listens on, a ConfigMap that buildConfig accepts,
+// RBAC that covers what the discovery watches, an HPA metric prometheus-adapter actually defines.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { parse as parseToml } from 'smol-toml';
+import { buildConfig } from '../../router/config/load.ts';
+import { parseRoutingTable } from '../../router/table/schema.ts';
+
+const dir = new URL('../../deploy/kubernetes/', import.meta.url);
+const read = (name: string): string => readFileSync(new URL(name, dir), 'utf8');
+const docs = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'prometheus-adapter-rules.yaml' && f !== 'kustomization.yaml')
+  .flatMap((f) => parseAllDocuments(read(f)).map((d) => {
+    assert.deepEqual(d.errors, [], `${f}: ${d.errors.join('; ')}`);
+    return d.toJS() as Record<string, any>;
+  }));
+const one = (kind: string, name?: string): Record<string, any> => {
+  const found = docs.filter((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
+  assert.equal(found.length, 1, `exactly one ${kind}${name ? ` ${name}` : ''}`);
+  return found[0];
+};
+
+const configMap = one('ConfigMap');
+const config = buildConfig(parseToml(configMap.data['passage.toml']) as Record<string, unknown>, '/etc/passage/passage.toml', {});
+const routes = parseRoutingTable(parseToml(configMap.data['routes.toml']));
+const deployment = one('Deployment');
+const pod = deployment.spec.template.spec;
+const container = pod.containers[0];
+const portNamed = (name: string): number => container.ports.find((p: { name: string }) => p.name === name).containerPort;
+
+describe('deploy/kubernetes', () => {
+  test('the kustomization lists every manifest', () => {
+    const listed = (parseAllDocuments(read('kustomization.yaml'))[0].toJS() as { resources: string[] }).resources.sort();
+    assert.deepEqual(listed, readdirSync(dir).filter((f) => f.endsWith('.yaml') && !['kustomization.yaml', 'prometheus-adapter-rules.yaml'].includes(f)).sort());
+  });
+
+  test('the ConfigMap holds a passage.toml that buildConfig accepts and a routing table that validates', () => {
+    assert.equal(config.table.source, 'file');
+    assert.equal(config.table.path, '/etc/passage/routes.toml');
+    assert.equal(routes.routes[0].discovery?.type, 'kubernetes');
+  });
+
+  test('the container ports are the ones the config listens on, and the probes hit paths the admin server answers', () => {
+    assert.equal(portNamed('minecraft'), config.address.port);
+    assert.equal(portNamed('admin'), config.admin.address.port);
+    assert.equal(config.admin.address.host, '0.0.0.0', 'the kubelet probes the pod IP');
+    const admin = readFileSync(new URL('../../router/admin/server.ts', import.meta.url), 'utf8');
+    for (const probe of [container.livenessProbe, container.readinessProbe]) {
+      assert.equal(probe.httpGet.port, 'admin');
+      assert.ok(admin.includes(`case '${probe.httpGet.path}':`), `${probe.httpGet.path} is served by router/admin/server.ts`);
+    }
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+  });
+
+  test('the preStop sleep and the drain fit in the termination grace period', () => {
+    const command: string[] = container.lifecycle.preStop.exec.command;
+    assert.equal(command[0], 'sleep');
+    const sleepSeconds = Number(command[1]);
+    assert.ok(sleepSeconds > container.readinessProbe.periodSeconds * container.readinessProbe.failureThreshold);
+    assert.ok(pod.terminationGracePeriodSeconds > sleepSeconds + config.drainTimeoutMs / 1000);
+  });
+
+  test('the mounted config path and the writable cache are where the config says', () => {
+    const mounts = new Map(container.volumeMounts.map((m: { name: string; mountPath: string; readOnly?: boolean }) => [m.mountPath, m]));
+    assert.ok(container.args.includes('/etc/passage/passage.toml'));
+    assert.ok(mounts.has('/etc/passage'));
+    assert.ok(config.table.cacheFile.startsWith('/var/cache/passage/'));
+    assert.ok(mounts.has('/var/cache/passage'));
+  });
+
+  test('the Service is a TCP load balancer to the minecraft port, with PROXY protocol exactly when the config expects it', () => {
+    const service = one('Service');
+    assert.equal(service.spec.type, 'LoadBalancer');
+    assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
+    assert.equal(service.spec.ports[0].targetPort, 'minecraft');
+    assert.equal(service.spec.ports[0].protocol, 'TCP');
+    const proxy = Object.keys(service.metadata.annotations).some((k) => k.includes('proxy-protocol'));
+    assert.equal(proxy, config.proxyProtocol.enabled);
+    assert.equal(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-healthcheck-path'], '/readyz');
+    assert.equal(Number(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-healthcheck-port']), config.admin.address.port);
+  });
+
+  test('the HPA scales the Deployment on CPU and on the connections-per-second metric prometheus-adapter defines', () => {
+    const hpa = one('HorizontalPodAutoscaler');
+    assert.equal(hpa.spec.scaleTargetRef.name, deployment.metadata.name);
+    assert.ok(hpa.spec.metrics.some((m: any) => m.type === 'Resource' && m.resource.name === 'cpu'));
+    const custom = hpa.spec.metrics.find((m: any) => m.type === 'Pods').pods.metric.name;
+    const rules = (parseAllDocuments(read('prometheus-adapter-rules.yaml'))[0].toJS() as { rules: { custom: any[] } }).rules.custom;
+    const rule = rules.find((r) => r.name.as === custom);
+    assert.ok(rule, `prometheus-adapter defines ${custom}`);
+    const series = /^(\w+)\{/.exec(rule.seriesQuery)![1];
+    assert.ok(readFileSync(new URL('../../router/metrics/registry.ts', import.meta.url), 'utf8').includes(`'${series}'`), `the router exports ${series}`);
+  });
+
+  test('the PodDisruptionBudget covers the pods', () => {
+    assert.deepEqual(one('PodDisruptionBudget').spec.selector.matchLabels, deployment.spec.template.metadata.labels);
+  });
+
+  test('RBAC lets the pod\'s service account get, list and watch what the routes discover, where they discover it', () => {
+    const account = one('ServiceAccount');
+    assert.equal(pod.serviceAccountName, account.metadata.name);
+    const role = one('Role');
+    const binding = one('RoleBinding');
+    assert.equal(binding.roleRef.name, role.metadata.name);
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
+    for (const route of routes.routes) {
+      const d = route.discovery;
+      if (d?.type !== 'kubernetes') continue;
+      assert.equal(role.metadata.namespace, d.namespace);
+      const group = d.resource === 'gameservers' ? 'agones.dev' : '';
+      const rule = role.rules.find((r: any) => r.apiGroups.includes(group) && r.resources.includes(d.resource));
+      assert.ok(rule, `a rule for ${group}/${d.resource}`);
+      for (const verb of ['get', 'list', 'watch']) assert.ok(rule.verbs.includes(verb));
+    }
+  });
+});
