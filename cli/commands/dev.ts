@@ -74,6 +74,8 @@ export async function startDev(opts: DevOptions, ctx: CliContext): Promise<DevEn
     // Logs to stderr, so stdout stays the instructions (or the --json document).
     router = await startPassage(config, { log: pino({ level: opts.logLevel }, pino.destination({ fd: 2, sync: true })) });
     const running = router;
+    // Print "connect now" only once the table is in: the router starts before its first poll answers.
+    await running.poller.pollOnce();
     return {
       router: running,
       endpoint: db.endpoint,

@@ -52,7 +52,8 @@ test('passagectl status under tmux: rows, Enter shows instances, arrows select, 
       await client.send(new PutItemCommand({ TableName: 'passage', Item: heartbeatItem('prod', r) }));
     }
     const store = `dynamodb://passage/prod?region=local&endpoint=${db.endpoint}`;
-    const command = `${quote(process.execPath)} ${quote(MAIN)} status --table-store ${quote(store)}; echo $? > ${quote(exitFile)}`;
+    // Ink renders only the last frame when it thinks it runs in CI (CI=1 in .ci/run): a real terminal has no CI.
+    const command = `env -u CI -u CONTINUOUS_INTEGRATION ${quote(process.execPath)} ${quote(MAIN)} status --table-store ${quote(store)}; echo $? > ${quote(exitFile)}`;
     tmux('new-session', '-d', '-s', 'status', '-x', '120', '-y', '30', command);
     const screen = (): string => tmux('capture-pane', '-p', '-t', 'status');
 

@@ -15,7 +15,7 @@ test('passagectl dev publishes the example table to an in-process DynamoDB and a
   try {
     await eventually(() => ctx.out().trim().endsWith('}'), 10_000, 'dev output');
     const info = JSON.parse(ctx.out()) as { router: string; admin: string; location: string; key: string };
-    assert.equal((await fetch(`${info.admin}/readyz`)).status, 200);
+    assert.equal((await fetch(`${info.admin}/readyz`)).status, 200, 'ready when the instructions are printed');
     const port = Number(info.router.split(':')[1]);
     const first = await login({ port, host: 'localhost', version: '1.21.4', username: 'Dev' });
     assert.deepEqual(first.transfer, { host: '127.0.0.1', port: 25566 });
