@@ -23,16 +23,18 @@ import * as waf from './commands/waf.ts';
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  success
-  1  the operation failed (invalid table, bad signature, store unreachable, version not higher)
-  2  usage error (unknown flag, missing argument, unsupported location)
-  3  publish conflict: someone published first; nothing was written
+  1  the operation failed (invalid table, bad signature, store unreachable, AWS error)
+  2  usage error (unknown flag, missing argument, unsupported location, no TTY without --yes)
+  3  table publish: someone published first, nothing was written;
+     deploy/dns/waf plan with --detailed-exitcode: changes pending
+  4  deploy failed and was rolled back
 
-Docs: docs/TABLES.md`;
+Docs: docs/TABLES.md (tables, keys, dev), docs/AWS.md (regions, dns, waf, deploy), docs/STATUS.md (status)`;
 
 /** The program; `runner` builds each command's context (main: the process; tests: fakes). */
 export function buildProgram(runner: Runner): Command {
   const program = new Command('passagectl')
-    .description('Operate a Passage network: signing keys, routing tables, a local dev loop')
+    .description('Operate a Passage network: signing keys, routing tables, regions, GeoDNS, WAF rules, deploys and a live fleet view')
     .version(VERSION, '-v, --version')
     .option('--json', 'machine-readable output (one JSON document on stdout)')
     .showHelpAfterError('(run with --help for usage)')

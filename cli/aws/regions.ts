@@ -219,10 +219,11 @@ function rejectSharedLocations(regions: readonly RegionSpec[]): void {
   const owner = new Map<string, string>();
   for (const region of regions) {
     for (const location of region.locations) {
-      const key = formatLocation(location);
+      // Keyed by kind too: country SA (Saudi Arabia) is not continent SA (South America).
+      const key = `${location.kind}:${formatLocation(location)}`;
       const other = owner.get(key);
       if (other) {
-        throw new RegionsFileError(`regions.${region.name}`, `location ${key} is already served by ${other}`);
+        throw new RegionsFileError(`regions.${region.name}`, `location ${formatLocation(location)} is already served by ${other}`);
       }
       owner.set(key, region.name);
     }

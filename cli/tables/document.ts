@@ -5,14 +5,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { decodeEnvelope, type TableDocument } from '../../router/table/envelope.ts';
-import { PNG_DATA_URI_PREFIX, parseRoutingTable } from '../../router/table/schema.ts';
+import { parseRoutingTable } from '../../router/table/schema.ts';
 import type { RoutingTable } from '../../router/table/types.ts';
+import { pngToDataUri } from '../../router/table/favicon.ts';
+import { tomlToJsonValues } from '../../router/table/toml.ts';
 import { CliError } from '../context.ts';
 
-/** The server list draws 64×64 icons; the router refuses anything else, so refuse it before signing. */
-const FAVICON_SIZE = 64;
-const MAX_FAVICON_BYTES = 64 * 1024;
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export interface PlainTable {
   readonly kind: 'plain';
@@ -43,7 +41,7 @@ export async function readTableFile(file: string): Promise<LocalTable> {
   const isJson = extname(file) === '.json';
   let doc: unknown;
   try {
-    doc = isJson ? JSON.parse(text) : normalizeToml(parseToml(text));
+    doc = isJson ? JSON.parse(text) : tomlToJsonValues(parseToml(text));
   } catch (cause) {
     const where = cause instanceof TomlError ? ` (line ${cause.line}, column ${cause.column})` : '';
     throw new CliError('PASSAGE_TABLE_SYNTAX', `${file}: invalid ${isJson ? 'JSON' : 'TOML'}${where}: ${(cause as Error).message.split('\n')[0]}`);
@@ -76,18 +74,6 @@ function withName<T>(name: string, fn: () => T): T {
   }
 }
 
-/** TOML integers may come back as bigint and dates as objects; the table document is JSON. */
-function normalizeToml(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map(normalizeToml);
-  if (v instanceof Date) return v.toISOString();
-  if (v !== null && typeof v === 'object') {
-    if (typeof (v as { toISOString?: unknown }).toISOString === 'function') return (v as Date).toISOString();
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeToml(x)]));
-  }
-  return v;
-}
-
 /** A signed table travels to routers that cannot read the operator's files: favicon paths become data URIs. */
 async function inlineFavicons(doc: Record<string, unknown>, baseDir: string, file: string): Promise<Record<string, unknown>> {
   if (!Array.isArray(doc.routes)) return doc;
@@ -103,22 +89,17 @@ async function inlineFavicons(doc: Record<string, unknown>, baseDir: string, fil
       } catch (cause) {
         throw new CliError('PASSAGE_FAVICON', `${at}: cannot read ${favicon} (${(cause as { code?: string }).code ?? String(cause)})`);
       }
-      checkPng(png, at);
-      return { ...route, status: { ...route.status, favicon: `${PNG_DATA_URI_PREFIX}${png.toString('base64')}` } };
+      // The router refuses anything but a 64×64 PNG, so refuse it before signing, with the same check.
+      let uri: string;
+      try {
+        uri = pngToDataUri(png, at);
+      } catch (err) {
+        throw new CliError('PASSAGE_FAVICON', (err as Error).message);
+      }
+      return { ...route, status: { ...route.status, favicon: uri } };
     }),
   );
   return { ...doc, routes };
-}
-
-function checkPng(png: Buffer, at: string): void {
-  if (png.length > MAX_FAVICON_BYTES) throw new CliError('PASSAGE_FAVICON', `${at}: ${png.length} bytes, the limit is ${MAX_FAVICON_BYTES}`);
-  if (png.length < 24 || !png.subarray(0, 8).equals(PNG_SIGNATURE) || png.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new CliError('PASSAGE_FAVICON', `${at}: not a PNG file`);
-  }
-  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
-  if (width !== FAVICON_SIZE || height !== FAVICON_SIZE) {
-    throw new CliError('PASSAGE_FAVICON', `${at}: ${width}×${height} pixels, the server list needs ${FAVICON_SIZE}×${FAVICON_SIZE}`);
-  }
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -26,6 +26,9 @@ import type { Route } from '../table/types.ts';
 import type { Connection } from './connection.ts';
 import { MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
 import { buildStatus } from './status-handler.ts';
+import { LogThrottle } from '../log-throttle.ts';
+
+const BACKEND_DOWN_LOG = new LogThrottle();
 
 /** Whether a connection on `route` is relayed: passthrough routes, and old clients on a route with the fallback. */
 export function isRelayed(route: Route | undefined, protocol: number): boolean {
@@ -146,10 +149,14 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
       return;
     }
     conn.reportError(code);
-    ctx.log.warn(
-      { route: route.id, player: conn.playerName, client: conn.clientIp, attempts: err instanceof RelayError ? err.attempts : [] },
-      'no target of a relayed route accepted the connection',
-    );
+    // Anyone can trigger this while a backend is down: one line per route per minute, the rest counted.
+    const admitted = BACKEND_DOWN_LOG.admit(route.id);
+    if (admitted !== undefined) {
+      ctx.log.warn(
+        { route: route.id, player: conn.playerName, client: conn.clientIp, attempts: err instanceof RelayError ? err.attempts : [], suppressedSinceLast: admitted.suppressed },
+        'no target of a relayed route accepted the connection',
+      );
+    }
     refuse(conn, route.disconnectMessage);
     return;
   }

@@ -3,7 +3,8 @@ import { dirname, extname } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseRoutingTable } from '../table/schema.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
-import { checkFaviconDataUri, loadFavicon } from './favicon.ts';
+import { checkFaviconDataUri, loadFavicon } from '../table/favicon.ts';
+import { tomlToJsonValues } from '../table/toml.ts';
 
 export class TableFileError extends Error {
   readonly code = 'ERR_TABLE_FILE';
@@ -27,23 +28,11 @@ export function loadTableFile(path: string): RoutingTable {
   }
   let table: RoutingTable;
   try {
-    table = parseRoutingTable(normalizeTomlValues(doc));
+    table = parseRoutingTable(tomlToJsonValues(doc));
   } catch (err) {
     throw new TableFileError(`${path}: ${(err as Error).message}`);
   }
   return inlineFavicons(table, dirname(path), path);
-}
-
-/** TOML integers may come back as bigint and dates as objects; the table schema speaks JSON. */
-function normalizeTomlValues(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return v.map(normalizeTomlValues);
-  if (v instanceof Date) return v.toISOString();
-  if (v !== null && typeof v === 'object') {
-    if (typeof (v as { toISOString?: unknown }).toISOString === 'function') return (v as Date).toISOString();
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeTomlValues(x)]));
-  }
-  return v;
 }
 
 export function inlineFavicons(table: RoutingTable, baseDir: string, name: string): RoutingTable {

@@ -21,7 +21,7 @@ test('passagectl --help lists the commands and documents the exit codes', async 
   const { code, stdout } = await passagectl('--help');
   assert.equal(code, 0);
   assert.match(stdout, /^Usage: passagectl/);
-  for (const word of ['keys', 'table', 'dev', '--json', '3  publish conflict']) assert.ok(stdout.includes(word), word);
+  for (const word of ['keys', 'table', 'dev', 'regions', 'dns', 'waf', 'deploy', 'status', '--json', '3  table publish: someone published first', '4  deploy failed and was rolled back']) assert.ok(stdout.includes(word), word);
   const table = await passagectl('table', '--help');
   assert.equal(table.code, 0);
   for (const sub of ['validate', 'sign', 'diff', 'publish', 'show', 'history', 'rollback']) assert.match(table.stdout, new RegExp(`\\n  ${sub} `));

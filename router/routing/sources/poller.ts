@@ -8,7 +8,7 @@ import { events, publish } from '../../events.ts';
 import { compareToCurrent, DEFAULT_CLOCK_SKEW_MS, verifyEnvelope } from '../../table/envelope.ts';
 import { TableError, TableValidationError, type TableProblem } from '../../table/errors.ts';
 import type { RoutingTable } from '../../table/types.ts';
-import { checkFaviconDataUri } from '../favicon.ts';
+import { checkFaviconDataUri } from '../../table/favicon.ts';
 import type { TableStore } from '../store.ts';
 import type { TableCache } from './cache.ts';
 import { REJECTION_UNSIGNED, REJECTION_VERSION_CONFLICT, TableSourceError, type TableSource } from './source.ts';

@@ -106,6 +106,12 @@ describe('addRegion / removeRegion', () => {
     assert.equal(region?.maxCount, 4);
   });
 
+  test('a country and a continent with the same code are different locations (SA vs SA)', () => {
+    const withSouthAmerica = addRegion(BASE, { name: 'sa-east-1', continents: ['SA'] });
+    const next = addRegion(withSouthAmerica, { name: 'me-central-1', countries: ['SA'] });
+    assert.equal(parseRegionsFile(next).regions.at(-1)?.name, 'me-central-1');
+  });
+
   test('refuses a region that exists or that makes the file invalid', () => {
     assert.throws(() => addRegion(BASE, { name: 'us-east-1' }), { key: 'regions.us-east-1' });
     assert.throws(() => addRegion(BASE, { name: 'ap-south-1', continents: ['EU'] }), { key: 'regions.ap-south-1' });
