@@ -160,6 +160,7 @@ export class Router {
     await this.ctx.relays.closeAll('drain');
     for (const conn of this.connections) conn.socket.destroy();
     for (const socket of this.awaitingHeader) socket.destroy();
+    this.ctx.sessionServer.close();
     return cut;
   }
 

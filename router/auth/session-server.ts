@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AuthError } from './errors.ts';
 import type { GameProfile, ProfileProperty } from '../protocol/login.ts';
 import { formatUuid } from '../protocol/reader.ts';
@@ -11,56 +13,88 @@ export interface SessionServerOptions {
   readonly timeoutMs: number;
 }
 
-/** The Mojang session server's `hasJoined`: 200 with a profile, 204 when the player did not join. */
+/**
+ * The Mojang session server's `hasJoined`: 200 with a profile, 204 when the player did not join.
+ * node:http(s) with a keep-alive agent rather than fetch: one login costs about half the CPU, and
+ * logins are what an online-mode router spends its time on.
+ */
 export class SessionServerClient {
-  private readonly base: string;
+  private readonly base: URL;
   private readonly timeoutMs: number;
+  private readonly agent: HttpAgent;
+  private readonly request: typeof httpRequest;
 
   constructor(opts: SessionServerOptions) {
-    this.base = opts.baseUrl.replace(/\/+$/, '');
+    this.base = new URL(opts.baseUrl.replace(/\/+$/, '') + '/session/minecraft/hasJoined');
     this.timeoutMs = opts.timeoutMs;
+    const secure = this.base.protocol === 'https:';
+    this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 256 }) : new HttpAgent({ keepAlive: true, maxSockets: 256 });
+    this.request = secure ? httpsRequest : httpRequest;
   }
 
-  async hasJoined(username: string, serverHash: string, ip?: string): Promise<GameProfile> {
-    const url = new URL(`${this.base}/session/minecraft/hasJoined`);
+  hasJoined(username: string, serverHash: string, ip?: string): Promise<GameProfile> {
+    const url = new URL(this.base);
     url.searchParams.set('username', username);
     url.searchParams.set('serverId', serverHash);
     if (ip !== undefined) url.searchParams.set('ip', ip);
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
-      text = await readCapped(res, MAX_PROFILE_BYTES);
-    } catch (err) {
-      if (err instanceof AuthError) throw err;
-      const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new AuthError('ERR_AUTH_SESSION_TIMEOUT', `session server did not answer within ${this.timeoutMs} ms`);
-      }
-      throw new AuthError('ERR_AUTH_SESSION_UNAVAILABLE', `session server unreachable: ${(err as Error).message}`);
-    }
-    if (res.status === 204 || (res.status === 200 && text.trim() === '')) {
-      throw new AuthError('ERR_AUTH_NOT_VERIFIED', `session server does not know ${username} joined`);
-    }
-    if (res.status !== 200) {
-      throw new AuthError('ERR_AUTH_SESSION_UNAVAILABLE', `session server answered HTTP ${res.status}`);
-    }
-    return parseProfile(text, username);
+    return new Promise<GameProfile>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: AuthError | undefined, profile?: GameProfile): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        if (err !== undefined) reject(err);
+        else resolve(profile!);
+      };
+      // One deadline for the whole exchange (connect, headers, body), not a per-read idle timer.
+      const deadline = setTimeout(() => {
+        req.destroy();
+        finish(new AuthError('ERR_AUTH_SESSION_TIMEOUT', `session server did not answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const req = this.request(url, { agent: this.agent, headers: { accept: 'application/json' } }, (res) => {
+        const status = res.statusCode ?? 0;
+        const declared = Number(res.headers['content-length'] ?? '0');
+        if (declared > MAX_PROFILE_BYTES) {
+          res.destroy();
+          finish(new AuthError('ERR_AUTH_BAD_PROFILE', `profile of ${declared} bytes, limit ${MAX_PROFILE_BYTES}`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_PROFILE_BYTES) {
+            res.destroy();
+            finish(new AuthError('ERR_AUTH_BAD_PROFILE', `profile larger than ${MAX_PROFILE_BYTES} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (err) => finish(new AuthError('ERR_AUTH_SESSION_UNAVAILABLE', `session server connection failed: ${err.message}`)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (status === 204 || (status === 200 && text.trim() === '')) {
+            finish(new AuthError('ERR_AUTH_NOT_VERIFIED', `session server does not know ${username} joined`));
+          } else if (status !== 200) {
+            finish(new AuthError('ERR_AUTH_SESSION_UNAVAILABLE', `session server answered HTTP ${status}`));
+          } else {
+            try {
+              finish(undefined, parseProfile(text, username));
+            } catch (err) {
+              finish(err as AuthError);
+            }
+          }
+        });
+      });
+      req.on('error', (err) => finish(new AuthError('ERR_AUTH_SESSION_UNAVAILABLE', `session server unreachable: ${err.message}`)));
+      req.end();
+    });
   }
-}
 
-async function readCapped(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > max) throw new AuthError('ERR_AUTH_BAD_PROFILE', `profile of ${declared} bytes, limit ${max}`);
-  if (res.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > max) throw new AuthError('ERR_AUTH_BAD_PROFILE', `profile larger than ${max} bytes`);
-    chunks.push(chunk);
+  /** Closes idle keep-alive sockets (on stop). */
+  close(): void {
+    this.agent.destroy();
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function parseProfile(text: string, expectedName: string): GameProfile {

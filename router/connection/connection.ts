@@ -26,6 +26,9 @@ import { handleLogin } from './login-handler.ts';
 import { handleStatus } from './status-handler.ts';
 import { handlePassthrough } from './passthrough-handler.ts';
 
+/** After we end a connection, how long a peer that does not close its side keeps its socket. */
+const CLOSE_LINGER_MS = 1000;
+
 /**
  * The states of one client connection and their order:
  *   handshake → status → closed
@@ -263,7 +266,7 @@ export class Connection {
     this.clearTimers();
     this.settle();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 
   /** Closes at once, writing nothing: for peers not worth a goodbye (rate-limited pings, bad PROXY headers). */
@@ -296,7 +299,7 @@ export class Connection {
     this.outcome = 'transferred';
     this.clearTimers();
     this.settle();
-    setTimeout(() => this.socket.destroy(), TRANSFER_CLOSE_GRACE_MS).unref();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), TRANSFER_CLOSE_GRACE_MS).unref();
   }
 
   /**
@@ -366,6 +369,9 @@ export class Connection {
       this.state = 'closed';
       this.clearTimers();
     }
+    // The linger timer would otherwise keep this Connection (and its socket) alive for seconds after
+    // the peer is gone: thousands of them at a few thousand transfers a second.
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.settle();
     if (this.closedPublished) return;
     this.closedPublished = true;
@@ -380,6 +386,8 @@ export class Connection {
 
   /** Set by the Router to forget the connection. */
   onClosed: (() => void) | undefined;
+  /** Cuts off a peer that does not close after we ended (or after Transfer). */
+  private lingerTimer: NodeJS.Timeout | undefined;
   /** Set by the Router to release the connection's pending-connection slots. */
   onSettled: (() => void) | undefined;
 }

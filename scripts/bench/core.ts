@@ -1,5 +1,6 @@
 // Router core benchmark: status exchanges and logins → transfer against Passage, side by side with
 // two references (a bare Node socket server, minecraft-protocol's server), each in its own child process.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { target: 'passage', kind: 'status' },
   { target: 'passage', kind: 'offline_login' },
   { target: 'passage', kind: 'online_login' },
+  { target: 'passage', kind: 'cookie_login' },
 ];
 
 export interface CoreOptions {
@@ -87,9 +89,10 @@ function setIfKnown(raw: Record<string, unknown>, dotted: string, value: unknown
 /** Temp directories of the router configs, removed once their scenario is over. */
 const tempDirs: string[] = [];
 
-function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string }, port: number): string {
+function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string; cookies?: boolean }, port: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'passage-bench-'));
   tempDirs.push(dir);
+  if (auth.cookies === true) writeFileSync(join(dir, 'cookie-secret'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   writeFileSync(
     join(dir, 'routes.toml'),
     [
@@ -114,7 +117,11 @@ function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string 
     address: `127.0.0.1:${port}`,
     drain_timeout: '1s',
     admin: { address: '127.0.0.1:0' },
-    auth: { mode: auth.mode, ...(auth.sessionServer === undefined ? {} : { session_server: auth.sessionServer }) },
+    auth: {
+      mode: auth.mode,
+      ...(auth.sessionServer === undefined ? {} : { session_server: auth.sessionServer }),
+      ...(auth.cookies === true ? { cookie_secret_file: 'cookie-secret' } : {}),
+    },
     table: { path: 'routes.toml', cache_file: 'table-cache.json' },
     log: { level: 'warn' },
   };
@@ -132,13 +139,14 @@ async function startServers(s: Scenario, opts: CoreOptions): Promise<ServerChild
   }
   const helpers: ServerChild[] = [];
   let sessionServer: string | undefined;
-  if (s.kind === 'online_login') {
+  if (s.kind === 'online_login' || s.kind === 'cookie_login') {
     const session = await startReportingChild('session-server', here('./servers/session-server.ts'));
     helpers.push(session);
     sessionServer = `http://127.0.0.1:${session.port}`;
   }
   const port = await freePort();
-  const config = routerFiles({ mode: s.kind === 'online_login' ? 'online' : 'offline', ...(sessionServer === undefined ? {} : { sessionServer }) }, port);
+  const online = s.kind === 'online_login' || s.kind === 'cookie_login';
+  const config = routerFiles({ mode: online ? 'online' : 'offline', cookies: s.kind === 'cookie_login', ...(sessionServer === undefined ? {} : { sessionServer }) }, port);
   const execArgv = opts.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=passage-${s.kind}.cpuprofile`];
   try {
     const router = await startListeningChild('passage', [...execArgv, opts.routerMain ?? ROUTER_MAIN, '--config', config], port);

@@ -11,7 +11,9 @@ import { PacketReader } from '../../../router/protocol/reader.ts';
 import { readVarInt } from '../../../router/protocol/varint.ts';
 import { PacketWriter } from '../../../router/protocol/writer.ts';
 
-export type ExchangeKind = 'status' | 'offline_login' | 'online_login';
+const MAX_COOKIE_KEY = 32767;
+
+export type ExchangeKind = 'status' | 'offline_login' | 'online_login' | 'cookie_login';
 
 /** 1.21.4: the newest layout of Client Information the router reads (particle status from 768). */
 export const BENCH_PROTOCOL = 769;
@@ -73,6 +75,19 @@ function publicKeyOf(der: Buffer): KeyObject {
 }
 
 let playerCounter = 0;
+/**
+ * Cookie logins reuse a small pool of names: the first login of each name (in the warm-up) goes to
+ * the session server and stores a cookie; later ones present it, as a returning vanilla client does.
+ */
+const COOKIE_PLAYERS = 256;
+const cookieJar = new Map<string, Buffer>();
+let cookiePlayer = 0;
+
+function nextCookiePlayer(): string {
+  cookiePlayer = (cookiePlayer + 1) % COOKIE_PLAYERS;
+  return `Regular${cookiePlayer}`;
+}
+
 function nextPlayerName(): string {
   playerCounter = (playerCounter + 1) % 1_000_000;
   return `Bench${playerCounter}`;
@@ -89,6 +104,7 @@ class Exchange implements ExchangeHandle {
   private step: Step;
   private cipher: Cipheriv | undefined;
   private decipher: Decipheriv | undefined;
+  private name = '';
 
   constructor(kind: ExchangeKind, target: ExchangeTarget, done: ExchangeDone) {
     this.kind = kind;
@@ -112,7 +128,8 @@ class Exchange implements ExchangeHandle {
       this.socket.write(Buffer.concat([handshakeFor(this.target, INTENT_STATUS), STATUS_REQUEST]));
       return;
     }
-    const loginStart = new PacketWriter().string(nextPlayerName()).uuid(PLAYER_UUID).packet(0x00);
+    this.name = this.kind === 'cookie_login' ? nextCookiePlayer() : nextPlayerName();
+    const loginStart = new PacketWriter().string(this.name).uuid(PLAYER_UUID).packet(0x00);
     this.socket.write(Buffer.concat([handshakeFor(this.target, INTENT_LOGIN), loginStart]));
   }
 
@@ -148,6 +165,14 @@ class Exchange implements ExchangeHandle {
       case 'configuration':
         // Transfer (0x0B) ends the exchange; keep-alives and anything else the server sends first are skipped.
         if (id === 0x02) return this.unexpected(id);
+        if (id === 0x0a) {
+          // Store Cookie: keep it for this player's next login.
+          const r = new PacketReader(body);
+          r.varInt();
+          r.string(MAX_COOKIE_KEY, 'cookie key');
+          cookieJar.set(this.name, Buffer.from(r.byteArray(5120, 'cookie')));
+          return true;
+        }
         if (id !== 0x0b) return true;
         this.finish(undefined);
         this.socket.end();
@@ -158,7 +183,18 @@ class Exchange implements ExchangeHandle {
   }
 
   private onLoginFrame(id: number, body: Buffer): boolean {
-    if (id === 0x01 && this.kind === 'online_login' && this.cipher === undefined) {
+    if (id === 0x05) {
+      // Cookie Request: answer from the jar (no payload when this player has none yet).
+      const r = new PacketReader(body);
+      r.varInt();
+      const key = r.string(MAX_COOKIE_KEY, 'cookie key');
+      const cookie = cookieJar.get(this.name);
+      const w = new PacketWriter().string(key).bool(cookie !== undefined);
+      if (cookie !== undefined) w.byteArray(cookie);
+      this.send(w.packet(0x04));
+      return true;
+    }
+    if (id === 0x01 && (this.kind === 'online_login' || this.kind === 'cookie_login') && this.cipher === undefined) {
       this.answerEncryptionRequest(body);
       return true;
     }
