@@ -1,5 +1,7 @@
 // Authentication failures, each with a stable code (tests and the `passage_errors_total{kind}` metric use it).
 
+import { QuietError } from '../quiet-error.ts';
+
 export type AuthErrorCode =
   | 'ERR_AUTH_BAD_SECRET'
   | 'ERR_AUTH_VERIFY_TOKEN'
@@ -8,14 +10,11 @@ export type AuthErrorCode =
   | 'ERR_AUTH_SESSION_UNAVAILABLE'
   | 'ERR_AUTH_BAD_PROFILE';
 
-export class AuthError extends Error {
+export class AuthError extends QuietError {
   readonly code: AuthErrorCode;
 
   constructor(code: AuthErrorCode, message: string) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
     this.code = code;
     this.name = 'AuthError';
   }

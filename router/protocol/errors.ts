@@ -2,6 +2,8 @@
 // These errors are expected in normal operation (scanners, broken clients), so they carry no stack:
 // a flood of malformed connections must not allocate stack traces or flood the log.
 
+import { QuietError } from '../quiet-error.ts';
+
 export type ProtocolErrorCode =
   | 'ERR_VARINT_TOO_LONG'
   | 'ERR_TRUNCATED'
@@ -14,14 +16,11 @@ export type ProtocolErrorCode =
   | 'ERR_BAD_VALUE'
   | 'ERR_UNEXPECTED_PACKET';
 
-export class ProtocolError extends Error {
+export class ProtocolError extends QuietError {
   readonly code: ProtocolErrorCode;
 
   constructor(code: ProtocolErrorCode, message: string) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
     this.code = code;
     this.name = 'ProtocolError';
   }

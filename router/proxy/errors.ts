@@ -1,6 +1,8 @@
 // Every way a PROXY protocol header can be refused, each with a stable code that tests and metrics pin.
 // Like ProtocolError these are routine (scanners, misconfigured balancers), so they carry no stack.
 
+import { QuietError } from '../quiet-error.ts';
+
 export type ProxyHeaderErrorCode =
   /** A trusted proxy's connection did not start with a PROXY header. */
   | 'ERR_PROXY_MISSING'
@@ -15,14 +17,11 @@ export type ProxyHeaderErrorCode =
   /** The header did not arrive within `proxy_protocol.header_timeout`. */
   | 'ERR_PROXY_TIMEOUT';
 
-export class ProxyHeaderError extends Error {
+export class ProxyHeaderError extends QuietError {
   readonly code: ProxyHeaderErrorCode;
 
   constructor(code: ProxyHeaderErrorCode, message: string) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
     this.code = code;
     this.name = 'ProxyHeaderError';
   }

@@ -105,3 +105,13 @@ test('the framer keeps only the incomplete remainder, never the announced size',
   f.push(Buffer.concat([encodeVarInt(2_000_000), Buffer.alloc(10)]), () => assert.fail('no frame yet'));
   assert.equal(f.buffered, 3 + 10);
 });
+
+test('errors caused by peers carry no stack trace, so a flood of them stays cheap', async () => {
+  const { AuthError } = await import('../../router/auth/errors.ts');
+  const { ProxyHeaderError } = await import('../../router/proxy/errors.ts');
+  for (const err of [new ProtocolError('ERR_TRUNCATED', 'x'), new AuthError('ERR_AUTH_NOT_VERIFIED', 'x'), new ProxyHeaderError('ERR_PROXY_MALFORMED', 'x')]) {
+    assert.doesNotMatch(err.stack ?? '', /\n\s+at /, err.name);
+    assert.ok(err instanceof Error);
+  }
+  assert.match(new Error('ours').stack ?? '', /\n\s+at /, 'other errors keep their stacks');
+});
