@@ -125,7 +125,9 @@ export class Connection {
     });
     this.socket.on('close', () => this.onSocketClosed());
     // Both deadlines count from accept, so time spent on a PROXY header is not granted twice.
-    const elapsed = performance.now() - this.openedAt;
+    // Whole milliseconds: Node keeps one timer list per distinct duration, so fractional durations
+    // would create (and tear down) a list per connection.
+    const elapsed = Math.floor(performance.now() - this.openedAt);
     // One hard limit per connection, whatever state it is in.
     this.timers.push(setTimeout(() => this.timeout(), Math.max(0, this.ctx.config.timeoutMs - elapsed)).unref());
     // One absolute deadline from accept to Login Start (no per-read timer a trickle can reset).
