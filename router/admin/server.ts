@@ -73,6 +73,9 @@ export function createAdminServer(opts: AdminOptions): Server {
             counters,
           };
           reply(200, 'application/json', `${JSON.stringify({ ...status, ...opts.extraStatus?.() }, null, 2)}\n`);
+        }).catch((err: Error) => {
+          // A rejection here would otherwise be unhandled (which ends the process) and the request would hang.
+          if (!res.headersSent) reply(500, 'text/plain', `${err.message}\n`);
         });
         return;
       }

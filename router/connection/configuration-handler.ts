@@ -141,10 +141,12 @@ export function transfer(conn: Connection): void {
     return;
   }
   conn.step = 'transferring';
-  void asked.then((choice) => {
+  // Outside the frame loop nobody else catches: a failure here (a hook that broke its never-rejects
+  // promise, an encoding error) must still end as a disconnect and a metric, not an unhandled rejection.
+  asked.then((choice) => {
     if (conn.state === 'closed') return;
     sendTransfer(conn, choice.kind === 'chosen' ? choice.target : choice.kind === 'none' ? undefined : select());
-  });
+  }).catch((err: unknown) => conn.fail(err));
 }
 
 function sendTransfer(conn: Connection, target: Target | undefined): void {

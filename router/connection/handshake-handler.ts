@@ -38,6 +38,11 @@ export function handleHandshake(conn: Connection, body: Buffer): void {
     conn.disconnect('no_route', { host: hs.host });
     return;
   }
+  if (conn.route.maintenance === true) {
+    // Operators flip this in the table; the route's status (MOTD) is theirs to word the announcement.
+    conn.disconnect('maintenance');
+    return;
+  }
   if (isRelayed(conn.route, hs.protocol)) {
     // Passthrough routes, and clients too old to transfer on a route with `fallback = "passthrough"`.
     beginPassthrough(conn);

@@ -65,6 +65,7 @@ const ROUTE_FIELDS: Fields<Route> = {
   disconnectMessage: { key: 'disconnect_message', read: readMotd },
   timeouts: { key: 'timeouts', read: readRelayTimeouts },
   fallback: { key: 'fallback', read: oneOf(['passthrough'] as const) },
+  maintenance: { key: 'maintenance', default: false, read: readBoolean },
   discovery: { key: 'discovery', read: readDiscovery },
   statusAdapter: { key: 'status_adapter', read: readStatusAdapter },
   strategyAdapter: { key: 'strategy_adapter', read: readStrategyAdapter },

@@ -61,6 +61,8 @@ export interface Route {
   readonly timeouts?: RelayTimeouts;
   /** Transfer routes only: relay clients older than 1.20.5 to the targets instead of turning them away. */
   readonly fallback?: 'passthrough';
+  /** Maintenance: logins (and relays) on this route get the `maintenance` message; status is unchanged. */
+  readonly maintenance?: boolean;
   /** Targets from an adapter instead of (or, until its first answer, seeded by) the fixed `targets`. */
   readonly discovery?: DiscoveryConfig;
   /** The server-list status from an adapter (cached with a TTL) instead of `status`. */

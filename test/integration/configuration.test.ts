@@ -6,6 +6,9 @@ import { startTestRouter, transferRoutes } from '../helpers/router.ts';
 import type { TestRouter } from '../helpers/router.ts';
 import { login } from '../helpers/minecraft.ts';
 import { startFakeSessionServer } from '../helpers/session-server.ts';
+import { rawExchange } from '../helpers/raw.ts';
+import { encodeHandshake } from '../../router/protocol/handshake.ts';
+import { PacketWriter } from '../../router/protocol/writer.ts';
 import type { FakeSessionServer } from '../helpers/session-server.ts';
 
 const SECRET = Buffer.from('integration-secret-0123456789');
@@ -146,5 +149,68 @@ describe('resource packs and locales', () => {
   test('a failed download of a forced pack disconnects in French for fr_ca', async () => {
     const result = await login({ port: router.port, version: '26.1', username: 'Failer', locale: 'fr_ca', packResults: [3, 2] });
     assert.match(result.disconnect ?? '', /^Ce serveur exige son pack de ressources/);
+  });
+});
+
+describe('resource packs: optional packs and the pack deadline', () => {
+  const FORCED = '3b1c0e3a-5b7d-4c1e-9a2b-3c4d5e6f7a8b';
+  const OPTIONAL = '4c9a0e3a-5b7d-4c1e-9a2b-3c4d5e6f7a8b';
+  const pack = (id: string, forced: boolean): string =>
+    ['[[routes.resource_packs]]', `id = "${id}"`, 'url = "https://packs.example.com/p.zip"', `hash = "${'ef'.repeat(20)}"`, `forced = ${forced}`].join('\n');
+  let optionalOnly: TestRouter;
+  let forcedOnly: TestRouter;
+  before(async () => {
+    const config = { auth: { mode: 'offline' }, limits: { resource_pack_timeout: '300ms' } };
+    optionalOnly = await startTestRouter({ routes: transferRoutes([{ id: 'lobby', port: 25599 }]) + pack(OPTIONAL, false) + '\n', config });
+    forcedOnly = await startTestRouter({ routes: transferRoutes([{ id: 'lobby', port: 25599 }]) + pack(FORCED, true) + '\n', config });
+  });
+  after(async () => {
+    await optionalOnly.stop(0);
+    await forcedOnly.stop(0);
+  });
+
+  test('a declined optional pack does not stop the transfer', async () => {
+    const result = await login({ port: optionalOnly.port, version: '1.21.4', username: 'NoThanks', packResults: [1] });
+    assert.deepEqual(result.transfer, { host: '127.0.0.1', port: 25599 });
+    assert.ok((await optionalOnly.counter('passage_resource_pack_results_total', { pack: OPTIONAL, result: 'declined' })) >= 1);
+  });
+
+  test('an optional pack with no final result by the deadline is given up on, and the player is transferred', async () => {
+    const result = await login({ port: optionalOnly.port, version: '1.21.4', username: 'Silent', packResults: [3] });
+    assert.deepEqual(result.transfer, { host: '127.0.0.1', port: 25599 });
+    assert.ok((await optionalOnly.counter('passage_resource_pack_results_total', { pack: OPTIONAL, result: 'timeout' })) >= 1);
+  });
+
+  test('a forced pack with no final result by the deadline disconnects with the pack message', async () => {
+    const result = await login({ port: forcedOnly.port, version: '1.21.4', username: 'Stalled', packResults: [3, 4] });
+    assert.match(result.disconnect ?? '', /requires its resource pack/);
+    assert.ok((await forcedOnly.counter('passage_errors_total', { kind: 'ERR_RESOURCE_PACK_TIMEOUT' })) >= 1);
+  });
+});
+
+describe('configuration keep-alives', () => {
+  let router: TestRouter;
+  before(async () => {
+    router = await startTestRouter({
+      routes: transferRoutes([{ id: 'lobby', port: 25599 }]),
+      config: { auth: { mode: 'offline' }, limits: { keep_alive_interval: '200ms', configuration_timeout: '30s' } },
+    });
+  });
+  after(() => router.stop(0));
+
+  test('a client that leaves a keep-alive unanswered for a whole interval is disconnected long before the phase deadline', async () => {
+    // Handshake, Login Start, Login Acknowledged; then silence (no Client Information, no keep-alive answer).
+    const bytes = [
+      encodeHandshake({ protocol: 769, host: 'play.test', port: 25565, intent: 2 }),
+      new PacketWriter().string('Quiet').uuid('00000000-0000-0000-0000-000000000000').packet(0x00),
+      new PacketWriter().packet(0x03),
+    ];
+    const started = Date.now();
+    const { data, closedByServer } = await rawExchange(router.port, bytes, 5000);
+    assert.ok(closedByServer, 'the router closed the connection');
+    assert.ok(Date.now() - started < 3000, 'within a few keep-alive intervals, not the 30 s phase deadline');
+    // The configuration Disconnect (0x02) is the last frame; its NBT text carries the timeout message.
+    assert.match(data.toString('latin1'), /Timed out/);
+    assert.ok((await router.counter('passage_errors_total', { kind: 'ERR_KEEPALIVE_TIMEOUT' })) >= 1);
   });
 });

@@ -8,6 +8,7 @@ import { rawExchange } from '../helpers/raw.ts';
 import { encodeHandshake } from '../../router/protocol/handshake.ts';
 import { encodeVarInt } from '../../router/protocol/varint.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
+import { createAdminServer, listenAdmin } from '../../router/admin/server.ts';
 
 let router: TestRouter;
 before(async () => {
@@ -90,4 +91,24 @@ test('the admin server answers health, readiness, metrics and status', async () 
   assert.equal(status.ready, true);
   assert.ok(status.counters.connections > 0);
   assert.equal((await get('/nope')).code, 404);
+});
+
+test('a /status that fails to build answers 500 instead of hanging or crashing the process', async () => {
+  const admin = createAdminServer({
+    router: router.router,
+    metrics: router.metrics,
+    version: 'test',
+    extraStatus: () => {
+      throw new Error('status source broke');
+    },
+  });
+  const { port } = await listenAdmin(admin, '127.0.0.1', 0);
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
+    assert.equal(res.status, 500);
+    assert.match(await res.text(), /status source broke/);
+  } finally {
+    admin.closeAllConnections();
+    await new Promise((r) => admin.close(r));
+  }
 });

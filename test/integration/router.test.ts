@@ -144,3 +144,24 @@ describe('no eligible target', () => {
     }
   });
 });
+
+describe('maintenance', () => {
+  test('a route in maintenance tells players so in their language before login, and still answers the server list', async () => {
+    const routes = [
+      'table_id = "test"', 'version = 1',
+      '[[routes]]', 'id = "main"', 'hosts = ["play.test"]', 'maintenance = true',
+      '[routes.status]', 'motd = "Back at 18:00"', 'max_players = 10',
+      '[[routes.targets]]', 'id = "a"', 'address = "127.0.0.1:25599"',
+    ].join('\n');
+    const router = await startTestRouter({ routes, config: { auth: { mode: 'offline' }, messages: { default_locale: 'de_de' } } });
+    try {
+      const status = await ping(router.port, 'play.test', '1.21.4');
+      assert.deepEqual(status.description, { text: 'Back at 18:00' });
+      const result = await login({ port: router.port, version: '1.21.4', username: 'Early' });
+      assert.equal(result.disconnect, 'Der Server wird gewartet. Bitte versuche es später erneut.');
+      assert.equal(await router.counter('passage_disconnects_total', { reason: 'maintenance' }), 1);
+    } finally {
+      await router.stop(0);
+    }
+  });
+});
