@@ -2,6 +2,7 @@
 // they are a terminal, `--json`, a clock and the clients it may call. Tests pass fakes.
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 
 export interface Output {
   write(text: string): unknown;
@@ -9,6 +10,12 @@ export interface Output {
 
 export interface DynamoDbTarget {
   readonly region: string;
+  readonly endpoint: string;
+}
+
+export interface S3Target {
+  readonly region: string;
+  /** An S3-compatible endpoint (MinIO, LocalStack); '' for AWS. */
   readonly endpoint: string;
 }
 
@@ -22,6 +29,7 @@ export interface CliContext {
   readonly now: () => number;
   readonly clients: {
     dynamodb(target: DynamoDbTarget): DynamoDBClient;
+    s3(target: S3Target): S3Client;
     fetch: typeof fetch;
   };
   /** Aborted on Ctrl-C; long-running commands (`dev`) stop when it fires. */
@@ -89,6 +97,21 @@ export function createDynamoDbClient(target: DynamoDbTarget): DynamoDBClient {
   });
 }
 
+/** S3 in `target.region`; a custom endpoint is addressed path-style, as S3-compatible servers expect. */
+export function createS3Client(target: S3Target): S3Client {
+  if (target.endpoint !== '') {
+    try {
+      new URL(target.endpoint);
+    } catch {
+      throw new UsageError(`endpoint "${target.endpoint}" is not a URL`);
+    }
+  }
+  return new S3Client({
+    region: target.region,
+    ...(target.endpoint === '' ? {} : { endpoint: target.endpoint, forcePathStyle: true }),
+  });
+}
+
 export function processContext(json: boolean, signal: AbortSignal): CliContext {
   return {
     stdout: process.stdout,
@@ -96,7 +119,7 @@ export function processContext(json: boolean, signal: AbortSignal): CliContext {
     isTTY: process.stdout.isTTY === true,
     json,
     now: Date.now,
-    clients: { dynamodb: createDynamoDbClient, fetch },
+    clients: { dynamodb: createDynamoDbClient, s3: createS3Client, fetch },
     signal,
   };
 }

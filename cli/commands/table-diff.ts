@@ -26,6 +26,6 @@ export function register(table: Command, runner: Runner): void {
     .command('diff')
     .description('routes and targets added, removed or changed against the published table')
     .argument('<file>', 'routes.toml, a JSON table or a signed envelope')
-    .requiredOption('--from <location>', 'where the table is published (dynamodb://, file://, https://)')
+    .requiredOption('--from <location>', 'where the table is published (dynamodb://, s3://, file://, https://)')
     .action((file: string, flags: { from: string }, command: Command) => runner(command, (ctx) => run({ file, from: flags.from }, ctx)));
 }

@@ -37,7 +37,7 @@ export function register(table: Command, runner: Runner): void {
   table
     .command('history')
     .description('list published versions, newest first (* = latest)')
-    .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R or file://PATH')
+    .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R, s3://BUCKET/KEY?region=R or file://PATH')
     .option('--limit <n>', 'at most this many versions', '20')
     .action((flags: { from: string; limit: string }, command: Command) => {
       const limit = Number(flags.limit);

@@ -66,7 +66,7 @@ export function register(table: Command, runner: Runner): void {
     .command('publish')
     .description('publish a table as the latest version (conditional: never overwrites a newer one)')
     .argument('<file>', 'routes.toml / JSON table (signed now with --key) or a signed envelope')
-    .requiredOption('--to <location>', 'dynamodb://TABLE/ID?region=R[&endpoint=URL] or file://PATH')
+    .requiredOption('--to <location>', 'dynamodb://TABLE/ID?region=R[&endpoint=URL], s3://BUCKET/KEY?region=R[&endpoint=URL] or file://PATH')
     .option('--key <file>', 'private signing key, for a routes file (repeatable)', collect)
     .option('--expires <duration>', 'validity when signing here', '7d')
     .action((file: string, flags: { to: string; key?: string[]; expires: string }, command: Command) =>

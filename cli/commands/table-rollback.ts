@@ -36,7 +36,7 @@ export function register(table: Command, runner: Runner): void {
     .command('rollback')
     .description('republish an older version\'s routes as a new, higher version')
     .argument('<version>', 'the version whose routes to restore')
-    .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R or file://PATH')
+    .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R, s3://BUCKET/KEY?region=R or file://PATH')
     .requiredOption('--key <file>', 'private signing key (repeatable)', collect)
     .option('--expires <duration>', 'validity of the new version', '7d')
     .action((version: string, flags: { from: string; key: string[]; expires: string }, command: Command) =>

@@ -50,7 +50,7 @@ export function register(table: Command, runner: Runner): void {
   table
     .command('show')
     .description('print the published table (latest, or --version N)')
-    .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R, file://PATH or https://…')
+    .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R, s3://BUCKET/KEY?region=R, file://PATH or https://…')
     .option('--version <n>', 'a version from the history instead of the latest')
     .action((flags: { from: string; version?: string }, command: Command) =>
       runner(command, (ctx) =>

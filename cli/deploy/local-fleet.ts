@@ -51,6 +51,7 @@ export async function writeRouterConfig(spec: RouterSpec): Promise<string> {
     '[rate_limiter]',
     'enabled = false',
     '[table]',
+    'allow_unsigned = true',
     'source = "file"',
     `path = ${JSON.stringify(resolve(spec.routesFile))}`,
     `cache_file = ${JSON.stringify(join(spec.dir, `${spec.id}-cache.json`))}`,

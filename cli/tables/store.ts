@@ -7,6 +7,7 @@ import { decodePublished } from './document.ts';
 import { DynamoDbTableStore } from './dynamodb-store.ts';
 import { FileTableStore } from './file-store.ts';
 import type { TableLocation } from './location.ts';
+import { S3TableStore } from './s3-store.ts';
 
 export interface PublishedEntry {
   readonly version: number;
@@ -34,6 +35,8 @@ export function openStore(location: TableLocation, ctx: CliContext): PublishedTa
   switch (location.kind) {
     case 'dynamodb':
       return new DynamoDbTableStore(ctx.clients.dynamodb({ region: location.region, endpoint: location.endpoint }), location.table, location.tableId, ctx.now);
+    case 's3':
+      return new S3TableStore(ctx.clients.s3({ region: location.region, endpoint: location.endpoint }), location.bucket, location.key, ctx.now);
     case 'file':
       return new FileTableStore(location.path);
     case 'http':
@@ -72,7 +75,7 @@ class HttpTableStore implements PublishedTableStore {
   }
 
   history(): Promise<PublishedEntry[]> {
-    return Promise.reject(new UsageError(`${this.url}: an HTTP endpoint serves only the latest table; ask dynamodb:// or file:// for history`));
+    return Promise.reject(new UsageError(`${this.url}: an HTTP endpoint serves only the latest table; ask dynamodb://, s3:// or file:// for history`));
   }
 
   get(): Promise<PublishedEntry | undefined> {
@@ -80,6 +83,6 @@ class HttpTableStore implements PublishedTableStore {
   }
 
   publish(): Promise<void> {
-    return Promise.reject(new UsageError(`${this.url}: passagectl cannot publish over HTTP; publish to dynamodb:// or file:// (and serve that file)`));
+    return Promise.reject(new UsageError(`${this.url}: passagectl cannot publish over HTTP; publish to dynamodb://, s3:// or file:// (and serve that file)`));
   }
 }

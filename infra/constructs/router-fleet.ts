@@ -184,7 +184,8 @@ export class RouterFleet extends Construct {
       new PolicyStatement({
         sid: 'ReadOwnRoutingTable',
         effect: Effect.ALLOW,
-        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        // GetItem of LATEST is the router's only read (router/routing/sources/dynamodb.ts); no Query, no Scan.
+        actions: ['dynamodb:GetItem'],
         resources: [tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tablePartitionKey(props.tableId)] } },
       }),

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { OUTPUTS } from '../../cli/aws/stacks.ts';
 import { RoutingTableStore } from '../constructs/routing-table-store.ts';
 import { TableEndpoint } from '../constructs/table-endpoint.ts';
+import { DEFAULT_S3_KEY } from '../../cli/tables/location.ts';
 
 export interface ControlPlaneStackProps extends StackProps {
   readonly tableName: string;
@@ -26,7 +27,8 @@ export class ControlPlaneStack extends Stack {
     new CfnOutput(this, OUTPUTS.tableName, { value: this.store.table.tableName });
     new CfnOutput(this, OUTPUTS.tableArn, { value: this.store.table.tableArn });
     new CfnOutput(this, OUTPUTS.tableBucket, { value: this.endpoint.bucket.bucketName });
-    new CfnOutput(this, OUTPUTS.tableUrl, { value: `https://${this.endpoint.distribution.distributionDomainName}` });
+    // Where `passagectl table publish --to s3://<bucket>` puts the latest envelope: a router's `[table] url`.
+    new CfnOutput(this, OUTPUTS.tableUrl, { value: `https://${this.endpoint.distribution.distributionDomainName}/${DEFAULT_S3_KEY}` });
     new CfnOutput(this, OUTPUTS.distributionId, { value: this.endpoint.distribution.distributionId });
   }
 }

@@ -63,7 +63,7 @@ export const CONFIG_SCHEMA: Section = {
       endpoint: { type: 'string', default: '' },
     },
     public_keys: { type: 'string[]', default: [] },
-    allow_unsigned: { type: 'boolean', default: true },
+    allow_unsigned: { type: 'boolean', default: false },
     poll_interval: { type: 'duration', default: '10s' },
     cache_file: { type: 'string', default: '.passage/table-cache.json' },
     max_bytes: { type: 'integer', default: 4 * 1024 * 1024, min: 1024 },

@@ -97,7 +97,7 @@ export function startTracing(opts: TelemetryOptions, source: object, log: Logger
     t.root.end();
   });
 
-  log.info({ endpoint: opts.otlpEndpoint, sampleRatio: opts.sampleRatio }, 'tracing connections to OTLP');
+  log.info({ endpoint: redactedEndpoint(opts.otlpEndpoint), sampleRatio: opts.sampleRatio }, 'tracing connections to OTLP');
   return {
     async stop(): Promise<void> {
       for (const u of unsubscribers.splice(0)) u();
@@ -110,4 +110,10 @@ export function startTracing(opts: TelemetryOptions, source: object, log: Logger
       }
     },
   };
+}
+
+/** The endpoint without user info or query: collectors take credentials there, and logs must not show them. */
+function redactedEndpoint(endpoint: string): string {
+  const url = new URL(endpoint);
+  return `${url.protocol}//${url.host}${url.pathname}`;
 }

@@ -122,7 +122,7 @@ function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string;
       ...(auth.sessionServer === undefined ? {} : { session_server: auth.sessionServer }),
       ...(auth.cookies === true ? { cookie_secret_file: 'cookie-secret' } : {}),
     },
-    table: { path: 'routes.toml', cache_file: 'table-cache.json' },
+    table: { path: 'routes.toml', cache_file: 'table-cache.json', allow_unsigned: true },
     log: { level: 'warn' },
   };
   for (const [key, value] of Object.entries(BENCH_LIMITS)) setIfKnown(raw, key, value);

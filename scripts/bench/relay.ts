@@ -141,7 +141,7 @@ async function startPassage(dir: string, sink: number, echo: number): Promise<Re
   writeFileSync(
     join(dir, 'passage.toml'),
     [`address = "127.0.0.1:${port}"`, 'timeout = "10m"', '[admin]', `address = "127.0.0.1:${admin}"`, '[auth]', 'mode = "offline"',
-      '[rate_limiter]', 'enabled = false', '[table]', `path = "${join(dir, 'routes.toml')}"`, `cache_file = "${join(dir, 'cache.json')}"`, '[log]', 'level = "warn"',
+      '[rate_limiter]', 'enabled = false', '[table]', 'allow_unsigned = true', `path = "${join(dir, 'routes.toml')}"`, `cache_file = "${join(dir, 'cache.json')}"`, '[log]', 'level = "warn"',
     ].join('\n') + '\n',
   );
   const child: ServerChild = await startListeningChild('passage', [join(REPO, 'router/main.ts'), '--config', join(dir, 'passage.toml')], port);

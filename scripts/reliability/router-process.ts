@@ -40,7 +40,7 @@ export async function startRouterProcess(opts: { config: string; routes: string 
   writeFileSync(
     join(dir, 'passage.toml'),
     // `config` may start with top-level keys, so it comes before any section header.
-    `address = "127.0.0.1:0"\n${opts.config}\n[admin]\naddress = "127.0.0.1:0"\n[log]\nlevel = "info"\n[table]\npath = "routes.toml"\ncache_file = "cache.json"\n`,
+    `address = "127.0.0.1:0"\n${opts.config}\n[admin]\naddress = "127.0.0.1:0"\n[log]\nlevel = "info"\n[table]\nallow_unsigned = true\npath = "routes.toml"\ncache_file = "cache.json"\n`,
   );
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'router/main.ts'), '--config', join(dir, 'passage.toml')], {
     cwd: dir,

@@ -30,11 +30,11 @@ export async function startTestRouter(opts: TestRouterOptions): Promise<TestRout
   const raw = {
     address: '127.0.0.1:0',
     admin: { address: '127.0.0.1:0' },
-    table: { path: 'routes.toml', cache_file: 'cache.json' },
+    table: { path: 'routes.toml', cache_file: 'cache.json', allow_unsigned: true },
     rate_limiter: { enabled: false },
     ...opts.config,
   };
-  if (opts.config?.table !== undefined) raw.table = { path: 'routes.toml', cache_file: 'cache.json', ...(opts.config.table as object) };
+  if (opts.config?.table !== undefined) raw.table = { path: 'routes.toml', cache_file: 'cache.json', allow_unsigned: true, ...(opts.config.table as object) };
   const config = buildConfig(raw, join(dir, 'passage.toml'));
   const log = pino({ level: process.env.PASSAGE_TEST_LOG ?? 'silent' });
   const running = await startPassage(config, {

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { signTable } from '../../router/table/envelope.ts';
 import { generateSigningKey, type SigningKeyPair } from '../../router/table/keys.ts';
 import type { CliContext } from '../../cli/context.ts';
-import { createDynamoDbClient } from '../../cli/context.ts';
+import { createDynamoDbClient, createS3Client } from '../../cli/context.ts';
 
 export const silentLog = pino({ level: process.env.PASSAGE_TEST_LOG ?? 'silent' });
 
@@ -56,7 +56,7 @@ export function fakeContext(opts: { json?: boolean; now?: () => number; signal?:
     isTTY: false,
     json: opts.json === true,
     now: opts.now ?? Date.now,
-    clients: { dynamodb: createDynamoDbClient, fetch },
+    clients: { dynamodb: createDynamoDbClient, s3: createS3Client, fetch },
     signal: opts.signal ?? new AbortController().signal,
     out: () => out,
     err: () => err,

@@ -236,7 +236,7 @@ describe('region stack', () => {
     );
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
     const actions = statements.flatMap((s) => [s.Action].flat()).sort();
-    assert.deepEqual(actions, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    assert.deepEqual(actions, ['dynamodb:GetItem', 'dynamodb:PutItem']);
     for (const statement of statements) {
       const leadingKeys = statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
       assert.ok(leadingKeys, `statement ${statement.Sid} has no LeadingKeys condition`);

@@ -56,17 +56,23 @@ test('config mistakes name the file and key and exit 2, without a stack trace', 
 });
 
 test('a broken routing table at startup names the route path and exits 2', () => {
-  const file = tempConfig('address = "127.0.0.1:0"\n[admin]\naddress = "127.0.0.1:0"\n', 'table_id = "t"\nversion = 1\n[[routes]]\nid = "x"\nhosts = ["a.test"]\nstrategy = "fastest"\n');
+  const file = tempConfig('address = "127.0.0.1:0"\n[admin]\naddress = "127.0.0.1:0"\n[table]\nallow_unsigned = true\n', 'table_id = "t"\nversion = 1\n[[routes]]\nid = "x"\nhosts = ["a.test"]\nstrategy = "fastest"\n');
   const r = run(['--config', file]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /routes\[0\]\.strategy/);
+});
+
+test('an unsigned routes file is refused unless the config allows it, naming the key', () => {
+  const r = run(['--config', tempConfig('address = "127.0.0.1:0"\n[admin]\naddress = "127.0.0.1:0"\n')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /not a signed envelope and table\.allow_unsigned is false/);
 });
 
 test('SIGTERM drains: /readyz turns 503, the login in flight finishes, the process exits 0', async () => {
   const session = await startFakeSessionServer();
   session.delayMs = 1500;
   const file = tempConfig(
-    `address = "127.0.0.1:0"\ndrain_timeout = "10s"\n[admin]\naddress = "127.0.0.1:0"\n[auth]\nsession_server = "${session.url}"\n[log]\nlevel = "info"\n`,
+    `address = "127.0.0.1:0"\ndrain_timeout = "10s"\n[admin]\naddress = "127.0.0.1:0"\n[auth]\nsession_server = "${session.url}"\n[log]\nlevel = "info"\n[table]\nallow_unsigned = true\n`,
   );
   const child = spawn(process.execPath, [MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {

@@ -92,7 +92,7 @@ test('with no otlp_endpoint the router loads no OpenTelemetry SDK or exporter', 
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'passage-otel-'));
     writeFileSync(join(dir, 'routes.toml'), 'table_id = "t"\\nversion = 1\\n[[routes]]\\nid = "a"\\nhosts = ["*"]\\n');
-    const config = buildConfig({ address: '127.0.0.1:0', admin: { address: '127.0.0.1:0' }, table: { path: 'routes.toml', cache_file: 'c.json' }, telemetry: { otlp_endpoint: '${endpoint}' } }, join(dir, 'passage.toml'));
+    const config = buildConfig({ address: '127.0.0.1:0', admin: { address: '127.0.0.1:0' }, table: { path: 'routes.toml', cache_file: 'c.json', allow_unsigned: true }, telemetry: { otlp_endpoint: '${endpoint}' } }, join(dir, 'passage.toml'));
     const running = await startPassage(config, { log: pino({ level: 'silent' }) });
     await running.stop(0);
     console.log(JSON.stringify([...seen].filter((m) => m !== 'api')));
@@ -105,4 +105,22 @@ test('with no otlp_endpoint the router loads no OpenTelemetry SDK or exporter', 
   assert.deepEqual(run(''), []);
   // The same probe sees the SDK when tracing is on, so the empty list above means something.
   assert.ok(run('http://127.0.0.1:9/v1/traces').includes('sdk-trace'));
+});
+
+test('the startup log names the OTLP endpoint without its user info or query string', async () => {
+  const { default: pino } = await import('pino');
+  const { startTracing } = await import('../../router/telemetry/tracing.ts');
+  const { SimpleSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace');
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const tracing = startTracing(
+    { otlpEndpoint: 'http://collector:s3cret-pass@127.0.0.1:9/v1/traces?api_key=s3cret-key', serviceName: 'passage-test', sampleRatio: 1, spanProcessor: new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() }) },
+    {},
+    log,
+  );
+  await tracing.stop();
+  const started = lines.find((l) => l.includes('tracing connections to OTLP'));
+  assert.ok(started, lines.join(''));
+  assert.equal(started.includes('s3cret'), false, started);
+  assert.match(started, /http:\/\/127\.0\.0\.1:9\/v1\/traces/);
 });

@@ -160,9 +160,12 @@ export class TablePoller {
     if (this.abort.signal.aborted) return;
     this.nextPollAt = this.now() + delayMs;
     this.timer = setTimeout(() => {
-      void this.pollOnce().then(() => {
-        this.schedule(nextDelay(this.opts.intervalMs, this.consecutiveErrors, this.opts.store.current !== undefined, this.random));
-      });
+      void this.pollOnce()
+        // A bug past the checks (a throwing swap listener) must neither crash the router nor end polling.
+        .catch((err: unknown) => this.fail(err))
+        .then(() => {
+          this.schedule(nextDelay(this.opts.intervalMs, this.consecutiveErrors, this.opts.store.current !== undefined, this.random));
+        });
     }, delayMs);
   }
 

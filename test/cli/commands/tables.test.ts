@@ -77,12 +77,18 @@ describe('passagectl keys and local table commands', () => {
     assert.throws(() => parseExpiry('0d'), UsageError);
   });
 
-  test('locations: dynamodb, file, http; s3 is reported as unsupported', () => {
+  test('locations: dynamodb, s3, file, http', () => {
     assert.deepEqual(parseLocation('dynamodb://passage/prod?region=eu-west-1', {}), { kind: 'dynamodb', table: 'passage', tableId: 'prod', region: 'eu-west-1', endpoint: '' });
     assert.deepEqual(parseLocation('dynamodb://passage/prod', { AWS_REGION: 'us-east-1' }), { kind: 'dynamodb', table: 'passage', tableId: 'prod', region: 'us-east-1', endpoint: '' });
     assert.deepEqual(parseLocation('file://./t.json'), { kind: 'file', path: './t.json' });
     assert.throws(() => parseLocation('dynamodb://passage/prod', {}), /region/);
-    assert.throws(() => parseLocation('s3://bucket/table.json'), (err: unknown) => err instanceof UsageError && /not supported/.test(err.message));
+    assert.deepEqual(parseLocation('s3://passage-tables/prod/table.json?region=eu-west-1', {}), { kind: 's3', bucket: 'passage-tables', key: 'prod/table.json', region: 'eu-west-1', endpoint: '' });
+    assert.deepEqual(parseLocation('s3://passage-tables?region=eu-west-1&endpoint=http://127.0.0.1:9000', {}), { kind: 's3', bucket: 'passage-tables', key: 'table.json', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000' });
+    assert.deepEqual(parseLocation('s3://passage-tables/', { AWS_REGION: 'us-east-1' }), { kind: 's3', bucket: 'passage-tables', key: 'table.json', region: 'us-east-1', endpoint: '' });
+    assert.throws(() => parseLocation('s3://passage-tables/table.json', {}), (err: unknown) => err instanceof UsageError && /region/.test(err.message));
+    assert.throws(() => parseLocation('s3://passage-tables/tables/?region=eu-west-1', {}), (err: unknown) => err instanceof UsageError && /must name an object/.test(err.message));
+    assert.throws(() => parseLocation('s3://Not_A_Bucket/t.json?region=eu-west-1', {}), (err: unknown) => err instanceof UsageError && /bucket name/.test(err.message));
+    assert.throws(() => parseLocation('s3://passage-tables/t.json?region=eu-west-1&acl=public', {}), (err: unknown) => err instanceof UsageError && /unknown parameter "acl"/.test(err.message));
     assert.throws(() => parseLocation('ftp://x'), UsageError);
   });
 });

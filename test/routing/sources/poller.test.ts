@@ -208,6 +208,29 @@ describe('TablePoller', () => {
     await new Promise((r) => setTimeout(r, 80));
     assert.equal(fetches, seen);
   });
+
+  test('an unexpected error while applying a table is logged and polling goes on, with no unhandled rejection', async () => {
+    const { poller, store, source } = setup({ intervalMs: 20 });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    store.onSwap(() => {
+      throw new Error('a listener bug');
+    });
+    let fetches = 0;
+    const env = envelopeFor(tableDocument('prod', 1, [25566]), key.privateKey);
+    source.fetch = async () => (++fetches === 1 ? { kind: 'envelope', bytes: Buffer.from(env) } : { kind: 'not_modified' });
+    try {
+      poller.start();
+      await new Promise((r) => setTimeout(r, 200));
+      await poller.stop();
+      assert.deepEqual(unhandled, []);
+      assert.ok(fetches >= 2, `polled ${fetches} times`);
+      assert.equal(poller.status().lastError?.code, 'ERR_SOURCE_INTERNAL');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('nextDelay', () => {
