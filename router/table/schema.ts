@@ -6,14 +6,24 @@
 import { isIP } from 'node:net';
 import { parseDuration } from '../config/duration.ts';
 import { MESSAGE_KEYS } from '../messages/catalog.ts';
-import { TableValidationError, type TableProblem } from './errors.ts';
-import { isHostname, MAX_HOST_LENGTH, parseEndpoint, parseRfc3339, type Endpoint } from './syntax.ts';
+import { TableValidationError } from './errors.ts';
+import { readDiscovery, readStatusAdapter, readStrategyAdapter } from './schema-adapters.ts';
 import {
-  DISCOVERY_TYPES,
+  child,
+  Context,
+  describe,
+  isPlainObject,
+  oneOf,
+  readArray,
+  readBoolean,
+  readEndpoint,
+  readObject,
+  readText,
+  type Fields,
+} from './schema-kit.ts';
+import { isHostname, MAX_HOST_LENGTH, parseRfc3339, type Endpoint } from './syntax.ts';
+import {
   STRATEGIES,
-  type DiscoveryConfig,
-  type StatusAdapterConfig,
-  type StrategyAdapterConfig,
   type DomainRewrite,
   type RelayTimeouts,
   type ResourcePack,
@@ -71,39 +81,6 @@ const ROUTE_FIELDS: Fields<Route> = {
   strategyAdapter: { key: 'strategy_adapter', read: readStrategyAdapter },
 };
 
-// Adapter options: one flat table per adapter; `type` decides which of the optional keys apply
-// (ADAPTER_KEYS_BY_TYPE below), so `url` on a dns discovery is reported, not ignored.
-const DISCOVERY_FIELDS: Fields<DiscoveryConfig> = {
-  type: { key: 'type', required: true, read: oneOf(DISCOVERY_TYPES) },
-  refreshInterval: { key: 'refresh_interval', default: 10_000, read: readAdapterDuration },
-  timeout: { key: 'timeout', default: 5_000, read: readAdapterDuration },
-  url: { key: 'url', read: readHttpUrl },
-  address: { key: 'address', read: readAdapterAddress },
-  name: { key: 'name', read: readDnsName },
-  recordType: { key: 'record_type', read: oneOf(['srv', 'a', 'aaaa'] as const) },
-  port: { key: 'port', read: readPort },
-  servers: { key: 'servers', read: readResolvers },
-  resource: { key: 'resource', read: oneOf(['pods', 'gameservers'] as const) },
-  namespace: { key: 'namespace', read: readText },
-  labelSelector: { key: 'label_selector', read: readText },
-  apiUrl: { key: 'api_url', read: readHttpUrl },
-  tokenFile: { key: 'token_file', read: readText },
-};
-
-const STATUS_ADAPTER_FIELDS: Fields<StatusAdapterConfig> = {
-  type: { key: 'type', required: true, read: oneOf(['http', 'grpc'] as const) },
-  url: { key: 'url', read: readHttpUrl },
-  address: { key: 'address', read: readAdapterAddress },
-  cacheTtl: { key: 'cache_ttl', default: 5_000, read: readAdapterDuration },
-  timeout: { key: 'timeout', default: 2_000, read: readAdapterDuration },
-};
-
-const STRATEGY_ADAPTER_FIELDS: Fields<StrategyAdapterConfig> = {
-  type: { key: 'type', required: true, read: oneOf(['grpc'] as const) },
-  address: { key: 'address', required: true, read: readAdapterAddress },
-  timeout: { key: 'timeout', default: 1_000, read: readAdapterDuration },
-};
-
 const RELAY_TIMEOUT_FIELDS: Fields<RelayTimeouts> = {
   connect: { key: 'connect', read: readRelayDuration },
   read: { key: 'read', read: readRelayDuration },
@@ -152,89 +129,8 @@ export function parseRoutingTable(doc: unknown, opts: ParseOptions = {}): Routin
   return table;
 }
 
-/** A reader validates one value; it returns undefined exactly when it reported a problem. */
-type Reader<V> = (raw: unknown, at: string, ctx: Context) => V | undefined;
-
-interface Field<V> {
-  readonly key: string;
-  readonly read: Reader<V>;
-  readonly required?: boolean | ((ctx: Context) => boolean);
-  readonly default?: V;
-}
-
-type Fields<T> = { readonly [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
-
-class Context {
-  readonly problems: TableProblem[] = [];
-  readonly requireExpiry: boolean;
-  /** Normalized host → path of its first occurrence: a host may belong to one route only. */
-  readonly hostOwners = new Map<string, string>();
-
-  constructor(requireExpiry: boolean) {
-    this.requireExpiry = requireExpiry;
-  }
-
-  fail(path: string, message: string): undefined {
-    this.problems.push({ path, message });
-    return undefined;
-  }
-}
-
 function whenSigned(ctx: Context): boolean {
   return ctx.requireExpiry;
-}
-
-function readObject<T>(raw: unknown, at: string, ctx: Context, fields: Fields<T>): T | undefined {
-  if (!isPlainObject(raw)) return ctx.fail(at, `must be a table (JSON object), got ${describe(raw)}`);
-  const before = ctx.problems.length;
-  const names = Object.keys(fields) as (keyof T)[];
-  const knownKeys = names.map((name) => fields[name].key);
-  for (const key of Object.keys(raw)) {
-    if (!knownKeys.includes(key)) ctx.fail(child(at, key), `unknown key (known keys: ${knownKeys.join(', ')})`);
-  }
-  const result: Partial<Record<keyof T, unknown>> = {};
-  for (const name of names) {
-    const field: Field<unknown> = fields[name];
-    const at2 = child(at, field.key);
-    const value = Object.hasOwn(raw, field.key) ? raw[field.key] : undefined;
-    if (value === undefined) {
-      const required = typeof field.required === 'function' ? field.required(ctx) : field.required === true;
-      if (required) ctx.fail(at2, 'is required');
-      else if (field.default !== undefined) result[name] = field.default;
-      continue;
-    }
-    const parsed = field.read(value, at2, ctx);
-    if (parsed !== undefined) result[name] = parsed;
-  }
-  return ctx.problems.length === before ? (result as T) : undefined;
-}
-
-interface ArrayOptions {
-  readonly nonEmpty?: boolean;
-  /** Items are objects whose `id` must be unique within this array. */
-  readonly uniqueIds?: boolean;
-}
-
-function readArray<V>(raw: unknown, at: string, ctx: Context, readItem: Reader<V>, opts: ArrayOptions = {}): V[] | undefined {
-  if (!Array.isArray(raw)) return ctx.fail(at, `must be an array, got ${describe(raw)}`);
-  if (opts.nonEmpty && raw.length === 0) return ctx.fail(at, 'must not be empty');
-  const before = ctx.problems.length;
-  const items: V[] = [];
-  const firstIndexById = new Map<string, number>();
-  for (let i = 0; i < raw.length; i++) {
-    const item: unknown = raw[i];
-    const itemAt = `${at}[${i}]`;
-    // Checked on the raw id, so a duplicate is reported even when the item has other problems.
-    const id = opts.uniqueIds && isPlainObject(item) ? item.id : undefined;
-    if (typeof id === 'string') {
-      const first = firstIndexById.get(id);
-      if (first === undefined) firstIndexById.set(id, i);
-      else ctx.fail(`${itemAt}.id`, `duplicate id "${id}" (first used by ${at}[${first}])`);
-    }
-    const parsed = readItem(item, itemAt, ctx);
-    if (parsed !== undefined) items.push(parsed);
-  }
-  return ctx.problems.length === before ? items : undefined;
 }
 
 // --- table -----------------------------------------------------------------------------------------
@@ -307,13 +203,6 @@ function hostProblem(host: string): string | undefined {
   return `must be a hostname, an IP address, "*" or "*.domain", got ${JSON.stringify(host)}`;
 }
 
-function oneOf<const V extends string>(allowed: readonly V[]): Reader<V> {
-  return (raw, at, ctx) => {
-    if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as V;
-    return ctx.fail(at, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(raw)}`);
-  };
-}
-
 function readTargets(raw: unknown, at: string, ctx: Context): Target[] | undefined {
   return readArray(raw, at, ctx, readTarget, { uniqueIds: true });
 }
@@ -369,18 +258,7 @@ function readFavicon(raw: unknown, at: string, ctx: Context): string | undefined
   return raw;
 }
 
-function readText(raw: unknown, at: string, ctx: Context): string | undefined {
-  if (typeof raw !== 'string' || raw.length === 0) return ctx.fail(at, `must be a non-empty string, got ${describe(raw)}`);
-  return raw;
-}
-
 // --- target ----------------------------------------------------------------------------------------
-
-function readEndpoint(raw: unknown, at: string, ctx: Context): Endpoint | undefined {
-  if (typeof raw !== 'string') return ctx.fail(at, `must be a "host:port" string, got ${describe(raw)}`);
-  const endpoint = parseEndpoint(raw);
-  return typeof endpoint === 'string' ? ctx.fail(at, endpoint) : endpoint;
-}
 
 function readPriority(raw: unknown, at: string, ctx: Context): number | undefined {
   if (typeof raw !== 'number' || !Number.isSafeInteger(raw)) return ctx.fail(at, `must be an integer, got ${describe(raw)}`);
@@ -441,30 +319,6 @@ function readRelayDuration(raw: unknown, at: string, ctx: Context): number | und
 
 // --- helpers ---------------------------------------------------------------------------------------
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  // smol-toml builds null-prototype objects; JSON.parse builds ordinary ones.
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function child(at: string, key: string): string {
-  if (!IDENTIFIER.test(key)) return `${at}[${JSON.stringify(key)}]`;
-  return at === '' ? key : `${at}.${key}`;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return 'a date';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (isPlainObject(value)) return 'a table';
-  return `a value of type ${typeof value}`;
-}
-
 // --- resource packs and messages -------------------------------------------------------------------
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -501,11 +355,6 @@ function readSha1(raw: unknown, at: string, ctx: Context): string | undefined {
   return raw.toLowerCase();
 }
 
-function readBoolean(raw: unknown, at: string, ctx: Context): boolean | undefined {
-  if (typeof raw !== 'boolean') return ctx.fail(at, `must be true or false, got ${describe(raw)}`);
-  return raw;
-}
-
 function readLocale(raw: unknown, at: string, ctx: Context): string | undefined {
   if (typeof raw !== 'string' || !LOCALE_PATTERN.test(raw.toLowerCase())) return ctx.fail(at, `must be a locale like "en_us" or "de", got ${describe(raw)}`);
   return raw.toLowerCase();
@@ -536,90 +385,3 @@ function readMessages(raw: unknown, at: string, ctx: Context): Record<string, Re
 
 // --- adapters --------------------------------------------------------------------------------------
 
-/** Keys each adapter type takes, besides `type`, `timeout` and `refresh_interval` / `cache_ttl`; the first ones listed are required. */
-const ADAPTER_KEYS_BY_TYPE: Record<string, { readonly required: readonly string[]; readonly optional: readonly string[] }> = {
-  http: { required: ['url'], optional: [] },
-  grpc: { required: ['address'], optional: [] },
-  dns: { required: ['name'], optional: ['record_type', 'port', 'servers'] },
-  kubernetes: { required: [], optional: ['resource', 'namespace', 'label_selector', 'port', 'api_url', 'token_file'] },
-};
-const ADAPTER_COMMON_KEYS = ['type', 'timeout', 'refresh_interval', 'cache_ttl'];
-
-function checkAdapterKeys(raw: unknown, at: string, ctx: Context, type: string): boolean {
-  const spec = ADAPTER_KEYS_BY_TYPE[type];
-  if (spec === undefined || !isPlainObject(raw)) return true;
-  const before = ctx.problems.length;
-  for (const key of spec.required) if (!Object.hasOwn(raw, key)) ctx.fail(child(at, key), `is required for type "${type}"`);
-  for (const key of Object.keys(raw)) {
-    if (!ADAPTER_COMMON_KEYS.includes(key) && !spec.required.includes(key) && !spec.optional.includes(key)) {
-      ctx.fail(child(at, key), `does not apply to type "${type}"`);
-    }
-  }
-  return ctx.problems.length === before;
-}
-
-function readDiscovery(raw: unknown, at: string, ctx: Context): DiscoveryConfig | undefined {
-  const d = readObject(raw, at, ctx, DISCOVERY_FIELDS);
-  if (d === undefined || !checkAdapterKeys(raw, at, ctx, d.type)) return undefined;
-  if (d.type === 'dns') {
-    const recordType = d.recordType ?? 'srv';
-    if (recordType !== 'srv' && d.port === undefined) return ctx.fail(child(at, 'port'), `is required for record_type "${recordType}"`);
-    return { ...d, recordType };
-  }
-  if (d.type === 'kubernetes') return { ...d, resource: d.resource ?? 'pods', namespace: d.namespace ?? 'default' };
-  return d;
-}
-
-function readStatusAdapter(raw: unknown, at: string, ctx: Context): StatusAdapterConfig | undefined {
-  const s = readObject(raw, at, ctx, STATUS_ADAPTER_FIELDS);
-  return s !== undefined && checkAdapterKeys(raw, at, ctx, s.type) ? s : undefined;
-}
-
-function readStrategyAdapter(raw: unknown, at: string, ctx: Context): StrategyAdapterConfig | undefined {
-  return readObject(raw, at, ctx, STRATEGY_ADAPTER_FIELDS);
-}
-
-/** Adapter timeouts and intervals: 100 ms to 24 h (a smaller value is almost certainly a unit mistake). */
-function readAdapterDuration(raw: unknown, at: string, ctx: Context): number | undefined {
-  const ms = parseDuration(raw);
-  if (ms === undefined || ms < 100 || ms > 24 * 3_600_000) {
-    return ctx.fail(at, `must be a duration from 100ms to 24h (integer seconds or a string like "5s", "500ms"), got ${describe(raw)}`);
-  }
-  return ms;
-}
-
-function readHttpUrl(raw: unknown, at: string, ctx: Context): string | undefined {
-  if (typeof raw !== 'string') return ctx.fail(at, `must be an http or https URL, got ${describe(raw)}`);
-  try {
-    const url = new URL(raw);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return raw;
-  } catch {
-    // reported below
-  }
-  return ctx.fail(at, `must be an http or https URL, got ${JSON.stringify(raw)}`);
-}
-
-function readAdapterAddress(raw: unknown, at: string, ctx: Context): string | undefined {
-  return readEndpoint(raw, at, ctx)?.address;
-}
-
-function readDnsName(raw: unknown, at: string, ctx: Context): string | undefined {
-  if (typeof raw !== 'string') return ctx.fail(at, `must be a DNS name, got ${describe(raw)}`);
-  const name = raw.toLowerCase().replace(/\.$/, '');
-  return isHostname(name) ? name : ctx.fail(at, `must be a DNS name like "_minecraft._tcp.example.com", got ${JSON.stringify(raw)}`);
-}
-
-function readPort(raw: unknown, at: string, ctx: Context): number | undefined {
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > 65535) return ctx.fail(at, `must be a port from 1 to 65535, got ${describe(raw)}`);
-  return raw;
-}
-
-/** DNS resolvers as `ip` or `ip:port` (`[v6]:port`), the forms node:dns `setServers` takes. */
-function readResolvers(raw: unknown, at: string, ctx: Context): string[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt) => {
-    if (typeof item === 'string' && isIP(item) !== 0) return item;
-    const endpoint = typeof item === 'string' ? parseEndpoint(item) : undefined;
-    if (typeof endpoint === 'object' && isIP(endpoint.host) !== 0) return item as string;
-    return ctx.fail(itemAt, `must be an IP address, optionally with a port ("127.0.0.1:5353", "[::1]:53"), got ${describe(item)}`);
-  }, { nonEmpty: true });
-}

@@ -1,0 +1,134 @@
+// The machinery every part of the table schema is written with: field specs, a context that collects
+// problems with their paths, and the small generic readers. The schema itself lives in schema.ts (the
+// table, routes, targets, status, relay options, packs, messages) and schema-adapters.ts.
+
+import type { TableProblem } from './errors.ts';
+import { parseEndpoint, type Endpoint } from './syntax.ts';
+
+/** A reader validates one value; it returns undefined exactly when it reported a problem. */
+export type Reader<V> = (raw: unknown, at: string, ctx: Context) => V | undefined;
+
+export interface Field<V> {
+  readonly key: string;
+  readonly read: Reader<V>;
+  readonly required?: boolean | ((ctx: Context) => boolean);
+  readonly default?: V;
+}
+
+export type Fields<T> = { readonly [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
+
+export class Context {
+  readonly problems: TableProblem[] = [];
+  readonly requireExpiry: boolean;
+  /** Normalized host → path of its first occurrence: a host may belong to one route only. */
+  readonly hostOwners = new Map<string, string>();
+
+  constructor(requireExpiry: boolean) {
+    this.requireExpiry = requireExpiry;
+  }
+
+  fail(path: string, message: string): undefined {
+    this.problems.push({ path, message });
+    return undefined;
+  }
+}
+
+export function readObject<T>(raw: unknown, at: string, ctx: Context, fields: Fields<T>): T | undefined {
+  if (!isPlainObject(raw)) return ctx.fail(at, `must be a table (JSON object), got ${describe(raw)}`);
+  const before = ctx.problems.length;
+  const names = Object.keys(fields) as (keyof T)[];
+  const knownKeys = names.map((name) => fields[name].key);
+  for (const key of Object.keys(raw)) {
+    if (!knownKeys.includes(key)) ctx.fail(child(at, key), `unknown key (known keys: ${knownKeys.join(', ')})`);
+  }
+  const result: Partial<Record<keyof T, unknown>> = {};
+  for (const name of names) {
+    const field: Field<unknown> = fields[name];
+    const at2 = child(at, field.key);
+    const value = Object.hasOwn(raw, field.key) ? raw[field.key] : undefined;
+    if (value === undefined) {
+      const required = typeof field.required === 'function' ? field.required(ctx) : field.required === true;
+      if (required) ctx.fail(at2, 'is required');
+      else if (field.default !== undefined) result[name] = field.default;
+      continue;
+    }
+    const parsed = field.read(value, at2, ctx);
+    if (parsed !== undefined) result[name] = parsed;
+  }
+  return ctx.problems.length === before ? (result as T) : undefined;
+}
+
+export interface ArrayOptions {
+  readonly nonEmpty?: boolean;
+  /** Items are objects whose `id` must be unique within this array. */
+  readonly uniqueIds?: boolean;
+}
+
+export function readArray<V>(raw: unknown, at: string, ctx: Context, readItem: Reader<V>, opts: ArrayOptions = {}): V[] | undefined {
+  if (!Array.isArray(raw)) return ctx.fail(at, `must be an array, got ${describe(raw)}`);
+  if (opts.nonEmpty && raw.length === 0) return ctx.fail(at, 'must not be empty');
+  const before = ctx.problems.length;
+  const items: V[] = [];
+  const firstIndexById = new Map<string, number>();
+  for (let i = 0; i < raw.length; i++) {
+    const item: unknown = raw[i];
+    const itemAt = `${at}[${i}]`;
+    // Checked on the raw id, so a duplicate is reported even when the item has other problems.
+    const id = opts.uniqueIds && isPlainObject(item) ? item.id : undefined;
+    if (typeof id === 'string') {
+      const first = firstIndexById.get(id);
+      if (first === undefined) firstIndexById.set(id, i);
+      else ctx.fail(`${itemAt}.id`, `duplicate id "${id}" (first used by ${at}[${first}])`);
+    }
+    const parsed = readItem(item, itemAt, ctx);
+    if (parsed !== undefined) items.push(parsed);
+  }
+  return ctx.problems.length === before ? items : undefined;
+}
+
+export function oneOf<const V extends string>(allowed: readonly V[]): Reader<V> {
+  return (raw, at, ctx) => {
+    if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as V;
+    return ctx.fail(at, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(raw)}`);
+  };
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  // smol-toml builds null-prototype objects; JSON.parse builds ordinary ones.
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function child(at: string, key: string): string {
+  if (!IDENTIFIER.test(key)) return `${at}[${JSON.stringify(key)}]`;
+  return at === '' ? key : `${at}.${key}`;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a date';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (isPlainObject(value)) return 'a table';
+  return `a value of type ${typeof value}`;
+}
+
+export function readBoolean(raw: unknown, at: string, ctx: Context): boolean | undefined {
+  if (typeof raw !== 'boolean') return ctx.fail(at, `must be true or false, got ${describe(raw)}`);
+  return raw;
+}
+
+export function readText(raw: unknown, at: string, ctx: Context): string | undefined {
+  if (typeof raw !== 'string' || raw.length === 0) return ctx.fail(at, `must be a non-empty string, got ${describe(raw)}`);
+  return raw;
+}
+
+export function readEndpoint(raw: unknown, at: string, ctx: Context): Endpoint | undefined {
+  if (typeof raw !== 'string') return ctx.fail(at, `must be a "host:port" string, got ${describe(raw)}`);
+  const endpoint = parseEndpoint(raw);
+  return typeof endpoint === 'string' ? ctx.fail(at, endpoint) : endpoint;
+}
