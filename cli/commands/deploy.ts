@@ -52,6 +52,9 @@ export interface DeployDeps {
 export async function run(opts: DeployOptions, ctx: CliContext, overrides: Partial<DeployDeps> = {}): Promise<number> {
   if (opts.local !== undefined) {
     if (opts.region !== undefined || opts.allRegions) throw new UsageError('--local rolls local routers; it does not combine with --region or --all-regions');
+    // `--local --dry-run` must not start real routers on the player port as if it were a plan.
+    const awsOnly = [opts.dryRun && '--dry-run', opts.detailedExitcode && '--detailed-exitcode', opts.detach && '--detach', opts.image !== undefined && '--image'].filter(Boolean);
+    if (awsOnly.length > 0) throw new UsageError(`${awsOnly.join(', ')}: AWS deploys only; --local always starts real routers`);
     const reporter = await (overrides.reporter ?? ((c: CliContext) => createReporter(c, `passagectl deploy --local ${opts.local}`)))(ctx);
     try {
       return await runLocalDeploy(

@@ -52,6 +52,8 @@ export function sourcesFor(opts: StatusOptions, ctx: CliContext): FleetSources {
 }
 
 export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = inkUi): Promise<void> {
+  // Without --watch there is no interval: N snapshots would print back to back (or be ignored on a terminal).
+  if (opts.count !== undefined && opts.watchSeconds === undefined) throw new UsageError('--count only applies with --watch <seconds>');
   const sources = sourcesFor(opts, ctx);
   const load = (): Promise<FleetSnapshot> => collectSnapshot(sources);
   try {

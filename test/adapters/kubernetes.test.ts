@@ -93,6 +93,48 @@ describe('kubernetes discovery', () => {
     d.stop();
   });
 
+  test('a pod that turns NotReady or starts terminating stops being a target', async () => {
+    api.emit('ADDED', PODS, pod('flaky-1', { ready: true, ip: '127.0.0.21' }));
+    api.emit('ADDED', PODS, pod('leaving-2', { ready: true, ip: '127.0.0.22' }));
+    const d = discover({ resource: 'pods' });
+    await waitFor('both pods', () => ids(d).includes('flaky-1') && ids(d).includes('leaving-2'));
+    api.emit('MODIFIED', PODS, pod('flaky-1', { ready: false, ip: '127.0.0.21' }));
+    await waitFor('the NotReady pod to go', () => !ids(d).includes('flaky-1'));
+    const leaving = pod('leaving-2', { ready: true, ip: '127.0.0.22' });
+    api.emit('MODIFIED', PODS, { ...leaving, metadata: { ...leaving.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } });
+    await waitFor('the terminating pod to go', () => !ids(d).includes('leaving-2'));
+    d.stop();
+    for (const name of ['flaky-1', 'leaving-2']) api.emit('DELETED', PODS, pod(name, { ready: false }));
+  });
+
+  test('a bookmark moves the resourceVersion the next watch resumes from', async () => {
+    const d = discover({ resource: 'pods' });
+    await waitFor('the list', () => d.targets !== undefined);
+    await waitFor('the first watch', () => api.watches.length > 0);
+    const listed = api.watches.at(-1)!;
+    // A change in another collection moves the server's resourceVersion; only a bookmark tells the pod watch.
+    api.emit('ADDED', GAMESERVERS, gameServer('gs-bookmark', 'Scheduled'));
+    let watches = api.watches.length;
+    api.endWatches();
+    await waitFor('a second watch', () => api.watches.length > watches);
+    assert.equal(api.watches.at(-1), listed);
+    watches = api.watches.length;
+    api.endWatches();
+    await waitFor('a third watch', () => api.watches.length > watches);
+    assert.equal(api.watches.at(-1), String(Number(listed) + 1), 'resumed from the bookmark');
+    d.stop();
+  });
+
+  test('a token_file that cannot be read is an error naming the file, not an empty target list', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'passage-kube-')), 'token');
+    const d = discover({ resource: 'pods', tokenFile: missing });
+    await waitFor('the failure', () => d.state().lastError !== undefined);
+    assert.equal(d.state().lastError?.code, 'ERR_ADAPTER_UNAVAILABLE');
+    assert.match(d.state().lastError?.message ?? '', new RegExp(`token_file ${missing}: ENOENT`));
+    assert.equal(d.targets, undefined);
+    d.stop();
+  });
+
   test('while the API fails, the last good targets stay', async () => {
     const d = discover({ resource: 'pods' });
     await waitFor('the list', () => d.targets !== undefined);

@@ -82,3 +82,32 @@ test('deploy --local 3 replaces every router while players log in: zero failed l
   assert.equal(events.at(-1)?.type, 'result');
   assert.equal(events.at(-1)?.outcome, 'done');
 });
+
+test('deploy --local: a new router that never becomes ready rolls back with exit 4, the old ones drain cleanly', { timeout: 40_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'passage-deploy-test-'));
+  const routes = join(dir, 'routes.toml');
+  writeFileSync(routes, transferRoutes([{ id: 'backend', port: 25599 }]));
+  const child = spawn(process.execPath, [CLI, 'deploy', '--local', '2', '--routes', routes, '--listen', '127.0.0.1:0', '--delay', '1s', '--no-hold', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const events: Record<string, any>[] = [];
+  try {
+    for await (const line of createInterface({ input: child.stdout })) {
+      const event = JSON.parse(line) as Record<string, any>;
+      events.push(event);
+      // The old fleet serves; the next revision's routers get a routes file they cannot load.
+      if (event.type === 'balancer') writeFileSync(routes, 'this is not toml [');
+    }
+    assert.equal(await exited, 4, `exit code; stderr:\n${stderr}\nevents:\n${events.map((e) => JSON.stringify(e)).join('\n')}`);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  const instances = events.filter((e) => e.type === 'instance');
+  assert.deepEqual(instances.filter((e) => e.revision === 'new').map((e) => e.state), ['starting', 'failed']);
+  const old = instances.filter((e) => e.revision === 'old' && e.state === 'exited');
+  assert.deepEqual(old.map((e) => e.exitCode), [0, 0], 'both old routers kept serving, then drained cleanly');
+  const failedAt = instances.findIndex((e) => e.state === 'failed');
+  assert.ok(instances.findIndex((e) => e.revision === 'old' && e.state === 'draining') > failedAt, 'no old router drained before the rollback');
+  assert.deepEqual([events.at(-1)?.type, events.at(-1)?.outcome, events.at(-1)?.exitCode], ['result', 'rolled-back', 4]);
+});

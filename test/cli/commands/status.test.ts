@@ -88,6 +88,12 @@ test('--watch stops as soon as Ctrl-C aborts', async () => {
   assert.equal(ctx.out().match(/^passage fleet at /gm)?.length, 1);
 });
 
+test('--count without --watch is a usage error, not snapshots printed back to back', async () => {
+  const ctx = fakeContext();
+  await assert.rejects(run({ adminUrls: [url], count: 3 }, ctx), (err: Error & { exitCode?: number }) => /--count only applies with --watch/.test(err.message) && err.exitCode === 2);
+  assert.equal(ctx.out(), '');
+});
+
 test('usage mistakes are UsageErrors (exit 2) that say what to pass', () => {
   const ctx = fakeContext();
   const cases: [Parameters<typeof sourcesFor>[0], RegExp][] = [

@@ -195,6 +195,8 @@ describe('passagectl deploy (AWS)', () => {
       [{ region: undefined }, /--region <aws-region>, --all-regions or --local/],
       [{ detailedExitcode: true }, /only applies with --dry-run/],
       [{ local: 3 }, /does not combine/],
+      [{ local: 3, region: undefined, dryRun: true }, /^--dry-run: AWS deploys only/],
+      [{ local: 3, region: undefined, detach: true, image: 'passage:1' }, /^--detach, --image: AWS deploys only/],
     ] as const) {
       await assert.rejects(deploy(options(o as Partial<DeployOptions>), fakeCdk()), (err: unknown) => err instanceof UsageError && message.test(err.message));
     }
