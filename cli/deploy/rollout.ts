@@ -109,7 +109,12 @@ export function assessEcsRollout(service: Service, deploymentId: string): EcsRol
   if (ours?.rolloutState === 'COMPLETED' && ours.status === 'PRIMARY') return { phase: 'completed', ...base, ...counts(ours) };
   if (ours?.rolloutState === 'FAILED' || (ours === undefined && primary !== undefined && isCircuitBreaker(primary.rolloutStateReason))) {
     // The rollback is the PRIMARY deployment now; report its progress.
-    if (primary === undefined || primary.id === deploymentId) return { phase: 'failed', ...base, ...counts(ours) };
+    if (primary === undefined) return { phase: 'failed', ...base, ...counts(ours) };
+    if (primary.id === deploymentId) {
+      // With rollback on, ECS can show ours FAILED (circuit breaker) a moment before the rollback
+      // deployment exists: keep watching (the caller's timeout bounds it) rather than exit 1.
+      return { phase: isCircuitBreaker(ours?.rolloutStateReason) ? 'rolling-back' : 'failed', ...base, ...counts(ours) };
+    }
     const phase = primary.rolloutState === 'COMPLETED' ? 'rolled-back' : primary.rolloutState === 'FAILED' ? 'failed' : 'rolling-back';
     return { phase, ...base, ...counts(primary) };
   }

@@ -81,7 +81,10 @@ describe('assessEcsRollout', () => {
     assert.equal(assessEcsRollout(service(deployment({ id: 'rb', status: 'PRIMARY', rolloutState: 'COMPLETED', runningCount: 2 }), failedOurs), 'new').phase, 'rolled-back');
     assert.equal(assessEcsRollout(backWithReason, 'new').phase, 'rolled-back');
     assert.equal(assessEcsRollout(back, 'new').phase, 'superseded');
-    assert.equal(assessEcsRollout(service(deployment({ id: 'new', status: 'PRIMARY', rolloutState: 'FAILED', rolloutStateReason: reason })), 'new').phase, 'failed');
+    // Before ECS has created the rollback deployment, ours is FAILED and still PRIMARY: not final yet.
+    assert.equal(assessEcsRollout(service(deployment({ id: 'new', status: 'PRIMARY', rolloutState: 'FAILED', rolloutStateReason: reason })), 'new').phase, 'rolling-back');
+    // A failure that is not the circuit breaker's is final.
+    assert.equal(assessEcsRollout(service(deployment({ id: 'new', status: 'PRIMARY', rolloutState: 'FAILED', rolloutStateReason: 'tasks failed' })), 'new').phase, 'failed');
   });
 
   test('another UpdateService replacing ours is "superseded"', () => {
