@@ -108,21 +108,24 @@ describe('kubernetes discovery', () => {
   });
 
   test('a bookmark moves the resourceVersion the next watch resumes from', async () => {
-    const d = discover({ resource: 'pods' });
+    // Its own API server: watches of the other tests' adapters must not be mistaken for this one's.
+    const own = await startKubeApi({ token: 'sekrit', selector: 'app=mc' });
+    const d = discover({ resource: 'pods', apiUrl: own.url });
     await waitFor('the list', () => d.targets !== undefined);
-    await waitFor('the first watch', () => api.watches.length > 0);
-    const listed = api.watches.at(-1)!;
+    await waitFor('the first watch', () => own.watches.length > 0);
+    const listed = own.watches.at(-1)!;
     // A change in another collection moves the server's resourceVersion; only a bookmark tells the pod watch.
-    api.emit('ADDED', GAMESERVERS, gameServer('gs-bookmark', 'Scheduled'));
-    let watches = api.watches.length;
-    api.endWatches();
-    await waitFor('a second watch', () => api.watches.length > watches);
-    assert.equal(api.watches.at(-1), listed);
-    watches = api.watches.length;
-    api.endWatches();
-    await waitFor('a third watch', () => api.watches.length > watches);
-    assert.equal(api.watches.at(-1), String(Number(listed) + 1), 'resumed from the bookmark');
+    own.emit('ADDED', GAMESERVERS, gameServer('gs-bookmark', 'Scheduled'));
+    let watches = own.watches.length;
+    own.endWatches();
+    await waitFor('a second watch', () => own.watches.length > watches);
+    assert.equal(own.watches.at(-1), listed);
+    watches = own.watches.length;
+    own.endWatches();
+    await waitFor('a third watch', () => own.watches.length > watches);
+    assert.equal(own.watches.at(-1), String(Number(listed) + 1), 'resumed from the bookmark');
     d.stop();
+    await own.close();
   });
 
   test('a token_file that cannot be read is an error naming the file, not an empty target list', async () => {
