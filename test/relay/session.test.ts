@@ -84,12 +84,15 @@ describe('RelaySession', () => {
   });
 
   test('a backend that sends nothing for the read timeout ends the session', async () => {
+    // The session's clock starts while the harness is built: bound it from both sides, so a slow
+    // machine cannot make the "not yet" ticks land after the real deadline.
+    const before = performance.now();
     const h = await harness({ readTimeoutMs: 1000 });
-    const start = performance.now();
-    h.session.tick(start + 500);
-    h.session.tick(start + 999);
+    const after = performance.now();
+    h.session.tick(before + 500);
+    h.session.tick(before + 999);
     assert.equal(h.session.reason, undefined);
-    h.session.tick(start + 1000);
+    h.session.tick(after + 1000);
     assert.equal((await h.ended).reason, 'read_timeout');
   });
 
