@@ -73,9 +73,8 @@ describe('HttpTableSource', () => {
 
   test('a slow endpoint fails with ERR_SOURCE_TIMEOUT after the timeout', async () => {
     const source = new HttpTableSource({ url: `${base}/slow`, maxBytes: 4096, timeoutMs: 100 });
-    const started = Date.now();
+    // The endpoint answers after 1 s; a fetch that waited for it would resolve instead of rejecting.
     await assert.rejects(source.fetch(new AbortController().signal), (err: unknown) => err instanceof TableSourceError && err.code === 'ERR_SOURCE_TIMEOUT');
-    assert.ok(Date.now() - started < 900);
   });
 
   test('HTTP errors and a closed port are source errors with stable codes', async () => {
