@@ -19,6 +19,11 @@ export const DEFAULT_POD_PORT = 25565;
 export const WATCH_SECONDS = 300;
 /** A watch that sends nothing (not even a bookmark) for this long is presumed dead. */
 export const WATCH_IDLE_MS = (WATCH_SECONDS + 30) * 1000;
+/**
+ * Watch rounds (list or watch) start at most this often: a server or proxy that ends every watch at
+ * once, or answers 410 Gone every time, must not turn the adapter into a tight request loop.
+ */
+export const MIN_WATCH_SPACING_MS = 250;
 /** One watch event (a JSON line) may be at most this long. */
 export const MAX_WATCH_LINE_BYTES = 1024 * 1024;
 
@@ -112,6 +117,7 @@ export class KubernetesDiscovery implements DiscoveryAdapter {
   private async run(): Promise<void> {
     let needList = true;
     while (!this.stopper.signal.aborted) {
+      const started = Date.now();
       try {
         if (needList) await this.list();
         needList = false;
@@ -119,10 +125,14 @@ export class KubernetesDiscovery implements DiscoveryAdapter {
       } catch (err) {
         if (this.stopper.signal.aborted) return;
         needList = true;
-        if ((err as { gone?: boolean }).gone === true) continue;
-        this.fail(err);
-        await sleep(this.config.refreshInterval, undefined, { signal: this.stopper.signal }).catch(() => {});
+        if ((err as { gone?: boolean }).gone !== true) {
+          this.fail(err);
+          await sleep(this.config.refreshInterval, undefined, { signal: this.stopper.signal }).catch(() => {});
+          continue;
+        }
       }
+      const elapsed = Date.now() - started;
+      if (elapsed < MIN_WATCH_SPACING_MS) await sleep(MIN_WATCH_SPACING_MS - elapsed, undefined, { signal: this.stopper.signal }).catch(() => {});
     }
   }
 

@@ -107,6 +107,24 @@ describe('kubernetes discovery', () => {
     for (const name of ['flaky-1', 'leaving-2']) api.emit('DELETED', PODS, pod(name, { ready: false }));
   });
 
+  test('a server that ends every watch at once does not get a tight loop of watches', async () => {
+    const own = await startKubeApi({ token: 'sekrit', selector: 'app=mc' });
+    const d = discover({ resource: 'pods', apiUrl: own.url });
+    await waitFor('the first watch', () => own.watches.length > 0);
+    const first = own.watches.length;
+    // For one second, end every watch as soon as it is open (a misbehaving proxy).
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {
+      own.endWatches();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    d.stop();
+    await own.close();
+    const rounds = own.watches.length - first;
+    // At most one round per 250 ms (MIN_WATCH_SPACING_MS), plus the one in flight; unthrottled it is hundreds.
+    assert.ok(rounds <= 6, `${rounds} watches in one second`);
+  });
+
   test('a bookmark moves the resourceVersion the next watch resumes from', async () => {
     // Its own API server: watches of the other tests' adapters must not be mistaken for this one's.
     const own = await startKubeApi({ token: 'sekrit', selector: 'app=mc' });
