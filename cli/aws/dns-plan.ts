@@ -83,9 +83,11 @@ export function desiredRecordSets(desired: DesiredDns): ResourceRecordSet[] {
 
 export function planDns(desired: DesiredDns, current: readonly ResourceRecordSet[]): DnsPlan {
   const name = fqdn(desired.recordName);
-  const atName = current.filter((r) => sameName(r.Name, name) && r.Type === 'A');
+  const sameNameRecords = current.filter((r) => sameName(r.Name, name));
+  const atName = sameNameRecords.filter((r) => r.Type === 'A');
   const owned = new Map(atName.filter(isManaged).map((r) => [r.SetIdentifier ?? '', r]));
-  const conflicts = atName.filter((r) => !isManaged(r));
+  // A CNAME may not share its name with any other record: Route53 would refuse the whole batch.
+  const conflicts = [...atName.filter((r) => !isManaged(r)), ...sameNameRecords.filter((r) => r.Type === 'CNAME')];
 
   const deletes: DnsChange[] = [];
   const creates: DnsChange[] = [];

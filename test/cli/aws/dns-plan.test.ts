@@ -124,6 +124,18 @@ describe('planDns', () => {
       ],
       conflicts: 1,
     },
+    {
+      name: 'reports a CNAME at the same name as a conflict (it cannot coexist with the A records)',
+      current: [{ Name: 'play.example.com.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'old-lb.example.net' }] }],
+      want: desired,
+      expect: [
+        ['CREATE', 'passage:eu-west-1:EU'],
+        ['CREATE', 'passage:us-east-1:NA'],
+        ['CREATE', 'passage:us-east-1:US-CA'],
+        ['CREATE', 'passage:eu-west-1:*'],
+      ],
+      conflicts: 1,
+    },
   ];
 
   for (const c of cases) {
