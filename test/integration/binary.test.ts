@@ -68,6 +68,30 @@ test('an unsigned routes file is refused unless the config allows it, naming the
   assert.match(r.stderr, /not a signed envelope and table\.allow_unsigned is false/);
 });
 
+test('SIGINT (Ctrl-C) stops the router the same way: drain, exit 0', async () => {
+  const file = tempConfig('address = "127.0.0.1:0"\ndrain_timeout = "2s"\n[admin]\naddress = "127.0.0.1:0"\n[log]\nlevel = "info"\n[table]\nallow_unsigned = true\n');
+  const child = spawn(process.execPath, [MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 15_000);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.match(out, /"signal":"SIGINT"/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 test('SIGTERM drains: /readyz turns 503, the login in flight finishes, the process exits 0', async () => {
   const session = await startFakeSessionServer();
   session.delayMs = 1500;

@@ -198,6 +198,26 @@ describe('rate limits and pending caps', () => {
     await Promise.all(held);
   });
 
+  test('past the global max_pending every new socket is reset on accept, from any IP, until one settles', async () => {
+    const capped = await startTestRouter({
+      routes: transferRoutes([{ id: 'a', port: 25599 }]),
+      config: { auth: { mode: 'offline' }, limits: { max_pending: 2, handshake_timeout: '1500ms' } },
+    });
+    try {
+      const held = ['127.0.2.1', '127.0.2.2'].map((ip) => exchange(capped.port, ip, [], { timeoutMs: 3000 }));
+      await new Promise((r) => setTimeout(r, 100));
+      const third = await exchange(capped.port, '127.0.2.3', [statusHandshake, statusRequest]);
+      assert.equal(third.data.length, 0);
+      assert.notEqual(third.how, 'open');
+      assert.equal(await capped.counter('passage_connections_rejected_total', { reason: 'max_pending' }), 1);
+      // The held sockets hit their handshake deadline and free their slots: the next client is served.
+      await Promise.all(held);
+      assert.match((await exchange(capped.port, '127.0.2.3', [statusHandshake, statusRequest], { timeoutMs: 1000 })).data.toString(), /Hello/);
+    } finally {
+      await capped.stop(0);
+    }
+  });
+
   test('a slowloris handshake is cut at the absolute handshake deadline however steadily it trickles', async () => {
     const before = await router.counter('passage_errors_total', { kind: 'ERR_TIMEOUT' });
     // 1 byte per 50 ms would take well over the 400 ms deadline; a per-read timer would never fire.
