@@ -3,7 +3,7 @@
 // On a terminal: the live Ink view. Off one: a plain snapshot; `--json` for scripts; `--watch N` repeats.
 
 import type { Command } from 'commander';
-import { collect, UsageError, type CliContext, type Runner } from '../context.ts';
+import { collect, EXIT_FAILURE, UsageError, type CliContext, type Runner } from '../context.ts';
 import type { FleetSnapshot } from '../fleet/aggregate.ts';
 import { formatSnapshot } from '../fleet/format.ts';
 import { collectSnapshot, type FleetSources } from '../fleet/sources.ts';
@@ -51,7 +51,17 @@ export function sourcesFor(opts: StatusOptions, ctx: CliContext): FleetSources {
   return { ...(dynamodb === undefined ? {} : { dynamodb }), adminUrls: opts.adminUrls, fetch: ctx.clients.fetch, now: ctx.now };
 }
 
-export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = inkUi): Promise<void> {
+/**
+ * Exit code of a one-shot snapshot: 1 when no source could be read at all (scripts must not mistake an
+ * unreachable fleet for an empty one), else 0. Each failed source adds at least one problem line.
+ */
+export function snapshotExitCode(snapshot: FleetSnapshot, sourceCount: number): number {
+  return sourceCount > 0 && snapshot.problems.length >= sourceCount && snapshot.latest === null && snapshot.instances.every((i) => i.state === 'stale')
+    ? EXIT_FAILURE
+    : 0;
+}
+
+export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = inkUi): Promise<number> {
   // Without --watch there is no interval: N snapshots would print back to back (or be ignored on a terminal).
   if (opts.count !== undefined && opts.watchSeconds === undefined) throw new UsageError('--count only applies with --watch <seconds>');
   const sources = sourcesFor(opts, ctx);
@@ -59,15 +69,19 @@ export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = i
   try {
     if (ctx.isTTY && !ctx.json && opts.watchSeconds === undefined) {
       await ui.interactive(load, ctx.signal);
-      return;
+      return 0;
     }
+    const sourceCount = (sources.dynamodb === undefined ? 0 : 1) + sources.adminUrls.length;
+    let exitCode = 0;
     const limit = opts.count ?? (opts.watchSeconds === undefined ? 1 : Number.POSITIVE_INFINITY);
     for (let n = 0; n < limit && !ctx.signal.aborted; n++) {
       if (n > 0 && !(await sleep(opts.watchSeconds! * 1000, ctx.signal))) break;
       const snapshot = await load();
+      exitCode = snapshotExitCode(snapshot, sourceCount);
       if (ctx.json) ctx.stdout.write(opts.watchSeconds === undefined ? `${JSON.stringify(snapshot, null, 2)}\n` : `${JSON.stringify(snapshot)}\n`);
       else ctx.stdout.write(`${n > 0 ? '\n' : ''}${formatSnapshot(snapshot)}`);
     }
+    return exitCode;
   } finally {
     sources.dynamodb?.client.destroy();
   }

@@ -57,6 +57,12 @@ test('a router that does not answer is listed as stale and reported as a problem
   assert.match(text, new RegExp(`^! ${deadUrl}/status: ECONNREFUSED$`, 'm'));
 });
 
+test('exit code 1 when no source could be read, 0 when at least one could', async () => {
+  assert.equal(await run({ adminUrls: [deadUrl] }, fakeContext()), 1);
+  assert.equal(await run({ adminUrls: [url, deadUrl] }, fakeContext()), 0);
+  assert.equal(await run({ adminUrls: [url] }, fakeContext()), 0);
+});
+
 test('on a terminal the interactive view runs; --json and --watch stay plain', async () => {
   const calls: FleetSnapshot[] = [];
   const ui: StatusUi = { interactive: async (load) => void calls.push(await load()) };
