@@ -9,6 +9,7 @@ import {
   encodeTransfer,
 } from '../protocol/configuration.ts';
 import type { ResourcePackResult } from '../protocol/configuration.ts';
+import { textComponent } from '../protocol/text.ts';
 import { selectTarget } from '../routing/strategies.ts';
 import type { Target } from '../table/types.ts';
 import type { Connection } from './connection.ts';
@@ -73,14 +74,10 @@ function pushResourcePacks(conn: Connection): void {
   conn.step = 'await_resource_packs';
   for (const pack of packs) {
     conn.pendingPacks.set(pack.id, pack);
-    conn.send(encodeAddResourcePack({ uuid: pack.id, url: pack.url, hash: pack.hash, forced: pack.forced, ...(pack.prompt === undefined ? {} : { prompt: promptComponent(pack.prompt) }) }));
+    conn.send(encodeAddResourcePack({ uuid: pack.id, url: pack.url, hash: pack.hash, forced: pack.forced, ...(pack.prompt === undefined ? {} : { prompt: textComponent(pack.prompt) }) }));
   }
   // Downloads take a while: a deadline of their own, after which only forced packs matter.
   conn.setStateDeadline(conn.ctx.config.limits.resourcePackTimeoutMs, () => onResourcePackTimeout(conn));
-}
-
-function promptComponent(prompt: unknown): unknown {
-  return typeof prompt === 'string' ? { text: prompt } : prompt;
 }
 
 function onResourcePackResult(conn: Connection, uuid: string, result: ResourcePackResult): void {

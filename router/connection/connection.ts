@@ -21,13 +21,11 @@ import { answerLegacyPing } from './legacy-handler.ts';
 import { admitHandshake } from '../limits/admission.ts';
 import { ProxyHeaderError } from '../proxy/errors.ts';
 import { looksLikeProxyHeader } from '../proxy/reader.ts';
-import { MAX_HANDSHAKE_FRAME, MAX_LOGIN_FRAME, MAX_QUEUED_FRAMES, TRANSFER_CLOSE_GRACE_MS } from './limits.ts';
+import { CLOSE_LINGER_MS, MAX_HANDSHAKE_FRAME, MAX_LOGIN_FRAME, MAX_QUEUED_FRAMES, TRANSFER_CLOSE_GRACE_MS } from './limits.ts';
 import { handleLogin } from './login-handler.ts';
 import { handleStatus } from './status-handler.ts';
 import { handlePassthrough } from './passthrough-handler.ts';
 
-/** After we end a connection, how long a peer that does not close its side keeps its socket. */
-const CLOSE_LINGER_MS = 1000;
 
 /**
  * The states of one client connection and their order:

@@ -16,5 +16,7 @@ export const MAX_LOGIN_FRAME = 6 * 1024;
 export const MAX_CONFIGURATION_FRAME = 40 * 1024;
 /** Frames queued while an async step (session server) runs; a client that keeps sending is broken. */
 export const MAX_QUEUED_FRAMES = 16;
+/** After we end a connection, how long a peer that does not close its side keeps its socket. */
+export const CLOSE_LINGER_MS = 1000;
 /** After Transfer, the client closes on its own; this bounds how long we wait for it. */
 export const TRANSFER_CLOSE_GRACE_MS = 5000;

@@ -7,6 +7,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import { INTENT_STATUS } from '../protocol/handshake.ts';
 import { encodeLoginDisconnect } from '../protocol/login.ts';
 import { frameBody, readLoginStartName } from '../protocol/relay.ts';
+import { textComponent } from '../protocol/text.ts';
 import { decodeStatusPacket, encodePong, encodeStatusResponse } from '../protocol/status.ts';
 import { TRANSFER_MIN_PROTOCOL } from '../protocol/versions.ts';
 import { connectFirst } from '../relay/connect.ts';
@@ -24,7 +25,7 @@ import { RelaySession } from '../relay/session.ts';
 import { fetchBackendStatus } from '../relay/status-exchange.ts';
 import type { Route } from '../table/types.ts';
 import type { Connection } from './connection.ts';
-import { MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
+import { CLOSE_LINGER_MS, MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
 import { buildStatus } from './status-handler.ts';
 import { LogThrottle } from '../log-throttle.ts';
 
@@ -185,13 +186,13 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
 
 /** The route's disconnect_message (or the localized no_target text) as a login disconnect, then close. */
 function refuse(conn: Connection, message: unknown): void {
-  const component = message === undefined ? { text: conn.messages.text('no_target', conn.locale) } : typeof message === 'string' ? { text: message } : message;
+  const component = textComponent(message ?? conn.messages.text('no_target', conn.locale));
   publish(events.disconnect, conn.ctx.source, { reason: 'no_target' });
   conn.outcome = 'disconnected:no_target';
   const socket = conn.socket;
   if (socket.destroyed) return;
   socket.end(encodeLoginDisconnect(component));
-  setTimeout(() => socket.destroy(), 1000).unref();
+  setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
 }
 
 /** PROXY v2 with the client's address (the PROXY-header address when a trusted proxy sent one). */

@@ -5,13 +5,9 @@ import { decodeStatusPacket, encodePong, encodeStatusResponse } from '../protoco
 import type { StatusResponse } from '../protocol/status.ts';
 import { isSupportedProtocol, NEWEST_PROTOCOL, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
 import type { ActiveTable } from '../routing/active-table.ts';
+import { textComponent } from '../protocol/text.ts';
 import type { Route } from '../table/types.ts';
 import type { Connection } from './connection.ts';
-
-/** A plain MOTD becomes a text component; a component (parsed from JSON) is used as is. */
-function description(motd: unknown): unknown {
-  return typeof motd === 'string' ? { text: motd } : motd;
-}
 
 /**
  * The status for a route. Supported clients see their own protocol echoed (so the list shows the
@@ -24,7 +20,7 @@ export function buildStatus(table: ActiveTable, route: Route, protocol: number):
   return {
     version: { name: s.versionName ?? (supported ? 'Passage' : SUPPORTED_RANGE_TEXT), protocol: supported ? protocol : NEWEST_PROTOCOL },
     players: { max: s.maxPlayers, online: adapted?.online ?? table.onlinePlayers(route) },
-    description: description(s.motd),
+    description: textComponent(s.motd),
     ...(s.favicon === undefined ? {} : { favicon: s.favicon }),
   };
 }

@@ -34,12 +34,3 @@ export function encodeLegacyStatus(firstBytes: Buffer, s: LegacyStatus): Buffer 
   for (let i = 0; i < chars; i++) out.writeUInt16BE(text.charCodeAt(i), 3 + i * 2);
   return out;
 }
-
-/** A legacy kick (1.6 and older show it as a disconnect message). */
-export function encodeLegacyKick(message: string): Buffer {
-  const out = Buffer.alloc(3 + message.length * 2);
-  out[0] = 0xff;
-  out.writeUInt16BE(message.length, 1);
-  for (let i = 0; i < message.length; i++) out.writeUInt16BE(message.charCodeAt(i), 3 + i * 2);
-  return out;
-}
