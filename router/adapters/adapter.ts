@@ -28,20 +28,12 @@ export interface StrategyAdapter {
 
 export type Fetcher<T> = (signal: AbortSignal) => Promise<T | typeof NOT_MODIFIED>;
 
-/** A discovery that polls: http, grpc and dns. */
-export class PollingDiscovery implements DiscoveryAdapter {
-  private readonly refresher: Refresher<Target[]>;
+/** What both polling adapters share: a Refresher that keeps the last good value, started and stopped. */
+abstract class PollingAdapter<T> {
+  protected readonly refresher: Refresher<T>;
 
-  constructor(opts: { adapter: string; route: string; intervalMs: number; timeoutMs: number; fetch: Fetcher<Target[]> }, env: AdapterEnv) {
-    this.refresher = new Refresher({
-      ...opts,
-      kind: 'discovery',
-      onValue: (targets) => reportTargets(env, opts.adapter, opts.route, targets.length),
-    }, env);
-  }
-
-  get targets(): readonly Target[] | undefined {
-    return this.refresher.value;
+  protected constructor(refresher: Refresher<T>) {
+    this.refresher = refresher;
   }
 
   start(): void {
@@ -50,10 +42,6 @@ export class PollingDiscovery implements DiscoveryAdapter {
 
   stop(): void {
     this.refresher.stop();
-  }
-
-  state(): AdapterState {
-    return { ...this.refresher.state(), ...(this.targets === undefined ? {} : { targets: this.targets.length }) };
   }
 
   /** One refresh now (tests). */
@@ -62,31 +50,36 @@ export class PollingDiscovery implements DiscoveryAdapter {
   }
 }
 
-/** A status adapter: fetched again once its cache TTL has passed. */
-export class PollingStatus implements StatusAdapter {
-  private readonly refresher: Refresher<AdaptedStatus>;
+/** A discovery that polls: http, grpc and dns. */
+export class PollingDiscovery extends PollingAdapter<Target[]> implements DiscoveryAdapter {
+  constructor(opts: { adapter: string; route: string; intervalMs: number; timeoutMs: number; fetch: Fetcher<Target[]> }, env: AdapterEnv) {
+    super(new Refresher({
+      ...opts,
+      kind: 'discovery',
+      onValue: (targets) => reportTargets(env, opts.adapter, opts.route, targets.length),
+    }, env));
+  }
 
+  get targets(): readonly Target[] | undefined {
+    return this.refresher.value;
+  }
+
+  state(): AdapterState {
+    return { ...this.refresher.state(), ...(this.targets === undefined ? {} : { targets: this.targets.length }) };
+  }
+}
+
+/** A status adapter: fetched again once its cache TTL has passed. */
+export class PollingStatus extends PollingAdapter<AdaptedStatus> implements StatusAdapter {
   constructor(opts: { adapter: string; route: string; cacheTtlMs: number; timeoutMs: number; fetch: Fetcher<AdaptedStatus> }, env: AdapterEnv) {
-    this.refresher = new Refresher({ ...opts, kind: 'status', intervalMs: opts.cacheTtlMs }, env);
+    super(new Refresher({ ...opts, kind: 'status', intervalMs: opts.cacheTtlMs }, env));
   }
 
   get status(): AdaptedStatus | undefined {
     return this.refresher.value;
   }
 
-  start(): void {
-    this.refresher.start();
-  }
-
-  stop(): void {
-    this.refresher.stop();
-  }
-
   state(): AdapterState {
     return this.refresher.state();
-  }
-
-  refresh(): Promise<void> {
-    return this.refresher.refresh();
   }
 }
