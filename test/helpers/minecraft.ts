@@ -110,13 +110,13 @@ export function createClient(o: ClientOptions): any {
   return client;
 }
 
-/** Logs in and resolves with the Transfer target or the disconnect text. Always ends the client. */
-export function login(o: ClientOptions, timeoutMs = 10_000): Promise<LoginResult> {
+/**
+ * Runs one client until `listen`'s handlers call `finish` (or `timeoutMs` passes), then ends it and
+ * drops its listeners, so no handler outlives the test step.
+ */
+export function runClient<T>(client: any, timeoutMessage: string, timeoutMs: number, listen: (finish: (result: T | Error) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    const client = createClient(o);
-    let uuid: string | undefined;
-    const timer = setTimeout(() => finish(new Error(`login as ${o.username} timed out`)), timeoutMs);
-    const finish = (result: LoginResult | Error): void => {
+    const finish = (result: T | Error): void => {
       clearTimeout(timer);
       client.removeAllListeners();
       client.on('error', () => {});
@@ -124,6 +124,16 @@ export function login(o: ClientOptions, timeoutMs = 10_000): Promise<LoginResult
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
+    const timer = setTimeout(() => finish(new Error(timeoutMessage)), timeoutMs);
+    listen(finish);
+  });
+}
+
+/** Logs in and resolves with the Transfer target or the disconnect text. Always ends the client. */
+export function login(o: ClientOptions, timeoutMs = 10_000): Promise<LoginResult> {
+  const client = createClient(o);
+  return runClient<LoginResult>(client, `login as ${o.username} timed out`, timeoutMs, (finish) => {
+    let uuid: string | undefined;
     client.on('success', (p: { uuid: string }) => (uuid = p.uuid));
     const packs = (): { packs?: LoginResult['packs'] } => (client.packsOffered === undefined ? {} : { packs: client.packsOffered });
     client.on('transfer', (p: { host: string; port: number }) => finish({ transfer: { host: p.host, port: p.port }, ...(uuid ? { uuid } : {}), ...packs() }));
@@ -165,20 +175,11 @@ export async function startBackend(version: string): Promise<Backend> {
 
 /** Follows a Transfer as the vanilla client does: a new connection to the target with intent 3. */
 export function followTransfer(transfer: { host: string; port: number }, version: string, username: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const client = createClient({ port: transfer.port, host: transfer.host, version, username, intent: 3 });
-    const timer = setTimeout(() => done(new Error('backend login timed out')), 10_000);
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      client.removeAllListeners();
-      client.on('error', () => {});
-      client.end();
-      if (err) reject(err);
-      else resolve();
-    };
-    client.on('success', () => done());
-    client.on('error', (err: Error) => done(err));
-    client.on('end', (reason: string) => done(new Error(`backend closed: ${reason}`)));
+  const client = createClient({ port: transfer.port, host: transfer.host, version, username, intent: 3 });
+  return runClient<void>(client, 'backend login timed out', 10_000, (finish) => {
+    client.on('success', () => finish(undefined));
+    client.on('error', (err: Error) => finish(err));
+    client.on('end', (reason: string) => finish(new Error(`backend closed: ${reason}`)));
   });
 }
 

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createClient, mc, plainText } from './minecraft.ts';
+import { createClient, mc, plainText, runClient } from './minecraft.ts';
 
 const require = createRequire(import.meta.url);
 const nbt = require(require.resolve('prismarine-nbt', { paths: [require.resolve('minecraft-protocol')] })) as any;
@@ -75,21 +75,11 @@ export interface PlayResult {
 
 /**
  * Logs in through `port` with `host` in the handshake, sends one chat message once in the play
- * state and resolves with the backend's answer (or the disconnect). `hold` keeps the client open
- * and hands it to the caller instead of ending it.
+ * state and resolves with the backend's answer (or the disconnect). Always ends the client.
  */
-export function playThrough(o: { port: number; host: string; version: string; username: string; message?: string }, timeoutMs = 10_000): Promise<PlayResult & { client?: any }> {
-  return new Promise((resolve, reject) => {
-    const client = createClient({ port: o.port, host: o.host, version: o.version, username: o.username });
-    const timer = setTimeout(() => finish(new Error(`play as ${o.username} timed out`)), timeoutMs);
-    const finish = (result: PlayResult | Error): void => {
-      clearTimeout(timer);
-      client.removeAllListeners();
-      client.on('error', () => {});
-      client.end();
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
+export function playThrough(o: { port: number; host: string; version: string; username: string; message?: string }, timeoutMs = 10_000): Promise<PlayResult> {
+  const client = createClient({ port: o.port, host: o.host, version: o.version, username: o.username });
+  return runClient<PlayResult>(client, `play as ${o.username} timed out`, timeoutMs, (finish) => {
     client.on('playerJoin', () => client.chat(o.message ?? `hello from ${o.username}`));
     client.on('system_chat', (p: { content: unknown }) => finish({ reply: plainText(p.content) }));
     client.on('chat', (p: { message: unknown }) => finish({ reply: plainText(p.message) }));
