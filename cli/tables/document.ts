@@ -7,7 +7,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { decodeEnvelope, type TableDocument } from '../../router/table/envelope.ts';
 import { parseRoutingTable } from '../../router/table/schema.ts';
 import type { RoutingTable } from '../../router/table/types.ts';
-import { pngToDataUri } from '../../router/table/favicon.ts';
+import { loadFavicon } from '../../router/table/favicon.ts';
 import { tomlToJsonValues } from '../../router/table/toml.ts';
 import { CliError } from '../context.ts';
 
@@ -48,7 +48,7 @@ export async function readTableFile(file: string): Promise<LocalTable> {
   }
   if (isJson && isObject(doc) && 'payloadType' in doc) return decodePublished(text, file);
   if (!isObject(doc)) throw new CliError('PASSAGE_TABLE_SYNTAX', `${file}: a routing table must be a TOML or JSON table`);
-  const document = await inlineFavicons(doc, dirname(resolve(file)), file);
+  const document = inlineFavicons(doc, dirname(resolve(file)), file);
   return { kind: 'plain', document, table: withName(file, () => parseRoutingTable(document)) };
 }
 
@@ -75,30 +75,19 @@ function withName<T>(name: string, fn: () => T): T {
 }
 
 /** A signed table travels to routers that cannot read the operator's files: favicon paths become data URIs. */
-async function inlineFavicons(doc: Record<string, unknown>, baseDir: string, file: string): Promise<Record<string, unknown>> {
+function inlineFavicons(doc: Record<string, unknown>, baseDir: string, file: string): Record<string, unknown> {
   if (!Array.isArray(doc.routes)) return doc;
-  const routes = await Promise.all(
-    doc.routes.map(async (route: unknown, i) => {
-      if (!isObject(route) || !isObject(route.status) || typeof route.status.favicon !== 'string') return route;
-      const favicon = route.status.favicon;
-      if (favicon.startsWith('data:')) return route;
-      const at = `${file}: routes[${i}].status.favicon`;
-      let png: Buffer;
-      try {
-        png = await readFile(resolve(baseDir, favicon));
-      } catch (cause) {
-        throw new CliError('PASSAGE_FAVICON', `${at}: cannot read ${favicon} (${(cause as { code?: string }).code ?? String(cause)})`);
-      }
-      // The router refuses anything but a 64×64 PNG, so refuse it before signing, with the same check.
-      let uri: string;
-      try {
-        uri = pngToDataUri(png, at);
-      } catch (err) {
-        throw new CliError('PASSAGE_FAVICON', (err as Error).message);
-      }
-      return { ...route, status: { ...route.status, favicon: uri } };
-    }),
-  );
+  const routes = doc.routes.map((route: unknown, i) => {
+    if (!isObject(route) || !isObject(route.status) || typeof route.status.favicon !== 'string') return route;
+    const favicon = route.status.favicon;
+    if (favicon.startsWith('data:')) return route;
+    // The router refuses anything but a 64×64 PNG, so refuse it before signing, with the router's own loader.
+    try {
+      return { ...route, status: { ...route.status, favicon: loadFavicon(favicon, baseDir) } };
+    } catch (err) {
+      throw new CliError('PASSAGE_FAVICON', `${file}: routes[${i}].status.favicon: ${(err as Error).message}`);
+    }
+  });
   return { ...doc, routes };
 }
 

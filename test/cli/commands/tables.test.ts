@@ -71,6 +71,24 @@ describe('passagectl keys and local table commands', () => {
     await assert.rejects(validate({ file, publicKeys: [join(other, 'passage-signing.pub')] }, fakeContext({ now: () => NOW })), /ERR_TABLE_UNTRUSTED_KEY|no signature by a trusted key/);
   });
 
+  test('favicon paths are inlined as data URIs before signing, and a bad favicon is refused with its path', async () => {
+    const { readTableFile } = await import('../../../cli/tables/document.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'passage-fav-'));
+    writeFileSync(join(dir, 'icon.png'), readFileSync(new URL('../../../docs/favicon.png', import.meta.url)));
+    const routes = (favicon: string) => `table_id = "t"\nversion = 1\n[[routes]]\nid = "r"\nhosts = ["*"]\n[routes.status]\nfavicon = "${favicon}"\n`;
+    writeFileSync(join(dir, 'good.toml'), routes('icon.png'));
+    const good = await readTableFile(join(dir, 'good.toml'));
+    assert.equal(good.kind, 'plain');
+    const status = ((good.document as { routes: { status: { favicon: string } }[] }).routes[0]).status;
+    assert.match(status.favicon, /^data:image\/png;base64,iVBORw0KGgo/);
+    writeFileSync(join(dir, 'bad.toml'), routes('missing.png'));
+    await assert.rejects(readTableFile(join(dir, 'bad.toml')), (err: Error) =>
+      err instanceof CliError && err.code === 'PASSAGE_FAVICON' && /bad\.toml: routes\[0\]\.status\.favicon: missing\.png: cannot read favicon \(ENOENT\)/.test(err.message));
+    writeFileSync(join(dir, 'notpng.txt'), 'not a png at all, long enough to look at its header');
+    writeFileSync(join(dir, 'text.toml'), routes('notpng.txt'));
+    await assert.rejects(readTableFile(join(dir, 'text.toml')), /notpng\.txt: not a PNG file/);
+  });
+
   test('durations for --expires', () => {
     assert.equal(parseExpiry('1d12h'), 36 * 3_600_000);
     assert.throws(() => parseExpiry('7 days'), UsageError);
