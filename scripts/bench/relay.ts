@@ -5,7 +5,7 @@
 // server runs in its own process; the client runs here.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeHandshake } from '../../router/protocol/handshake.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
-import { freePort, startListeningChild, startReportingChild } from './lib/processes.ts';
+import { cpuSecondsOf, freePort, startListeningChild, startReportingChild } from './lib/processes.ts';
 import type { ServerChild } from './lib/processes.ts';
 
 const HELP = `Usage: node scripts/bench/relay.ts [options]
@@ -39,8 +39,6 @@ const CHUNK_BYTES = 256 * 1024;
 /** Bounded waits: a stuck run fails instead of hanging the benchmark. */
 const RUN_TIMEOUT_MS = 120_000;
 const READY_TIMEOUT_MS = 15_000;
-/** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ). */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n\n${HELP}\n`);
@@ -96,12 +94,6 @@ function prefixFor(host: string): Buffer {
 const PREFIX = { sink: prefixFor('sink.bench'), echo: prefixFor('echo.bench') };
 
 // --- processes -------------------------------------------------------------------------------------
-
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
 
 async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
   const until = Date.now() + READY_TIMEOUT_MS;

@@ -31,7 +31,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function cpuSecondsOf(pid: number): number | undefined {
+/** User + system CPU seconds of a process so far (Linux /proc); undefined where it cannot be read. */
+export function cpuSecondsOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
