@@ -260,23 +260,24 @@ export class Connection {
 
   /** Ends the connection after pending writes; a peer that does not close its side is cut off soon after. */
   close(outcome: string): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.outcome = outcome;
-    this.clearTimers();
-    this.settle();
+    if (!this.markEnded(outcome)) return;
     this.socket.end();
     this.lingerTimer = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 
   /** Closes at once, writing nothing: for peers not worth a goodbye (rate-limited pings, bad PROXY headers). */
   abort(outcome: string): void {
-    if (this.state === 'closed') return;
+    if (this.markEnded(outcome)) this.socket.destroy();
+  }
+
+  /** The bookkeeping every way of ending shares; false when the connection had already ended. */
+  private markEnded(outcome: string): boolean {
+    if (this.state === 'closed') return false;
     this.state = 'closed';
     this.outcome = outcome;
     this.clearTimers();
     this.settle();
-    this.socket.destroy();
+    return true;
   }
 
   /**
@@ -294,11 +295,7 @@ export class Connection {
    * end-of-stream); a client that stays is cut off after a grace period.
    */
   closeAfterTransfer(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.outcome = 'transferred';
-    this.clearTimers();
-    this.settle();
+    if (!this.markEnded('transferred')) return;
     this.lingerTimer = setTimeout(() => this.socket.destroy(), TRANSFER_CLOSE_GRACE_MS).unref();
   }
 
