@@ -2,12 +2,16 @@
 # holds exactly the files it runs: router/, the production dependencies, and the small config writer
 # the ECS task uses (infra/docker/write-files.ts).
 
-FROM node:24-slim AS deps
+# The base is pinned by digest (a tag can be moved to other bytes; a digest cannot). To update: pick a
+# newer node:24 bookworm-slim tag and put it here with its multi-arch index digest (both stages use it).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
+
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:24-slim
+FROM ${NODE_IMAGE}
 # tini is PID 1: it forwards SIGTERM to Node (which drains connections) and reaps zombies.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
@@ -24,6 +28,9 @@ COPY infra/docker/write-files.ts ./infra/docker/write-files.ts
 # the process (not of the task).
 RUN mkdir -p /etc/passage/keys /var/cache/passage \
  && chown -R node:node /etc/passage /var/cache/passage
+# The ECS task runs with a read-only root filesystem and mounts task-local volumes here; declared as
+# VOLUMEs, they start with this ownership (Fargate bind mounts otherwise belong to root).
+VOLUME ["/etc/passage", "/var/cache/passage", "/tmp"]
 USER node
 EXPOSE 25565 9565
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

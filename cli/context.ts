@@ -71,7 +71,7 @@ export class PublishConflictError extends CliError {
 
   constructor(publishedVersion: number | undefined, detail = '') {
     const who = publishedVersion === undefined ? 'someone published first' : `someone published version ${publishedVersion} first`;
-    super('PASSAGE_PUBLISH_CONFLICT', `${who}${detail}; nothing was written. Run \`passagectl table diff\` and publish a higher version.`, EXIT_CONFLICT);
+    super('PASSAGE_PUBLISH_CONFLICT', `${who}${detail}; nothing was written. Run \`npx passagectl table diff\` and publish a higher version.`, EXIT_CONFLICT);
     this.name = 'PublishConflictError';
     this.publishedVersion = publishedVersion;
   }

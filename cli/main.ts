@@ -4,7 +4,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../router/version.ts';
-import { CliError, EXIT_FAILURE, EXIT_USAGE, processContext, type Runner } from './context.ts';
+import { EXIT_FAILURE, EXIT_USAGE, processContext, UsageError, type Runner } from './context.ts';
+import { classifyError } from './errors.ts';
 import * as deploy from './commands/deploy.ts';
 import * as dns from './commands/dns.ts';
 import * as dev from './commands/dev.ts';
@@ -35,8 +36,8 @@ Docs: docs/TABLES.md (tables, keys, dev), docs/AWS.md (regions, dns, waf, deploy
 export function buildProgram(runner: Runner): Command {
   const program = new Command('passagectl')
     .description('Operate a Passage network: signing keys, routing tables, regions, GeoDNS, WAF rules, deploys and a live fleet view')
-    .version(VERSION, '-v, --version')
-    .option('--json', 'machine-readable output (one JSON document on stdout)')
+    .version(VERSION, '-v, --version', "print passagectl's version (before any command)")
+    .option('--json', 'machine-readable output (one JSON document on stdout; errors too)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   keysGenerate.register(program, runner);
@@ -54,6 +55,7 @@ export function buildProgram(runner: Runner): Command {
   regions.register(program, runner);
   dns.register(program, runner);
   waf.register(program, runner);
+  guardVersionFlag(program);
   // Commander exits on its own by default; we want one exit path (below), and exit 2 for usage errors.
   const override = (cmd: Command): void => {
     cmd.exitOverride();
@@ -63,11 +65,45 @@ export function buildProgram(runner: Runner): Command {
   return program;
 }
 
-/** An expected failure: a CliError, or an error of the table contract (a bad key file, an invalid table). */
-export function isExpected(err: unknown): err is Error & { code: string } {
-  if (err instanceof CliError) return true;
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return err instanceof Error && typeof code === 'string' && code.startsWith('ERR_TABLE');
+/**
+ * Commander reads the program's options anywhere on the line, so `table show --version 1` once printed
+ * passagectl's version and exited 0. `--version` after a command is now a usage error that says where
+ * each version goes; before any command it prints the version as usual.
+ */
+function guardVersionFlag(program: Command): void {
+  const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  // Commander's own listener prints and exits; rawArgs and the listener API are untyped but stable.
+  const events = program as unknown as { removeAllListeners(event: string): void; on(event: string, fn: () => void): void; rawArgs: readonly string[] };
+  events.removeAllListeners('option:version');
+  events.on('option:version', () => {
+    const args = events.rawArgs;
+    const command = args.findIndex((a) => names.has(a));
+    const flag = args.findIndex((a) => a === '-v' || a === '--version');
+    if (command !== -1 && command < flag) {
+      throw new UsageError("-v, --version prints passagectl's own version and goes before the command (npx passagectl --version); for a table version pass the number as an argument (npx passagectl table show --from LOCATION 3)");
+    }
+    process.stdout.write(`${VERSION}\n`);
+    throw new CommanderError(0, 'commander.version', VERSION);
+  });
+}
+
+/** How a failure is printed: one line on stderr and, under --json, one JSON line on stdout. */
+export function reportFailure(err: unknown, json: boolean, out: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }): number {
+  if (err instanceof CommanderError) {
+    // Commander has printed the message (or the help/version, exit code 0).
+    if (err.exitCode === 0) return 0;
+    if (json) out.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'PASSAGE_USAGE', message: err.message.replace(/^error: /, '') } })}\n`);
+    return EXIT_USAGE;
+  }
+  const expected = classifyError(err);
+  if (expected !== undefined) {
+    if (json) out.stdout.write(`${JSON.stringify({ ok: false, error: { code: expected.code, message: expected.message } })}\n`);
+    out.stderr.write(`passagectl: ${expected.message}\n`);
+    return expected.exitCode;
+  }
+  if (json) out.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'PASSAGE_INTERNAL', message: (err as Error)?.message ?? String(err) } })}\n`);
+  out.stderr.write(`passagectl: unexpected failure (a bug; please report it)\n${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT_FAILURE;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -90,18 +126,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'node' });
     return exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander has printed the message (or the help/version, exit code 0).
-      return err.exitCode === 0 ? 0 : EXIT_USAGE;
-    }
-    if (isExpected(err)) {
-      const exit = err instanceof CliError ? err.exitCode : EXIT_FAILURE;
-      if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2)}\n`);
-      process.stderr.write(`passagectl: ${err.message}\n`);
-      return exit;
-    }
-    process.stderr.write(`passagectl: unexpected failure (a bug; please report it)\n${(err as Error).stack ?? String(err)}\n`);
-    return EXIT_FAILURE;
+    return reportFailure(err, json, process);
   }
 }
 

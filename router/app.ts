@@ -63,7 +63,7 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     ? undefined
     : (await import('./telemetry/tracing.ts')).startTracing({ ...config.telemetry, serviceVersion: VERSION }, router, log);
   // Adapters start with the table that names them and stop when a table without them replaces it.
-  const adapters = new RouteAdapters({ source: router, log });
+  const adapters = new RouteAdapters({ source: router, log, policy: config.adapters });
   tables.onSwap((active) => adapters.apply(active));
   const poller = await createTablePoller(config.table, {
     store: tables,

@@ -22,6 +22,8 @@ export interface RouterContext {
   readonly source: object;
   /** Rate budgets and pending-connection caps; absent in contexts built by tests: everything is admitted. */
   readonly admission?: import('./limits/admission.ts').Admission;
+  /** Day-one versions: the `[protocol]` policy for newer protocols, and the ones seen so far. */
+  readonly newerProtocols: import('./connection/newer-protocols.ts').NewerProtocols;
   /** Round-robin counters per route. */
   readonly counters: Map<string, number>;
   readonly random: () => number;

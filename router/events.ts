@@ -40,6 +40,21 @@ export interface StatusEvent {
   readonly route: string;
   readonly durationSeconds: number;
 }
+/** A login (intent 2 or 3) on a transfer route, classed by its protocol: a known release or a newer one. */
+export interface LoginProtocolEvent extends ConnectionScoped {
+  readonly protocol: number;
+  readonly support: 'known' | 'newer';
+  /** `refused`: a newer protocol turned away by `[protocol] newer` or `max_protocol`. */
+  readonly result: 'accepted' | 'refused';
+}
+/** A packet of a newer-protocol login failed to decode with the newest known layout. */
+export interface NewerProtocolFailureEvent extends ConnectionScoped {
+  readonly protocol: number;
+  /** The bounded metric label: the protocol number while it is tracked, else `other`. */
+  readonly label: string;
+  /** The stable ProtocolError code. */
+  readonly kind: string;
+}
 export interface DisconnectEvent extends ConnectionScoped {
   /** The message key shown to the player. */
   readonly reason: string;
@@ -152,6 +167,8 @@ export const events = {
   handshake: channel('passage:handshake'),
   status: channel('passage:status'),
   disconnect: channel('passage:disconnect'),
+  loginProtocol: channel('passage:login:protocol'),
+  newerProtocolFailure: channel('passage:protocol:newer_failure'),
   tableFetch: channel('passage:table:fetch'),
   tableRejected: channel('passage:table:rejected'),
   tableApplied: channel('passage:table:applied'),

@@ -17,6 +17,7 @@ import { loadMessagesFile } from './messages/file.ts';
 import { loadCookieSecrets } from './auth/cookie.ts';
 import { TableStore } from './routing/store.ts';
 import { Relays } from './relay/relays.ts';
+import { NewerProtocols } from './connection/newer-protocols.ts';
 
 export interface RouterOptions {
   readonly config: PassageConfig;
@@ -52,6 +53,7 @@ export class Router {
       now: opts.now ?? Date.now,
       source: this,
       admission: new Admission(config, this),
+      newerProtocols: new NewerProtocols(config.protocol, log),
       counters: new Map(),
       random: opts.random ?? Math.random,
       draining: false,

@@ -1,6 +1,9 @@
 // Plans Passage's GeoDNS: one geolocation A-alias record per (region, location) plus the default `*`
 // location, each pointing at that region's NLB with target health evaluated (an unhealthy region falls
-// through to the default). Pure: the caller lists the zone and applies the plan (route53.ts).
+// through to the default). The default itself fails over: `*` aliases a failover pair at
+// `_passage-default.<domain>` (primary: default_region's NLB; secondary: the next region in the file),
+// so players routed by `*` (and every region's players, in the end) still get an answer when the
+// default region has no healthy routers. Pure: the caller lists the zone and applies the plan (route53.ts).
 
 import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { formatLocation, type GeoLocation } from './regions.ts';
@@ -10,6 +13,13 @@ export const SET_IDENTIFIER_PREFIX = 'passage:';
 
 /** Route53's "everything not matched elsewhere" location. */
 export const DEFAULT_LOCATION = '*';
+
+/** The name of the default's failover pair, inside the zone (the operator role may change it). */
+export const FAILOVER_LABEL = '_passage-default';
+
+export function failoverRecordName(recordName: string): string {
+  return fqdn(`${FAILOVER_LABEL}.${trimDot(recordName)}`);
+}
 
 export interface DnsRegionTarget {
   readonly region: string;
@@ -25,6 +35,11 @@ export interface DesiredDns {
   /** Region that answers the default `*` location. */
   readonly defaultRegion: string;
   readonly regions: readonly DnsRegionTarget[];
+  /**
+   * The hosted zone that holds `recordName`. With it and a second region, `*` aliases the failover
+   * pair (an alias to a record of the same zone names the zone); without it, `*` aliases the NLB.
+   */
+  readonly hostedZoneId?: string;
 }
 
 export type DnsAction = 'CREATE' | 'UPSERT' | 'DELETE';
@@ -71,19 +86,34 @@ export function desiredRecordSets(desired: DesiredDns): ResourceRecordSet[] {
   }
   const fallback = desired.regions.find((r) => r.region === desired.defaultRegion);
   if (!fallback) throw new Error(`default region ${desired.defaultRegion} is not among the desired regions`);
+  const secondary = desired.regions.find((r) => r.region !== fallback.region);
+  if (desired.hostedZoneId === undefined || secondary === undefined) {
+    records.push({ Name: name, Type: 'A', SetIdentifier: setIdentifier(fallback.region, DEFAULT_LOCATION), GeoLocation: { CountryCode: DEFAULT_LOCATION }, AliasTarget: alias(fallback) });
+    return records;
+  }
+  const pair = failoverRecordName(desired.recordName);
+  // The pair first: in one change batch, `*` may alias it only once it exists. Alias records take
+  // their health from the NLB's targets (EvaluateTargetHealth): no Route53 health check is needed.
+  records.push({ Name: pair, Type: 'A', SetIdentifier: setIdentifier(fallback.region, 'failover-primary'), Failover: 'PRIMARY', AliasTarget: alias(fallback) });
+  records.push({ Name: pair, Type: 'A', SetIdentifier: setIdentifier(secondary.region, 'failover-secondary'), Failover: 'SECONDARY', AliasTarget: alias(secondary) });
   records.push({
     Name: name,
     Type: 'A',
     SetIdentifier: setIdentifier(fallback.region, DEFAULT_LOCATION),
     GeoLocation: { CountryCode: DEFAULT_LOCATION },
-    AliasTarget: alias(fallback),
+    AliasTarget: { HostedZoneId: bareZoneId(desired.hostedZoneId), DNSName: pair, EvaluateTargetHealth: true },
   });
   return records;
 }
 
+function bareZoneId(id: string): string {
+  return id.replace(/^\/?hostedzone\//, '');
+}
+
 export function planDns(desired: DesiredDns, current: readonly ResourceRecordSet[]): DnsPlan {
   const name = fqdn(desired.recordName);
-  const sameNameRecords = current.filter((r) => sameName(r.Name, name));
+  const pair = failoverRecordName(desired.recordName);
+  const sameNameRecords = current.filter((r) => sameName(r.Name, name) || sameName(r.Name, pair));
   const atName = sameNameRecords.filter((r) => r.Type === 'A');
   const owned = new Map(atName.filter(isManaged).map((r) => [r.SetIdentifier ?? '', r]));
   // A CNAME may not share its name with any other record: Route53 would refuse the whole batch.
@@ -132,7 +162,7 @@ function count(plan: DnsPlan, action: DnsAction): number {
 }
 
 function isManaged(record: ResourceRecordSet): boolean {
-  return record.SetIdentifier?.startsWith(SET_IDENTIFIER_PREFIX) === true && record.GeoLocation !== undefined;
+  return record.SetIdentifier?.startsWith(SET_IDENTIFIER_PREFIX) === true && (record.GeoLocation !== undefined || record.Failover !== undefined);
 }
 
 function geoLocation(location: GeoLocation): NonNullable<ResourceRecordSet['GeoLocation']> {
@@ -155,6 +185,8 @@ function sameRecord(current: ResourceRecordSet, wanted: ResourceRecordSet): bool
     a.HostedZoneId === b.HostedZoneId &&
     sameName(a.DNSName, b.DNSName ?? '') &&
     a.EvaluateTargetHealth === b.EvaluateTargetHealth &&
+    sameName(current.Name, wanted.Name ?? '') &&
+    current.Failover === wanted.Failover &&
     current.GeoLocation?.ContinentCode === wanted.GeoLocation?.ContinentCode &&
     current.GeoLocation?.CountryCode === wanted.GeoLocation?.CountryCode &&
     current.GeoLocation?.SubdivisionCode === wanted.GeoLocation?.SubdivisionCode &&
@@ -164,6 +196,7 @@ function sameRecord(current: ResourceRecordSet, wanted: ResourceRecordSet): bool
 }
 
 function locationLabel(record: ResourceRecordSet): string {
+  if (record.Failover) return record.Failover === 'PRIMARY' ? '*1' : '*2';
   const geo = record.GeoLocation ?? {};
   if (geo.ContinentCode) return geo.ContinentCode;
   if (geo.SubdivisionCode) return `${geo.CountryCode}-${geo.SubdivisionCode}`;

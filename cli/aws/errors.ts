@@ -6,10 +6,21 @@ export class RegionsFileError extends Error {
   readonly code = 'PASSAGE_REGIONS_INVALID';
   /** Dotted path of the offending key, e.g. `regions.eu-west-1.cpu` (empty for the whole file). */
   readonly key: string;
-  constructor(key: string, message: string) {
-    super(key ? `${key}: ${message}` : message);
+  /** The regions file, once known: messages then read `passage.regions.toml: public_keys: …`. */
+  readonly file: string | undefined;
+  /** Without the file and key prefix. */
+  readonly detail: string;
+  constructor(key: string, message: string, file?: string) {
+    super([file, key, message].filter(Boolean).join(': '));
     this.name = 'RegionsFileError';
     this.key = key;
+    this.file = file;
+    this.detail = message;
+  }
+
+  /** The same error, naming the file it came from. */
+  inFile(file: string): RegionsFileError {
+    return new RegionsFileError(this.key, this.detail, file);
   }
 }
 
@@ -58,7 +69,7 @@ export class StackOutputMissingError extends Error {
   readonly stackName: string;
   readonly outputKey: string;
   constructor(stackName: string, outputKey: string) {
-    super(`stack ${stackName} has no output ${outputKey}; deploy it first (passagectl deploy)`);
+    super(`stack ${stackName} has no output ${outputKey}; deploy it first (npx passagectl deploy)`);
     this.name = 'StackOutputMissingError';
     this.stackName = stackName;
     this.outputKey = outputKey;

@@ -2,9 +2,13 @@
 // `passagectl regions|dns|waf|deploy`. Parsing is pure; `add`/`remove` rewrite the text in place so
 // an operator's comments survive.
 
+import type { KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { parsePublicKeyPem } from '../../router/table/keys.ts';
 import { RegionsFileError } from './errors.ts';
+import { route53LocationProblem } from './geo-codes.ts';
 
 export { RegionsFileError };
 
@@ -147,10 +151,12 @@ function parseRegion(name: string, value: unknown): RegionSpec {
     locations.push({ kind: 'continent', code: code as ContinentCode });
   }
   for (const [i, code] of (optionalStringArray(value, 'countries', at) ?? []).entries()) {
+    // Only codes Route53 accepts (cli/aws/geo-codes.ts): a typo must fail here, not in a change batch.
+    const problem = route53LocationProblem(code);
+    if (problem !== undefined) throw new RegionsFileError(`${at}.countries[${i}]`, problem);
     const sub = SUBDIVISION.exec(code);
     if (sub) locations.push({ kind: 'subdivision', country: sub[1], code: sub[2] });
     else if (COUNTRY_CODE.test(code)) locations.push({ kind: 'country', code });
-    else throw new RegionsFileError(`${at}.countries[${i}]`, `"${code}" is not an ISO country code ("DE") or subdivision ("US-CA")`);
   }
 
   const desiredCount = integer(value, 'desired_count', at, 0, 1000) ?? 2;
@@ -248,9 +254,58 @@ export async function loadRegionsFile(path: string): Promise<RegionsFile> {
   try {
     return parseRegionsFile(text);
   } catch (error) {
-    if (error instanceof RegionsFileError) throw new RegionsFileError(error.key, `${path}: ${error.message}`);
+    if (error instanceof RegionsFileError) throw error.inFile(path);
     throw error;
   }
+}
+
+/** One `public_keys` entry, read and checked with the router's own key parser. */
+export interface TrustedKeyFile {
+  /** As written in the regions file. */
+  readonly entry: string;
+  readonly path: string;
+  /** File name inside the routers' key directory (infra writes every key there under this name). */
+  readonly name: string;
+  readonly pem: string;
+  readonly key: KeyObject;
+}
+
+/** What a new operator does first; every message about missing keys says it. */
+export const PUBLIC_KEYS_HINT = 'create a key pair with `npx passagectl keys generate --out keys` and set public_keys = ["keys/passage-signing.pub"] (commit the .pub, never the .key)';
+
+/**
+ * Reads the regions file's `public_keys` (relative to the file): the keys every router of this
+ * environment trusts. A missing, unreadable, private or non-Ed25519 file is a RegionsFileError naming
+ * `public_keys[i]`, so neither synth nor publish gets as far as a router that would refuse it.
+ */
+export async function readTrustedKeyFiles(regionsPath: string, file: RegionsFile): Promise<TrustedKeyFile[]> {
+  const names = new Map<string, string>();
+  const keys: TrustedKeyFile[] = [];
+  for (const [i, entry] of file.publicKeys.entries()) {
+    const at = `public_keys[${i}]`;
+    const path = resolve(dirname(regionsPath), entry);
+    const name = basename(path);
+    const other = names.get(name);
+    // The routers hold every key in one directory: two files with one name would overwrite each other.
+    if (other !== undefined) throw new RegionsFileError(at, `"${entry}" has the same file name as "${other}"; rename one`);
+    names.set(name, entry);
+    let pem: string;
+    try {
+      pem = await readFile(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (error as Error).message})`;
+      throw new RegionsFileError(at, `${path}: ${why}; ${PUBLIC_KEYS_HINT}`);
+    }
+    let key: KeyObject;
+    try {
+      key = parsePublicKeyPem(pem, path);
+    } catch (error) {
+      throw new RegionsFileError(at, (error as Error).message);
+    }
+    keys.push({ entry, path, name, pem, key });
+  }
+  return keys;
 }
 
 export interface NewRegion {

@@ -10,7 +10,7 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { setTimeout as delay } from 'node:timers/promises';
-import { planDns, toChangeBatch, type DesiredDns, type DnsPlan } from './dns-plan.ts';
+import { failoverRecordName, planDns, toChangeBatch, type DesiredDns, type DnsPlan } from './dns-plan.ts';
 import { DnsConflictError, DnsWaitTimeoutError, HostedZoneNotFoundError } from './errors.ts';
 
 /** Route53 usually propagates in under a minute; give up well after that. */
@@ -122,8 +122,12 @@ export async function syncDns(
   desired: DesiredDns,
   options: WaitOptions & { readonly dryRun?: boolean; readonly wait?: boolean; readonly comment?: string } = {},
 ): Promise<SyncDnsResult> {
-  const current = await listRecordSets(client, hostedZoneId, { name: desired.recordName });
-  const plan = planDns(desired, current);
+  const withZone = { ...desired, hostedZoneId };
+  const current = [
+    ...(await listRecordSets(client, hostedZoneId, { name: desired.recordName })),
+    ...(await listRecordSets(client, hostedZoneId, { name: failoverRecordName(desired.recordName) })),
+  ];
+  const plan = planDns(withZone, current);
   if (options.dryRun) return { plan };
   const changeId = await applyDnsPlan(client, hostedZoneId, plan, options);
   if (changeId && options.wait !== false) await waitForChangeInsync(client, changeId, options);

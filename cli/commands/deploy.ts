@@ -13,12 +13,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { loadRegionsFile, REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { MIN_TABLE_VERSION_CONTEXT } from '../aws/stacks.ts';
 import { EXIT_OK, UsageError, type CliContext, type Runner } from '../context.ts';
 import { applyDeploy, deployTargets, EXIT_CHANGES_PENDING, planDeploy, type AwsDeployDeps } from '../deploy/aws.ts';
 import { cdkCli, type CdkRunner } from '../deploy/cdk.ts';
 import { awsDeployCloud, type DeployCloud } from '../deploy/cloud.ts';
 import { createReporter, ndjsonReporter, plainReporter, type Reporter } from '../deploy/events.ts';
 import { runLocalDeploy } from '../deploy/local.ts';
+import { checkRouterConfigs } from '../deploy/precheck.ts';
+import { parseImageRef, RouterImageError } from '../../infra/constructs/router-image.ts';
 
 export interface DeployOptions {
   readonly file: string;
@@ -69,12 +72,15 @@ export async function run(opts: DeployOptions, ctx: CliContext, overrides: Parti
   if (opts.region === undefined && !opts.allRegions) throw new UsageError('say where to deploy: --region <aws-region>, --all-regions or --local <n>');
   if (opts.region !== undefined && opts.allRegions) throw new UsageError('--region and --all-regions exclude each other');
   if (opts.detailedExitcode && !opts.dryRun) throw new UsageError('--detailed-exitcode only applies with --dry-run');
+  if (opts.image !== undefined) checkImage(opts.image);
   // Refuse before the slow synth: without a terminal nobody can answer the question.
   if (!opts.dryRun && !opts.yes && !ctx.isTTY) throw new UsageError('refusing to deploy without confirmation: no terminal to ask on; pass --yes (CI) or --dry-run');
   const file = await loadRegionsFile(opts.file);
   if (opts.region !== undefined && !file.regions.some((r) => r.name === opts.region)) {
-    throw new UsageError(`region ${opts.region} is not in ${opts.file} (${file.regions.map((r) => r.name).join(', ')}); add it with \`passagectl regions add\``);
+    throw new UsageError(`region ${opts.region} is not in ${opts.file} (${file.regions.map((r) => r.name).join(', ')}); add it with \`npx passagectl regions add\``);
   }
+  // Synth, --dry-run and deploy all stop here when the routers would refuse the config rendered for them.
+  await checkRouterConfigs(opts.file);
 
   const cdk = overrides.cdk ?? cdkCli(ctx.signal);
   const cloud = overrides.cloud ?? awsDeployCloud({
@@ -82,6 +88,10 @@ export async function run(opts: DeployOptions, ctx: CliContext, overrides: Parti
     ecs: (region) => new ECSClient({ region }),
     dynamodb: (region) => ctx.clients.dynamodb({ region, endpoint: '' }),
   });
+  await cloud.checkCredentials?.(file.homeRegion);
+  // The routers' table.min_version: a task started later (a replacement, a scale-out) with no cache never
+  // accepts a table older than the one published now, however validly signed.
+  const publishedVersion = await cloud.publishedTableVersion?.({ region: file.homeRegion, tableName: file.tableName, tableId: file.tableId });
   // On a terminal the plan prints as plain text (the diff belongs in the scrollback); the live view
   // starts after the question.
   const planReporter = ctx.json ? ndjsonReporter(ctx) : plainReporter(ctx);
@@ -89,7 +99,14 @@ export async function run(opts: DeployOptions, ctx: CliContext, overrides: Parti
   const base: Omit<AwsDeployDeps, 'reporter'> = {
     cdk,
     cloud,
-    cdkOptions: { context: opts.image ? { image: opts.image } : {}, env: { PASSAGE_REGIONS_FILE: resolve(opts.file) } },
+    cdkOptions: {
+      context: {
+        ...(opts.image ? { image: opts.image } : {}),
+        ...(publishedVersion === undefined ? {} : { [MIN_TABLE_VERSION_CONTEXT]: String(publishedVersion) }),
+      },
+      env: { PASSAGE_REGIONS_FILE: resolve(opts.file) },
+      ...(opts.dryRun ? { readOnly: true } : {}),
+    },
     workDir,
     now: ctx.now,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
@@ -122,6 +139,16 @@ export async function run(opts: DeployOptions, ctx: CliContext, overrides: Parti
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The synth would refuse the same reference, but only after seconds of work. */
+function checkImage(ref: string): void {
+  try {
+    parseImageRef(ref);
+  } catch (error) {
+    if (error instanceof RouterImageError) throw new UsageError(`--${error.message}`);
+    throw error;
   }
 }
 

@@ -37,6 +37,8 @@ export interface DevEnvironment {
   /** `dynamodb://…` to pass to `passagectl table publish --to`. */
   readonly location: string;
   readonly keyFile: string;
+  /** The throwaway key's public half: the only key the dev router trusts (`table publish --public-key`). */
+  readonly publicKeyFile: string;
   readonly tableId: string;
   stop(): Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function startDev(opts: DevOptions, ctx: CliContext): Promise<DevEn
       endpoint: db.endpoint,
       location,
       keyFile: keys.privateKeyPath,
+      publicKeyFile: keys.publicKeyPath,
       tableId,
       async stop() {
         await running.stop(0);
@@ -105,7 +108,10 @@ export async function run(opts: DevOptions, ctx: CliContext): Promise<void> {
     dynamodb: env.endpoint,
     location: env.location,
     key: env.keyFile,
+    publicKey: env.publicKeyFile,
     tableId: env.tableId,
+    /** The command that publishes an edited routes file, exactly as printed (run it in this repository). */
+    publish: publishCommand(opts.routes, env),
   };
   emit(ctx, info, () =>
     [
@@ -114,7 +120,7 @@ export async function run(opts: DevOptions, ctx: CliContext): Promise<void> {
       '',
       `  connect: add localhost:${address.port} to the Minecraft server list (1.20.5+)`,
       `  change routes: edit ${opts.routes}, raise its version, then`,
-      `    passagectl table publish ${opts.routes} --to '${info.location}' --key ${info.key} --expires 1d`,
+      `    ${info.publish}`,
       `  the router picks it up within ${opts.pollIntervalMs / 1000}s. Ctrl-C stops everything.`,
       '',
     ].join('\n'),
@@ -122,6 +128,17 @@ export async function run(opts: DevOptions, ctx: CliContext): Promise<void> {
   if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   await env.stop();
   if (!ctx.json) ctx.stdout.write('passage dev: stopped\n');
+}
+
+/** POSIX-shell quoting: temp paths and the dynamodb:// location (with `?` and `&`) survive copy and paste. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `npx passagectl …`, not `passagectl …`: the bin is not on PATH, and npx runs it with the project's Node. */
+export function publishCommand(routes: string, env: Pick<DevEnvironment, 'location' | 'keyFile' | 'publicKeyFile'>): string {
+  const words = ['npx', 'passagectl', 'table', 'publish', routes, '--to', env.location, '--key', env.keyFile, '--public-key', env.publicKeyFile, '--expires', '1d'];
+  return words.map(shellWord).join(' ');
 }
 
 function port(text: string, flag: string): number {

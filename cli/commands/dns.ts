@@ -56,7 +56,7 @@ export async function run(mode: 'plan' | 'apply', opts: DnsOptions, ctx: CliCont
       const applied = result.changeId !== undefined;
       emit(ctx, { ok: true, mode, hostedZoneId: zoneId, ...planJson(result.plan), ...(applied ? { changeId: result.changeId, status: 'INSYNC' } : {}) }, () => {
         const diff = `${renderDnsPlan(result.plan)}\n`;
-        if (mode === 'plan') return pending ? `${diff}run \`passagectl dns apply\` to make these changes\n` : diff;
+        if (mode === 'plan') return pending ? `${diff}run \`npx passagectl dns apply\` to make these changes\n` : diff;
         return applied ? `${diff}applied as change ${result.changeId}; Route53 reports INSYNC\n` : diff;
       });
       return mode === 'plan' && pending && opts.detailedExitcode ? EXIT_CHANGES_PENDING : EXIT_OK;

@@ -58,12 +58,12 @@ export async function list(opts: { readonly file: string }, ctx: CliContext): Pr
 
 export async function add(opts: { readonly file: string; readonly region: NewRegion }, ctx: CliContext): Promise<void> {
   const file = await expected(addRegionToFile(opts.file, opts.region));
-  emit(ctx, { ok: true, added: opts.region.name, ...summary(file) }, () => `added ${opts.region.name} to ${opts.file}; deploy it with \`passagectl deploy --all-regions\` (the control plane gains a replica), then \`passagectl dns apply\`\n`);
+  emit(ctx, { ok: true, added: opts.region.name, ...summary(file) }, () => `added ${opts.region.name} to ${opts.file}; deploy it with \`npx passagectl deploy --all-regions\` (the control plane gains a replica), then \`npx passagectl dns apply\`\n`);
 }
 
 export async function remove(opts: { readonly file: string; readonly name: string }, ctx: CliContext): Promise<void> {
   const file = await expected(removeRegionFromFile(opts.file, opts.name));
-  emit(ctx, { ok: true, removed: opts.name, ...summary(file) }, () => `removed ${opts.name} from ${opts.file}; run \`passagectl dns apply\` first so no player is sent there, then delete its stack\n`);
+  emit(ctx, { ok: true, removed: opts.name, ...summary(file) }, () => `removed ${opts.name} from ${opts.file}; run \`npx passagectl dns apply\` first so no player is sent there, then delete its stack\n`);
 }
 
 function codes(value: string, previous: string[] | undefined): string[] {

@@ -1,5 +1,6 @@
 // `passagectl status`: is every region healthy and on the latest table? Reads heartbeats from the table
-// store (`--table-store dynamodb://TABLE/ID?region=R`) and/or routers' /status (`--local`, `--admin URL`).
+// store (`--table-store dynamodb://TABLE/ID?region=R`) and/or routers' /status (`--local`, `--admin URL`;
+// with none of them, the local router's).
 // On a terminal: the live Ink view. Off one: a plain snapshot; `--json` for scripts; `--watch N` repeats.
 
 import type { Command } from 'commander';
@@ -61,10 +62,15 @@ export function snapshotExitCode(snapshot: FleetSnapshot, sourceCount: number): 
     : 0;
 }
 
+/** What a bare `passagectl status` says when the local router it defaults to does not answer. */
+export const DEFAULT_SOURCE_HINT = `nothing answers at ${LOCAL_ADMIN_URL}: start a router (npm start, or npx passagectl dev), or read the fleet with --table-store dynamodb://TABLE/ID?region=R`;
+
 export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = inkUi): Promise<number> {
   // Without --watch there is no interval: N snapshots would print back to back (or be ignored on a terminal).
   if (opts.count !== undefined && opts.watchSeconds === undefined) throw new UsageError('--count only applies with --watch <seconds>');
-  const sources = sourcesFor(opts, ctx);
+  // A bare `passagectl status` (as the README shows it) reads the router `npm start` and `dev` run.
+  const defaulted = opts.tableStore === undefined && opts.adminUrls.length === 0;
+  const sources = sourcesFor(defaulted ? { ...opts, adminUrls: [LOCAL_ADMIN_URL] } : opts, ctx);
   const load = (): Promise<FleetSnapshot> => collectSnapshot(sources);
   try {
     if (ctx.isTTY && !ctx.json && opts.watchSeconds === undefined) {
@@ -78,8 +84,12 @@ export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = i
       if (n > 0 && !(await sleep(opts.watchSeconds! * 1000, ctx.signal))) break;
       const snapshot = await load();
       exitCode = snapshotExitCode(snapshot, sourceCount);
-      if (ctx.json) ctx.stdout.write(opts.watchSeconds === undefined ? `${JSON.stringify(snapshot, null, 2)}\n` : `${JSON.stringify(snapshot)}\n`);
+      const hint = exitCode === EXIT_FAILURE && defaulted ? DEFAULT_SOURCE_HINT : undefined;
+      // Nothing could be read: --json carries the error object every failing command prints, beside the snapshot.
+      const doc = exitCode === EXIT_FAILURE ? { ok: false, error: { code: 'PASSAGE_FLEET_UNREADABLE', message: hint ?? snapshot.problems.join('; ') }, ...snapshot } : snapshot;
+      if (ctx.json) ctx.stdout.write(opts.watchSeconds === undefined ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
       else ctx.stdout.write(`${n > 0 ? '\n' : ''}${formatSnapshot(snapshot)}`);
+      if (hint !== undefined && n === 0) ctx.stderr.write(`passagectl: ${hint}\n`);
     }
     return exitCode;
   } finally {
@@ -113,7 +123,7 @@ export function register(program: Command, runner: Runner): void {
     .command('status')
     .description('live view of the fleet: regions, instances, table versions, rates (q quits)')
     .option('--table-store <location>', 'read router heartbeats and the latest table from dynamodb://TABLE/ID?region=R[&endpoint=URL]')
-    .option('--local', `read the local router's /status (${LOCAL_ADMIN_URL})`)
+    .option('--local', `read the local router's /status (${LOCAL_ADMIN_URL}; the default when no source is given)`)
     .option('--admin <url>', "read a router's admin /status (repeatable)", collect)
     .option('--watch <seconds>', 'print a plain snapshot every N seconds until Ctrl-C')
     .option('--count <n>', 'with --watch: stop after N snapshots')

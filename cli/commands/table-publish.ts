@@ -1,12 +1,17 @@
 // `passagectl table publish FILE --to LOCATION`: signs (a routes file, with --key/--expires) or takes
 // (an envelope) a table and makes it the latest at LOCATION, if its version is higher than what is
 // there. Concurrent publishers: exactly one wins, the others exit 3 having written nothing.
+// Before anything is written, the signature is checked against the keys the target routers trust (the
+// regions file's public_keys, or --public-key files): a table they would refuse is not published
+// unless --force.
 
 import type { Command } from 'commander';
+import { REGIONS_FILE_NAME } from '../aws/regions.ts';
 import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } from '../context.ts';
 import { decodePublished, readTableFile, type EnvelopeTable } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore, type PublishedTableStore } from '../tables/store.ts';
+import { checkPublishable, type PublishTrust } from '../tables/trust.ts';
 import { envelopeText, signDocument } from './table-sign.ts';
 
 export interface TablePublishOptions {
@@ -15,6 +20,10 @@ export interface TablePublishOptions {
   /** Needed when FILE is a routes file; ignored for an envelope. */
   readonly keys: readonly string[];
   readonly expiresInMs: number;
+  /** Whose keys the target routers trust. */
+  readonly trust: PublishTrust;
+  /** Publish even when the routers would refuse the table (a warning instead of an error). */
+  readonly force: boolean;
 }
 
 export interface PublishResult {
@@ -33,7 +42,8 @@ export async function run(opts: TablePublishOptions, ctx: CliContext): Promise<v
     local.kind === 'envelope'
       ? local
       : decodePublished(envelopeText(await signDocument(local.document, opts.keys, opts.expiresInMs, ctx.now(), opts.file)), opts.file);
-  const result = await publishEnvelope(store, envelope);
+  const verifiedBy = await checkPublishable(envelope, opts.trust, opts.force, ctx);
+  const result = { ...(await publishEnvelope(store, envelope)), verifiedBy: verifiedBy ?? null };
   emit(ctx, result, () => `published ${result.tableId}@${result.version} to ${result.location} (was ${result.previousVersion ?? 'empty'}), signed by ${result.keyids.join(', ')}, expires ${result.expiresAt}\n`);
 }
 
@@ -69,7 +79,26 @@ export function register(table: Command, runner: Runner): void {
     .requiredOption('--to <location>', 'dynamodb://TABLE/ID?region=R[&endpoint=URL], s3://BUCKET/KEY?region=R[&endpoint=URL] or file://PATH')
     .option('--key <file>', 'private signing key, for a routes file (repeatable)', collect)
     .option('--expires <duration>', 'validity when signing here', '7d')
-    .action((file: string, flags: { to: string; key?: string[]; expires: string }, command: Command) =>
-      runner(command, (ctx) => run({ file, to: flags.to, keys: flags.key ?? [], expiresInMs: parseExpiry(flags.expires) }, ctx)),
+    .option('--regions-file <path>', 'the target environment: its public_keys and table_id are what the routers accept', REGIONS_FILE_NAME)
+    .option('--public-key <file>', 'trust these public keys instead of the regions file\'s (routers configured by hand; repeatable)', collect)
+    .option('--force', 'publish even if the target routers would refuse the table (no trusted signature)')
+    .action((file: string, flags: PublishFlags, command: Command) =>
+      runner(command, (ctx) =>
+        run({ file, to: flags.to, keys: flags.key ?? [], expiresInMs: parseExpiry(flags.expires), trust: trustFrom(flags), force: flags.force === true }, ctx),
+      ),
     );
+}
+
+interface PublishFlags {
+  to: string;
+  key?: string[];
+  expires: string;
+  regionsFile: string;
+  publicKey?: string[];
+  force?: boolean;
+}
+
+/** `--public-key` wins over the regions file; shared with rollback. */
+export function trustFrom(flags: { regionsFile: string; publicKey?: string[] }): PublishTrust {
+  return flags.publicKey !== undefined && flags.publicKey.length > 0 ? { publicKeys: flags.publicKey } : { regionsFile: flags.regionsFile };
 }

@@ -6,7 +6,9 @@ import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } fr
 import { decodePublished } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore } from '../tables/store.ts';
-import { publishEnvelope } from './table-publish.ts';
+import { REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { checkPublishable, type PublishTrust } from '../tables/trust.ts';
+import { publishEnvelope, trustFrom } from './table-publish.ts';
 import { envelopeText, signDocument } from './table-sign.ts';
 import { parseVersionArgument } from './table-show.ts';
 
@@ -15,6 +17,9 @@ export interface TableRollbackOptions {
   readonly from: string;
   readonly keys: readonly string[];
   readonly expiresInMs: number;
+  /** As for publish: the new version must verify with a key the target routers trust. */
+  readonly trust: PublishTrust;
+  readonly force: boolean;
 }
 
 export async function run(opts: TableRollbackOptions, ctx: CliContext): Promise<void> {
@@ -27,7 +32,9 @@ export async function run(opts: TableRollbackOptions, ctx: CliContext): Promise<
   // Fresh issued_at/expires_at: the old ones may have expired, and routers must see a new version.
   const next = { ...document, version: latest.version + 1 };
   const signed = await signDocument(next, opts.keys, opts.expiresInMs, ctx.now(), `version ${opts.version}`);
-  const result = await publishEnvelope(store, decodePublished(envelopeText(signed), 'rollback'));
+  const envelope = decodePublished(envelopeText(signed), 'rollback');
+  await checkPublishable(envelope, opts.trust, opts.force, ctx);
+  const result = await publishEnvelope(store, envelope);
   emit(ctx, { ...result, rolledBackTo: opts.version }, () => `rolled back: published the routes of version ${opts.version} as ${result.tableId}@${result.version} (was ${result.previousVersion})\n`);
 }
 
@@ -39,9 +46,12 @@ export function register(table: Command, runner: Runner): void {
     .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R, s3://BUCKET/KEY?region=R or file://PATH')
     .requiredOption('--key <file>', 'private signing key (repeatable)', collect)
     .option('--expires <duration>', 'validity of the new version', '7d')
-    .action((version: string, flags: { from: string; key: string[]; expires: string }, command: Command) =>
+    .option('--regions-file <path>', 'the target environment: its public_keys and table_id are what the routers accept', REGIONS_FILE_NAME)
+    .option('--public-key <file>', 'trust these public keys instead of the regions file\'s (repeatable)', collect)
+    .option('--force', 'publish even if the target routers would refuse the table')
+    .action((version: string, flags: { from: string; key: string[]; expires: string; regionsFile: string; publicKey?: string[]; force?: boolean }, command: Command) =>
       runner(command, (ctx) =>
-        run({ version: parseVersionArgument(version, 'VERSION'), from: flags.from, keys: flags.key, expiresInMs: parseExpiry(flags.expires) }, ctx),
+        run({ version: parseVersionArgument(version, 'VERSION'), from: flags.from, keys: flags.key, expiresInMs: parseExpiry(flags.expires), trust: trustFrom(flags), force: flags.force === true }, ctx),
       ),
     );
 }

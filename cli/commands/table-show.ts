@@ -1,5 +1,6 @@
-// `passagectl table show --from LOCATION [--version N]`: the published table, decoded (not verified:
-// routers verify; this is for reading).
+// `passagectl table show --from LOCATION [VERSION]`: the published table, decoded (not verified:
+// routers verify; this is for reading). The version is an argument, as for `table rollback`: the
+// program's own `--version` would swallow an option of that name.
 
 import type { Command } from 'commander';
 import type { RoutingTable } from '../../router/table/types.ts';
@@ -49,12 +50,12 @@ export function parseVersionArgument(text: string, what: string): number {
 export function register(table: Command, runner: Runner): void {
   table
     .command('show')
-    .description('print the published table (latest, or --version N)')
+    .description('print the published table (the latest, or VERSION from the history)')
+    .argument('[version]', 'a version from the history instead of the latest')
     .requiredOption('--from <location>', 'dynamodb://TABLE/ID?region=R, s3://BUCKET/KEY?region=R, file://PATH or https://…')
-    .option('--version <n>', 'a version from the history instead of the latest')
-    .action((flags: { from: string; version?: string }, command: Command) =>
+    .action((version: string | undefined, flags: { from: string }, command: Command) =>
       runner(command, (ctx) =>
-        run({ from: flags.from, ...(flags.version === undefined ? {} : { version: parseVersionArgument(flags.version, '--version') }) }, ctx),
+        run({ from: flags.from, ...(version === undefined ? {} : { version: parseVersionArgument(version, 'VERSION') }) }, ctx),
       ),
     );
 }

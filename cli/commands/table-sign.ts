@@ -27,7 +27,7 @@ export async function signFile(file: string, keyFiles: readonly string[], expire
 }
 
 export async function signDocument(document: Record<string, unknown>, keyFiles: readonly string[], expiresInMs: number, now: number, name: string): Promise<SignedTable> {
-  if (keyFiles.length === 0) throw new UsageError('--key is required to sign (the private key from `passagectl keys generate`)');
+  if (keyFiles.length === 0) throw new UsageError('--key is required to sign (the private key from `npx passagectl keys generate`)');
   const keys = await Promise.all(keyFiles.map((k) => readPrivateKeyFile(k)));
   try {
     return signTable(document, keys, { expiresInMs, now });

@@ -47,7 +47,7 @@ export async function run(mode: 'plan' | 'apply', opts: WafOptions, ctx: CliCont
       const changes = result.plan.changes.map((c) => ({ action: c.action, name: c.name }));
       emit(ctx, { ok: true, mode, webAcl: ref, applied: result.applied, hasChanges: result.plan.hasChanges, changes }, () => {
         const diff = `${renderWafPlan(result.plan, ref.name)}\n`;
-        if (mode === 'plan') return result.plan.hasChanges ? `${diff}run \`passagectl waf apply\` to make these changes\n` : diff;
+        if (mode === 'plan') return result.plan.hasChanges ? `${diff}run \`npx passagectl waf apply\` to make these changes\n` : diff;
         return result.applied ? `${diff}applied; the web ACL is in sync\n` : diff;
       });
       return mode === 'plan' && result.plan.hasChanges && opts.detailedExitcode ? EXIT_CHANGES_PENDING : EXIT_OK;

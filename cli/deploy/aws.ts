@@ -1,8 +1,9 @@
 // `passagectl deploy` on AWS, in two halves so the command can ask in between:
 //   planDeploy:  synth once, diff each stack that will be deployed
-//   applyDeploy: per stack, in order: cdk deploy; for a region stack also roll the ECS service
-//                (forceNewDeployment), wait until the new tasks are healthy (`assessEcsRollout`) and
-//                report the table version their heartbeats show.
+//   applyDeploy: per stack, in order: cdk deploy; for a region stack, follow the ECS deployment the
+//                stack update started (a new task definition), or start one (forceNewDeployment) only
+//                when it started none, so every deploy rolls the routers exactly once; wait until the
+//                new tasks are healthy (`assessEcsRollout`) and report the table version their heartbeats show.
 // A failure stops the remaining stacks. CloudFormation rolling the stack back, or the ECS circuit
 // breaker rolling the service back, is exit 4; any other failure is exit 1.
 
@@ -14,9 +15,9 @@ import type { RegionsFile } from '../aws/regions.ts';
 import { controlPlaneStackName, EDGE_REGION, edgeStackName, OUTPUTS, regionStackName } from '../aws/stacks.ts';
 import type { StackOutputs } from '../aws/stack-outputs.ts';
 import { CdkFailedError, type CdkOptions, type CdkRunner } from './cdk.ts';
-import type { DeployCloud, ServiceRef } from './cloud.ts';
+import type { DeployCloud, ServiceRef, StackState } from './cloud.ts';
 import type { DeployEvent, Reporter } from './events.ts';
-import { assessEcsRollout, isFinal, type EcsRolloutStatus } from './rollout.ts';
+import { assessEcsRollout, deploymentStartedBy, isFinal, type EcsRolloutStatus } from './rollout.ts';
 
 export const EXIT_CHANGES_PENDING = 3;
 export const EXIT_ROLLED_BACK = 4;
@@ -96,6 +97,8 @@ async function deployTarget(target: DeployTarget, file: RegionsFile, opts: { rea
   const outputsFile = join(deps.workDir, `${target.stack}.outputs.json`);
 
   reporter.emit({ type: 'step', target: at, step: 'deploy', status: 'started' });
+  // Tasks that start from here on run the new revision; allow for a laptop clock a little ahead of AWS.
+  const rolledAt = deps.now() - CLOCK_SKEW_MS;
   try {
     await deps.cdk.deploy([target.stack], { ...deps.cdkOptions, outputsFile });
   } catch (err) {
@@ -109,16 +112,16 @@ async function deployTarget(target: DeployTarget, file: RegionsFile, opts: { rea
   reporter.emit({ type: 'step', target: at, step: 'deploy', status: 'done' });
   if (target.kind !== 'region') return result('done', EXIT_OK, `${target.stack} deployed`);
 
-  const outputs = await stackOutputs(target, outputsFile, cloud);
+  const deployed = await cloud.describeStack(target.stack, target.region);
+  const outputs = await stackOutputs(target, outputsFile, deployed);
   const ref: ServiceRef = { region: target.region, cluster: outputs[OUTPUTS.clusterName] ?? '', service: outputs[OUTPUTS.serviceName] ?? '' };
   if (ref.cluster === '' || ref.service === '') {
     return result('failed', EXIT_FAILURE, `${target.stack} has no ${OUTPUTS.clusterName}/${OUTPUTS.serviceName} outputs`);
   }
   reporter.emit({ type: 'step', target: at, step: 'roll', status: 'started', detail: `${ref.cluster}/${ref.service}` });
-  // Tasks that start from here on run the new revision; allow for a laptop clock a little ahead of AWS.
-  const rolledAt = deps.now() - CLOCK_SKEW_MS;
-  const deploymentId = await cloud.rollService(ref);
-  reporter.emit({ type: 'step', target: at, step: 'roll', status: 'done', detail: deploymentId });
+  const started = deployed?.updatedAt === undefined ? undefined : deploymentStartedBy(deployed.updatedAt, await cloud.describeService(ref));
+  const deploymentId = started?.id ?? (await cloud.rollService(ref));
+  reporter.emit({ type: 'step', target: at, step: 'roll', status: 'done', detail: started ? `${deploymentId} (started by the stack update)` : deploymentId });
   if (opts.detach) return result('detached', EXIT_OK, `ECS deployment ${deploymentId} started; not waiting (--detach)`);
 
   reporter.emit({ type: 'step', target: at, step: 'wait', status: 'started' });
@@ -147,7 +150,7 @@ async function deployTarget(target: DeployTarget, file: RegionsFile, opts: { rea
   }
 }
 
-async function stackOutputs(target: DeployTarget, outputsFile: string, cloud: DeployCloud): Promise<Readonly<Record<string, string>>> {
+async function stackOutputs(target: DeployTarget, outputsFile: string, deployed: StackState | undefined): Promise<Readonly<Record<string, string>>> {
   try {
     const written = JSON.parse(await readFile(outputsFile, 'utf8')) as StackOutputs;
     const mine = written[target.stack];
@@ -155,7 +158,7 @@ async function stackOutputs(target: DeployTarget, outputsFile: string, cloud: De
   } catch {
     // no outputs file (a fake runner, an older CDK): ask CloudFormation
   }
-  return (await cloud.describeStack(target.stack, target.region))?.outputs ?? {};
+  return deployed?.outputs ?? {};
 }
 
 /** Polls DescribeServices until the rollout is final; undefined on timeout. Emits each change. */

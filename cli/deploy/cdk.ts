@@ -10,6 +10,16 @@ export interface CdkOptions {
   readonly context: Readonly<Record<string, string>>;
   /** Extra environment (PASSAGE_REGIONS_FILE). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * A plan (`--dry-run`): diff the templates only, through the bootstrap lookup role, instead of a
+   * change set through the deploy role, so the read-only plan role can run it (docs/AWS.md, "Access").
+   */
+  readonly readOnly?: boolean;
+}
+
+/** `cdk diff` arguments: a plan compares templates; a deploy's diff may use a change set (CDK's default). */
+export function diffArgs(stacks: readonly string[], opts: Pick<CdkOptions, 'readOnly'>): string[] {
+  return ['diff', '--app', ASSEMBLY_DIR, ...(opts.readOnly ? ['--method', 'template'] : []), ...stacks];
 }
 
 export interface CdkDiff {
@@ -73,7 +83,7 @@ export function cdkCli(signal?: AbortSignal): CdkRunner {
       if (r.code !== 0) throw new CdkFailedError('synth', r.code, r.output);
     },
     async diff(stacks, opts) {
-      const r = await run(['diff', '--app', ASSEMBLY_DIR, ...stacks], opts, signal);
+      const r = await run(diffArgs(stacks, opts), opts, signal);
       const changes = parseDiffOutput(r.output);
       if (changes === undefined) throw new CdkFailedError('diff', r.code, r.output);
       return { changes, text: r.output };

@@ -3,10 +3,10 @@
 // Each is a thin call; decisions live in rollout.ts and aws.ts. Clients are built per region.
 
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
 import { CliError } from '../context.ts';
-import { fleetPartitionKey } from '../aws/stacks.ts';
+import { fleetPartitionKey, tablePartitionKey } from '../aws/stacks.ts';
 
 /** Beats missed before a router counts as gone (router/fleet/heartbeat.ts uses the same rule). */
 export const STALE_AFTER_INTERVALS = 3;
@@ -14,6 +14,8 @@ export const STALE_AFTER_INTERVALS = 3;
 export interface StackState {
   readonly status: string;
   readonly outputs: Readonly<Record<string, string>>;
+  /** When the last update (or the creation) began, on AWS's clock. */
+  readonly updatedAt?: Date;
 }
 
 export interface ServiceRef {
@@ -33,6 +35,16 @@ export interface DeployCloud {
    * in `region` that started after `startedAfterMs`, are ready, and beat recently; empty when none do.
    */
   heartbeatTableVersions(q: { region: string; tableName: string; tableId: string; startedAfterMs: number; nowMs: number }): Promise<number[]>;
+  /**
+   * Resolves the AWS credentials once, before the slow synth: without them CDK would synth for seconds
+   * and then fail once per stack. Throws the SDK's error (cli/errors.ts turns it into one line).
+   */
+  checkCredentials?(region: string): Promise<void>;
+  /**
+   * The version of the published table (`sk = LATEST`, read strongly consistent in the home region), or
+   * undefined before the first publish (no item, or no table yet). It becomes the routers' table.min_version.
+   */
+  publishedTableVersion?(q: { region: string; tableName: string; tableId: string }): Promise<number | undefined>;
 }
 
 export interface AwsClientFactory {
@@ -53,14 +65,36 @@ const MAX_HEARTBEAT_PAGES = 10;
 
 export function awsDeployCloud(clients: AwsClientFactory): DeployCloud {
   return {
+    async checkCredentials(region) {
+      await clients.cloudFormation(region).config.credentials();
+    },
+    async publishedTableVersion(q) {
+      let out;
+      try {
+        out = await clients.dynamodb(q.region).send(new GetItemCommand({
+          TableName: q.tableName,
+          Key: { pk: { S: tablePartitionKey(q.tableId) }, sk: { S: 'LATEST' } },
+          ConsistentRead: true,
+          ProjectionExpression: '#v',
+          ExpressionAttributeNames: { '#v': 'version' },
+        }));
+      } catch (error) {
+        // The first deploy creates the table: nothing is published yet, so there is no floor.
+        if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      }
+      const version = Number(out?.Item?.version?.N ?? Number.NaN);
+      return Number.isSafeInteger(version) && version > 0 ? version : undefined;
+    },
     async describeStack(stackName, region) {
       try {
         const out = await clients.cloudFormation(region).send(new DescribeStacksCommand({ StackName: stackName }));
-        const stack = out.Stacks?.[0];
+        const stack = out?.Stacks?.[0];
         if (!stack) return undefined;
         const outputs: Record<string, string> = {};
         for (const o of stack.Outputs ?? []) if (o.OutputKey && o.OutputValue !== undefined) outputs[o.OutputKey] = o.OutputValue;
-        return { status: stack.StackStatus ?? 'UNKNOWN', outputs };
+        const updatedAt = stack.LastUpdatedTime ?? stack.CreationTime;
+        return { status: stack.StackStatus ?? 'UNKNOWN', outputs, ...(updatedAt ? { updatedAt } : {}) };
       } catch (err) {
         // DescribeStacks answers a missing stack with a ValidationError "Stack with id X does not exist".
         if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) return undefined;
@@ -75,7 +109,7 @@ export function awsDeployCloud(clients: AwsClientFactory): DeployCloud {
     },
     async describeService(ref) {
       const out = await clients.ecs(ref.region).send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }));
-      const service = out.services?.[0];
+      const service = out?.services?.[0];
       if (!service) throw new ServiceNotFoundError(ref);
       return service;
     },

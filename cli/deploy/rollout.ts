@@ -128,3 +128,16 @@ export function assessEcsRollout(service: Service, deploymentId: string): EcsRol
 export function isFinal(phase: EcsRolloutPhase): boolean {
   return phase !== 'in-progress' && phase !== 'rolling-back';
 }
+
+/**
+ * The deployment CloudFormation started while it updated the stack (a new task definition rolls the
+ * service), or undefined when it started none and the routers still run what they ran before. Both
+ * times are AWS's, so a laptop clock does not matter. Forcing a second roll on top of the first
+ * would replace every task twice.
+ */
+export function deploymentStartedBy(stackUpdatedAt: Date | undefined, service: Service): Deployment | undefined {
+  if (stackUpdatedAt === undefined) return undefined;
+  const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+  if (primary?.id === undefined || primary.createdAt === undefined) return undefined;
+  return primary.createdAt.getTime() >= stackUpdatedAt.getTime() ? primary : undefined;
+}

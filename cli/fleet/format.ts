@@ -2,13 +2,29 @@
 
 import type { FleetSnapshot, InstanceView, PublishedTable, RegionRow } from './aggregate.ts';
 
-/** "0", "0.4", "12", "1.3k": a rate in at most five characters. */
+/** The terminal width every row of the view and the plain snapshot fits in. */
+export const VIEW_WIDTH = 80;
+
+/** "0", "0.4", "12", "1.3k", "12k", "2M": a rate in at most four characters, so a region row fits VIEW_WIDTH. */
 export function formatRate(n: number): string {
   if (n === 0) return '0';
-  if (n < 10) return n.toFixed(1).replace(/\.0$/, '');
-  if (n < 1000) return String(Math.round(n));
-  if (n < 1_000_000) return `${(n / 1000).toFixed(1).replace(/\.0$/, '')}k`;
-  return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+  if (n < 9.95) return n.toFixed(1).replace(/\.0$/, '');
+  if (n < 999.5) return String(Math.round(n));
+  if (n < 9_950) return `${(n / 1000).toFixed(1).replace(/\.0$/, '')}k`;
+  if (n < 999_500) return `${Math.round(n / 1000)}k`;
+  if (n < 9_950_000) return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+  return `${Math.round(n / 1_000_000)}M`;
+}
+
+/** A line cut to `width` columns with "…": the last column (a rejection, a problem) is free text. */
+export function clip(line: string, width = VIEW_WIDTH): string {
+  const chars = [...line];
+  return chars.length <= width ? line : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/** ECS task ids are 32 hex digits; the first 12 tell tasks apart (as `docker ps` does). */
+export function shortInstance(name: string): string {
+  return [...name].length <= 16 ? name : `${[...name].slice(0, 12).join('')}…`;
 }
 
 /** "850µs", "12ms", "1.4s", or "-" when unknown. */
@@ -37,7 +53,8 @@ export function formatVersions(row: RegionRow): string {
   return `${row.tableVersions.map((v) => `v${v}`).join(',')}${row.behind > 0 ? '!' : ''}`;
 }
 
-export const REGION_HEADERS = ['REGION', 'R/D/S', 'TABLE', 'EXPIRES', 'CONN/S', 'LOGIN/S', 'XFER/S', 'ERR/S', 'RL/S', 'P99'] as const;
+/** Rates are per second (the header line says so): short headers keep a region row within VIEW_WIDTH. */
+export const REGION_HEADERS = ['REGION', 'R/D/S', 'TABLE', 'EXPIRES', 'CONN', 'LOGIN', 'XFER', 'ERR', 'RL', 'P99'] as const;
 
 /** Ready (and starting) / draining / stale. */
 export function formatCounts(row: RegionRow): string {
@@ -59,11 +76,11 @@ export function regionCells(row: RegionRow, now: number): string[] {
   ];
 }
 
-export const INSTANCE_HEADERS = ['INSTANCE', 'STATE', 'TABLE', 'SEEN', 'CONN/S', 'LOGIN/S', 'XFER/S', 'ERR/S', 'P99', 'LAST REJECTION'] as const;
+export const INSTANCE_HEADERS = ['INSTANCE', 'STATE', 'TABLE', 'SEEN', 'CONN', 'LOGIN', 'XFER', 'ERR', 'P99', 'LAST REJECTION'] as const;
 
 export function instanceCells(i: InstanceView): string[] {
   return [
-    i.instance,
+    shortInstance(i.instance),
     i.state,
     i.table === null ? '-' : `v${i.table.version}${i.behind ? '!' : ''}`,
     i.error !== null ? 'unreachable' : `${formatSpan(i.ageMs)} ago`,
@@ -83,8 +100,9 @@ export function columnWidths(rows: readonly (readonly string[])[]): number[] {
   return widths;
 }
 
+/** One space between columns: with two, a region row of eleven columns does not fit VIEW_WIDTH. */
 export function padCells(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[i] - [...c].length)))).join('  ').trimEnd();
+  return cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[i] - [...c].length)))).join(' ').trimEnd();
 }
 
 export function describeLatest(latest: PublishedTable | null, now: number): string {
@@ -100,12 +118,13 @@ export function formatSnapshot(s: FleetSnapshot): string {
   else {
     const rows = [[...REGION_HEADERS], ...s.regions.map((r) => regionCells(r, s.at))];
     const widths = columnWidths(rows);
-    for (const row of rows) lines.push(padCells(row, widths));
+    for (const row of rows) lines.push(clip(padCells(row, widths)));
     lines.push('');
     const inst = [['REGION', ...INSTANCE_HEADERS], ...s.instances.map((i) => [i.region, ...instanceCells(i)])];
     const iw = columnWidths(inst);
-    for (const row of inst) lines.push(padCells(row, iw));
+    for (const row of inst) lines.push(clip(padCells(row, iw)));
   }
   for (const p of s.problems) lines.push(`! ${p}`);
+  // Problems keep their whole text (the fix is in it); the table rows fit the terminal.
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,8 @@
 
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fleetPartitionKey, HEARTBEAT_TTL_ATTRIBUTE } from '../aws/stacks.ts';
+import { CliError } from '../context.ts';
+import { describeFailure } from '../errors.ts';
 import { decodePublished } from '../tables/document.ts';
 import { DynamoDbTableStore } from '../tables/dynamodb-store.ts';
 import { buildSnapshot, type FleetSnapshot, type InstanceReport, type PublishedTable, type Rates } from './aggregate.ts';
@@ -150,21 +152,31 @@ export async function collectSnapshot(sources: FleetSources): Promise<FleetSnaps
   const problems: string[] = [];
   const started = sources.now();
   const ddb = sources.dynamodb;
+  const where = ddb === undefined ? '' : `dynamodb://${ddb.table}/${ddb.tableId}`;
+  const failures: { what: string; err: CliError }[] = [];
   const [heartbeats, latest, admins] = await Promise.all([
     ddb === undefined
       ? Promise.resolve([])
-      : readHeartbeats(ddb.client, ddb.table, ddb.tableId).catch((err: Error) => {
-          problems.push(`heartbeats from dynamodb://${ddb.table}/${ddb.tableId}: ${err.name}: ${err.message}`);
+      : readHeartbeats(ddb.client, ddb.table, ddb.tableId).catch((err: unknown) => {
+          failures.push({ what: 'heartbeats', err: describeFailure(where, err, 'PASSAGE_FLEET_UNREADABLE') });
           return [];
         }),
     ddb === undefined
       ? Promise.resolve(null)
-      : readLatestPublished(ddb.client, ddb.table, ddb.tableId, sources.now).catch((err: Error) => {
-          problems.push(`latest table from dynamodb://${ddb.table}/${ddb.tableId}: ${err.message}`);
+      : readLatestPublished(ddb.client, ddb.table, ddb.tableId, sources.now).catch((err: unknown) => {
+          // The store's own errors already name it.
+          failures.push({ what: 'latest table', err: err instanceof CliError ? err : describeFailure(where, err, 'PASSAGE_FLEET_UNREADABLE') });
           return null;
         }),
     Promise.all(sources.adminUrls.map((u) => readAdminStatus(sources.fetch, u, started))),
   ]);
+  // No credentials (or no network) fails both reads the same way: say it once.
+  const [first, second] = failures;
+  if (first !== undefined && second !== undefined && first.err.message === second.err.message) {
+    problems.push(first.err.message);
+  } else {
+    for (const f of failures) problems.push(`${f.what}: ${f.err.message}`);
+  }
   for (const a of admins) if (a.error !== null) problems.push(a.error);
   // A router read both ways appears once: its /status answer is the fresher.
   const answered = new Set(admins.filter((a) => a.error === null).map((a) => `${a.region}#${a.instance}`));

@@ -16,6 +16,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CliError, PublishConflictError } from '../context.ts';
+import { describeFailure } from '../errors.ts';
 import { historyKey, type PublishedEntry, type PublishedTableStore } from './store.ts';
 
 // The item attributes the router reads (router/routing/sources/dynamodb.ts). Not `expires_at`: that name
@@ -157,9 +158,8 @@ export class DynamoDbTableStore implements PublishedTableStore {
       return await fn();
     } catch (err) {
       if (isConditionFailure(err)) throw err;
-      const e = err as { name?: string; message?: string; code?: string };
-      if (e.name === 'ResourceNotFoundException') throw new CliError('PASSAGE_STORE_NOT_FOUND', `${this.description}: DynamoDB table "${this.table}" does not exist`);
-      throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.description}: ${e.name ?? 'Error'}: ${e.message ?? e.code ?? String(err)}`, 1, { cause: err });
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') throw new CliError('PASSAGE_STORE_NOT_FOUND', `${this.description}: DynamoDB table "${this.table}" does not exist`);
+      throw describeFailure(this.description, err, 'PASSAGE_STORE_UNREACHABLE');
     }
   }
 }

@@ -16,6 +16,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { CliError, PublishConflictError } from '../context.ts';
+import { describeFailure } from '../errors.ts';
 import { decodePublished } from './document.ts';
 import type { PublishedEntry, PublishedTableStore } from './store.ts';
 
@@ -184,9 +185,8 @@ export class S3TableStore implements PublishedTableStore {
       return await fn();
     } catch (err) {
       if (isConditionFailure(err) || isNotFound(err)) throw err;
-      const e = err as { name?: string; message?: string; code?: string };
-      if (e.name === 'NoSuchBucket') throw new CliError('PASSAGE_STORE_NOT_FOUND', `${this.description}: S3 bucket "${this.bucket}" does not exist`);
-      throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.description}: ${e.name ?? 'Error'}: ${e.message ?? e.code ?? String(err)}`, 1, { cause: err });
+      if ((err as { name?: string }).name === 'NoSuchBucket') throw new CliError('PASSAGE_STORE_NOT_FOUND', `${this.description}: S3 bucket "${this.bucket}" does not exist`);
+      throw describeFailure(this.description, err, 'PASSAGE_STORE_UNREACHABLE');
     }
   }
 }

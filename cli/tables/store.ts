@@ -3,6 +3,7 @@
 
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../context.ts';
+import { describeFailure } from '../errors.ts';
 import { decodePublished } from './document.ts';
 import { DynamoDbTableStore } from './dynamodb-store.ts';
 import { FileTableStore } from './file-store.ts';
@@ -66,7 +67,7 @@ class HttpTableStore implements PublishedTableStore {
     try {
       res = await this.fetchFn(this.url, { signal: AbortSignal.timeout(10_000) });
     } catch (cause) {
-      throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.url} is unreachable (${(cause as Error).message})`);
+      throw describeFailure(this.url, cause, 'PASSAGE_STORE_UNREACHABLE');
     }
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.url} answered HTTP ${res.status}`);

@@ -5,12 +5,13 @@
 import React from 'react';
 import { Box, render, Text, useApp, useInput, useStdin } from 'ink';
 import { pushHistory, sparkline, type FleetSnapshot, type RateHistory, type RegionRow } from '../fleet/aggregate.ts';
-import { columnWidths, describeLatest, INSTANCE_HEADERS, instanceCells, padCells, REGION_HEADERS, regionCells } from '../fleet/format.ts';
+import type { InstanceView } from '../fleet/aggregate.ts';
+import { clip, columnWidths, describeLatest, INSTANCE_HEADERS, instanceCells, padCells, REGION_HEADERS, regionCells, VIEW_WIDTH } from '../fleet/format.ts';
 
 const h = React.createElement;
 
 export const REFRESH_MS = 2_000;
-export const SPARK_WIDTH = 12;
+export const SPARK_WIDTH = 8;
 
 export interface StatusViewProps {
   readonly load: () => Promise<FleetSnapshot>;
@@ -19,6 +20,12 @@ export interface StatusViewProps {
 
 const HEALTH_COLOR: Record<RegionRow['health'], string> = { ok: 'green', degraded: 'yellow', stale: 'red' };
 const STATE_COLOR: Record<string, string> = { ready: 'green', starting: 'cyan', draining: 'yellow', stale: 'red' };
+
+/** Green means ready *and* on the latest table: a ready instance whose table lags is yellow, like its region. */
+export function instanceColor(inst: Pick<InstanceView, 'state' | 'behind'>): string {
+  if (inst.state === 'ready' && inst.behind) return 'yellow';
+  return STATE_COLOR[inst.state] ?? 'white';
+}
 
 export function StatusView(props: StatusViewProps): React.ReactElement {
   const { exit } = useApp();
@@ -79,22 +86,22 @@ export function StatusView(props: StatusViewProps): React.ReactElement {
   const now = snapshot.at;
   const index = Math.min(selected, Math.max(0, regionCount - 1));
   const region = snapshot.regions[index];
-  const header = `Passage fleet · ${describeLatest(snapshot.latest, now)} · ${new Date(now).toISOString().slice(11, 19)}${refreshing ? ' ↻' : ''}`;
+  const header = clip(`Passage fleet · ${describeLatest(snapshot.latest, now)} · ${new Date(now).toISOString().slice(11, 19)}${refreshing ? ' ↻' : ''}`);
   const cells = snapshot.regions.map((r) => regionCells(r, now));
   const widths = columnWidths([[...REGION_HEADERS], ...cells]);
   const children: React.ReactNode[] = [
     h(Text, { key: 'title', bold: true }, header),
-    h(Text, { key: 'head', dimColor: true }, `  ${padCells([...REGION_HEADERS, 'CONN/S TREND'], [...widths, 0])}`),
+    h(Text, { key: 'head', dimColor: true }, clip(`  ${padCells([...REGION_HEADERS, 'TREND'], [...widths, 0])}`)),
   ];
   if (regionCount === 0) children.push(h(Text, { key: 'none' }, '  no routers reported (no heartbeats, no /status answered)'));
   snapshot.regions.forEach((r, i) => {
-    const line = `${i === index ? '›' : ' '} ${padCells([...cells[i], sparkline(history.get(r.region) ?? [], SPARK_WIDTH)], [...widths, 0])}`;
+    const line = clip(`${i === index ? '›' : ' '} ${padCells([...cells[i], sparkline(history.get(r.region) ?? [], SPARK_WIDTH)], [...widths, 0])}`);
     children.push(h(Text, { key: `r-${r.region}`, color: HEALTH_COLOR[r.health], inverse: i === index }, line));
   });
   if (expanded && region !== undefined) children.push(instancesOf(snapshot, region.region));
   for (const p of snapshot.problems) children.push(h(Text, { key: `p-${p}`, color: 'red' }, `! ${p}`));
   if (failure !== null) children.push(h(Text, { key: 'fail', color: 'red' }, `! refresh failed: ${failure}`));
-  children.push(h(Text, { key: 'help', dimColor: true }, '↑↓ select · ⏎ instances · r refresh · q quit'));
+  children.push(h(Text, { key: 'help', dimColor: true }, '↑↓ select · ⏎ instances · r refresh · q quit · rates per second'));
   return h(Box, { flexDirection: 'column' }, ...children);
 }
 
@@ -106,8 +113,9 @@ function instancesOf(snapshot: FleetSnapshot, region: string): React.ReactElemen
     Box,
     { key: 'instances', flexDirection: 'column', marginLeft: 2, marginTop: 1, marginBottom: 1 },
     h(Text, { bold: true }, `Instances in ${region}`),
-    h(Text, { dimColor: true }, padCells([...INSTANCE_HEADERS], widths)),
-    ...list.map((inst, n) => h(Text, { key: inst.instance, color: STATE_COLOR[inst.state] }, padCells(rows[n], widths))),
+    // marginLeft 2: the rows get two columns less.
+    h(Text, { dimColor: true }, clip(padCells([...INSTANCE_HEADERS], widths), VIEW_WIDTH - 2)),
+    ...list.map((inst, n) => h(Text, { key: inst.instance, color: instanceColor(inst) }, clip(padCells(rows[n], widths), VIEW_WIDTH - 2))),
   );
 }
 

@@ -9,8 +9,11 @@ export const KEY_DIR = `${CONFIG_DIR}/keys`;
 export const CACHE_FILE = '/var/cache/passage/table-cache.json';
 
 export interface RouterConfigInput {
-  /** CIDR of the VPC: the NLB's addresses, the only peers whose PROXY headers are believed. */
-  readonly trustedProxyCidr: string;
+  /**
+   * CIDRs of the subnets the NLB lives in (nothing else runs there): the only peers whose PROXY headers
+   * are believed. Not the whole VPC: a router or anything else in it could then claim any client address.
+   */
+  readonly trustedProxyCidrs: readonly string[];
   readonly tableName: string;
   readonly tableId: string;
   /** The region whose replica this fleet reads. */
@@ -18,6 +21,8 @@ export interface RouterConfigInput {
   /** Absolute paths of the trusted public key files inside the container. */
   readonly publicKeyPaths: readonly string[];
   readonly pollInterval?: string;
+  /** `[table] min_version`: the version published when this was rendered; omitted (0) before the first publish. */
+  readonly minTableVersion?: number;
 }
 
 export function renderRouterConfig(input: RouterConfigInput): string {
@@ -27,9 +32,9 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     `address = ${q(`0.0.0.0:${GAME_PORT}`)}`,
     '',
     '[proxy_protocol]',
-    '# The NLB target group sends PROXY v2; only addresses inside the VPC may send it.',
+    "# The NLB target group sends PROXY v2; only the NLB's own subnets may send it.",
     'enabled = true',
-    `trusted_proxies = [${q(input.trustedProxyCidr)}]`,
+    `trusted_proxies = [${input.trustedProxyCidrs.map(q).join(', ')}]`,
     '',
     '[admin]',
     '# The NLB health check reads /readyz here; the security group admits the VPC only.',
@@ -41,6 +46,7 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     `public_keys = [${input.publicKeyPaths.map(q).join(', ')}]`,
     `poll_interval = ${q(input.pollInterval ?? '10s')}`,
     `cache_file = ${q(CACHE_FILE)}`,
+    ...(input.minTableVersion ? ['# The version published at deploy time: a replaced task never accepts an older table.', `min_version = ${input.minTableVersion}`] : []),
     '',
   ].join('\n');
 }

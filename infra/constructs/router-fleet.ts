@@ -1,16 +1,17 @@
 // One region's router fleet: Fargate tasks behind an internet-facing NLB on TCP 25565. The NLB sends
-// PROXY v2 so routers see player addresses; the routers believe PROXY headers only from the VPC range.
+// PROXY v2 so routers see player addresses; the routers believe PROXY headers only from the NLB's subnets.
 // Rollouts never drop below the running count (100/200) and roll back on their own when tasks fail.
 
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import {
   CfnScalingPolicy,
   PredefinedMetric,
   ScalableTarget,
   ServiceNamespace,
 } from 'aws-cdk-lib/aws-applicationautoscaling';
-import { Peer, Port, SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Peer, Port, SecurityGroup, SubnetType, type ISubnet, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import {
+  Capability,
   Cluster,
   ContainerImage,
   ContainerInsights,
@@ -18,6 +19,7 @@ import {
   FargatePlatformVersion,
   FargateService,
   FargateTaskDefinition,
+  LinuxParameters,
   LogDrivers,
   OperatingSystemFamily,
   Secret as EcsSecret,
@@ -28,19 +30,40 @@ import {
   Protocol,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnScalableTarget } from 'aws-cdk-lib/aws-applicationautoscaling';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { fleetPartitionKey, tablePartitionKey } from '../../cli/aws/stacks.ts';
-import { ADMIN_PORT, CONFIG_PATH, GAME_PORT, KEY_DIR, renderRouterConfig } from './router-config.ts';
+import { ADMIN_PORT, CACHE_FILE, CONFIG_DIR, CONFIG_PATH, GAME_PORT, KEY_DIR, renderRouterConfig } from './router-config.ts';
+import { dirname } from 'node:path';
+import { checkRouterConfig } from './router-config-check.ts';
+import { SCALING_TARGETS } from './scaling-targets.ts';
 
 /** Long enough for a login in flight (Mojang auth, resource packs) to finish on a draining task. */
 export const DEREGISTRATION_DELAY = Duration.seconds(30);
 /** After the NLB has drained a task, SIGTERM gives the router this long to close what is left. */
 export const STOP_TIMEOUT = Duration.seconds(60);
-export const CPU_TARGET_PERCENT = 60;
+export const CPU_TARGET_PERCENT = SCALING_TARGETS.cpuPercent;
 /** New TCP connections per second per task that the connection-based scaling policy aims for. */
-export const CONNECTIONS_PER_TASK_PER_SECOND = 50;
+export const CONNECTIONS_PER_TASK_PER_SECOND = SCALING_TARGETS.newConnectionsPerSecond;
+
+/** Writable task-local volumes under the read-only root: rendered config and keys, the table cache, tmp. */
+export const WRITABLE_PATHS: readonly (readonly [string, string])[] = [
+  ['config', CONFIG_DIR],
+  ['table-cache', dirname(CACHE_FILE)],
+  ['tmp', '/tmp'],
+];
+
+/** ECS tasks of this account and region only (the confused-deputy guard of the trust policy). */
+function ecsTasksPrincipal(stack: Stack): ServicePrincipal {
+  return new ServicePrincipal('ecs-tasks.amazonaws.com', {
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ecs', resource: '*' }) },
+    },
+  });
+}
 
 export interface PublicKeyFile {
   /** File name inside the key directory, e.g. `prod.pub`. */
@@ -50,8 +73,13 @@ export interface PublicKeyFile {
 
 export interface RouterFleetProps {
   readonly vpc: IVpc;
-  /** The VPC's CIDR as a literal: it goes into the router config as the only trusted PROXY source. */
-  readonly vpcCidr: string;
+  /**
+   * The subnets the NLB lives in, with literal CIDRs (nothing else may run there): the only peers the
+   * routers believe PROXY headers from and the only sources the security group admits.
+   */
+  readonly loadBalancerSubnets: readonly ISubnet[];
+  /** `[table] min_version` for the routers: the table version published at deploy time. */
+  readonly minTableVersion?: number;
   readonly image: ContainerImage;
   readonly cpu: number;
   readonly memoryMiB: number;
@@ -68,6 +96,7 @@ export class RouterFleet extends Construct {
   readonly loadBalancer: NetworkLoadBalancer;
   readonly targetGroup: NetworkTargetGroup;
   readonly taskRole: Role;
+  readonly executionRole: Role;
 
   constructor(scope: Construct, id: string, props: RouterFleetProps) {
     super(scope, id);
@@ -75,11 +104,17 @@ export class RouterFleet extends Construct {
 
     this.cluster = new Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ContainerInsights.ENABLED });
     this.taskRole = this.createTaskRole(props);
+    // Image pull, logs and the cookie secret are granted to it by the container definition below.
+    this.executionRole = new Role(this, 'ExecutionRole', {
+      assumedBy: ecsTasksPrincipal(stack),
+      description: 'Passage router tasks: pull the image, write logs, read the cookie secret',
+    });
 
     const taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
       taskRole: this.taskRole,
+      executionRole: this.executionRole,
       runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     const cookieSecret = new Secret(this, 'CookieSecret', {
@@ -87,9 +122,14 @@ export class RouterFleet extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     const keyPaths = props.publicKeys.map((key) => `${KEY_DIR}/${key.name}`);
+    const proxyCidrs = props.loadBalancerSubnets.map((subnet) => subnet.ipv4CidrBlock);
+    if (proxyCidrs.length === 0 || proxyCidrs.some((cidr) => Token.isUnresolved(cidr))) {
+      throw new Error('RouterFleet: loadBalancerSubnets must be subnets with literal CIDRs (the router config needs them at synth)');
+    }
     const files: Record<string, string> = {
       [CONFIG_PATH]: renderRouterConfig({
-        trustedProxyCidr: props.vpcCidr,
+        trustedProxyCidrs: proxyCidrs,
+        ...(props.minTableVersion === undefined ? {} : { minTableVersion: props.minTableVersion }),
         tableName: props.tableName,
         tableId: props.tableId,
         region: stack.region,
@@ -97,8 +137,16 @@ export class RouterFleet extends Construct {
       }),
     };
     props.publicKeys.forEach((key, i) => (files[keyPaths[i]] = key.pem));
+    // What the task runs with must load in the router's own loader, or synth (and deploy) stop here.
+    checkRouterConfig(files[CONFIG_PATH]!, stack.region);
 
-    taskDefinition.addContainer('Router', {
+    // The root filesystem is read-only; these task-local volumes are the only writable paths (the image
+    // declares them as VOLUMEs owned by the `node` user, so Fargate copies that ownership).
+    for (const [name] of WRITABLE_PATHS) taskDefinition.addVolume({ name });
+    const linuxParameters = new LinuxParameters(this, 'Linux');
+    // Nothing the router does needs a capability: it binds ports above 1024 as the `node` user.
+    linuxParameters.dropCapabilities(Capability.ALL);
+    const container = taskDefinition.addContainer('Router', {
       containerName: 'router',
       image: props.image,
       // The image's ENTRYPOINT is tini; this writes the rendered files, then execs Node as tini's child.
@@ -109,13 +157,10 @@ export class RouterFleet extends Construct {
         { containerPort: GAME_PORT, name: 'minecraft' },
         { containerPort: ADMIN_PORT, name: 'admin' },
       ],
-      healthCheck: {
-        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${ADMIN_PORT}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
+      // No container health check: one would start a second Node process every interval. The NLB's
+      // /readyz check (below) is the health ECS acts on, with the grace period and circuit breaker.
+      readonlyRootFilesystem: true,
+      linuxParameters,
       stopTimeout: STOP_TIMEOUT,
       logging: LogDrivers.awsLogs({
         streamPrefix: 'router',
@@ -123,17 +168,22 @@ export class RouterFleet extends Construct {
       }),
     });
 
+    container.addMountPoints(...WRITABLE_PATHS.map(([name, path]) => ({ sourceVolume: name, containerPath: path, readOnly: false })));
+
     const securityGroup = new SecurityGroup(this, 'RouterSecurityGroup', {
       vpc: props.vpc,
-      description: 'Passage routers: game and admin ports from inside the VPC (the NLB) only',
+      description: 'Passage routers: game and admin ports from the NLB subnets only',
     });
-    securityGroup.addIngressRule(Peer.ipv4(props.vpcCidr), Port.tcp(GAME_PORT), 'Minecraft via the NLB');
-    securityGroup.addIngressRule(Peer.ipv4(props.vpcCidr), Port.tcp(ADMIN_PORT), 'NLB health checks on /readyz');
+    for (const cidr of proxyCidrs) {
+      securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(GAME_PORT), 'Minecraft via the NLB');
+      securityGroup.addIngressRule(Peer.ipv4(cidr), Port.tcp(ADMIN_PORT), 'NLB health checks on /readyz');
+    }
 
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition,
-      desiredCount: props.desiredCount,
+      // No DesiredCount in the template: a deploy would reset what autoscaling chose. The scalable
+      // target's floor (desired_count) raises a new service to its size.
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
@@ -148,7 +198,7 @@ export class RouterFleet extends Construct {
       vpc: props.vpc,
       internetFacing: true,
       crossZoneEnabled: true,
-      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      vpcSubnets: { subnets: [...props.loadBalancerSubnets] },
     });
     const listener = this.loadBalancer.addListener('Minecraft', { port: GAME_PORT, protocol: Protocol.TCP });
     this.targetGroup = listener.addTargets('Routers', {
@@ -176,7 +226,7 @@ export class RouterFleet extends Construct {
   /** Reads only `TABLE#<id>` items of this region's replica; writes only `FLEET#<id>` heartbeats. */
   private createTaskRole(props: RouterFleetProps): Role {
     const role = new Role(this, 'TaskRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      assumedBy: ecsTasksPrincipal(Stack.of(this)),
       description: 'Passage router: read its routing table, write its heartbeat',
     });
     const tableArn = Stack.of(this).formatArn({ service: 'dynamodb', resource: 'table', resourceName: props.tableName });
@@ -209,7 +259,16 @@ export class RouterFleet extends Construct {
       resourceId: `service/${this.cluster.clusterName}/${this.service.serviceName}`,
       minCapacity: props.desiredCount,
       maxCapacity: props.maxCount,
+      // Application Auto Scaling's service-linked role, not a role of our own (it would only duplicate it).
+      role: Role.fromRoleArn(this, 'ScalingServiceLinkedRole', Stack.of(this).formatArn({
+        service: 'iam',
+        region: '',
+        resource: 'role',
+        resourceName: 'aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService',
+      }), { mutable: false }),
     });
+    // Without RoleARN the service uses (and creates, once per account) its service-linked role.
+    (target.node.defaultChild as CfnScalableTarget).addPropertyDeletionOverride('RoleARN');
     target.node.addDependency(this.service);
     target.scaleToTrackMetric('Cpu', {
       predefinedMetric: PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,
@@ -228,7 +287,7 @@ export class RouterFleet extends Construct {
       targetTrackingScalingPolicyConfiguration: {
         targetValue: CONNECTIONS_PER_TASK_PER_SECOND,
         scaleOutCooldown: 60,
-        scaleInCooldown: 300,
+        scaleInCooldown: SCALING_TARGETS.scaleInCooldownSeconds,
         customizedMetricSpecification: {
           metrics: [
             {

@@ -17,6 +17,9 @@ import { Construct } from 'constructs';
 /** Routers poll every 10 s by default; an edge copy older than this would delay a publish. */
 export const TABLE_EDGE_TTL = Duration.seconds(5);
 
+/** How long S3 keeps a replaced or deleted object version (the history objects are never replaced). */
+export const NONCURRENT_VERSION_RETENTION = Duration.days(30);
+
 export interface TableEndpointProps {
   /** ARN of a CLOUDFRONT-scoped web ACL (it lives in us-east-1). */
   readonly webAclArn?: string;
@@ -35,6 +38,9 @@ export class TableEndpoint extends Construct {
       enforceSSL: true,
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Every published version stays as its own immutable history object (`<key>.history/v…`), so an
+      // overwritten copy of the latest is redundant once a rollback window has passed.
+      lifecycleRules: [{ id: 'expire-overwritten-copies', noncurrentVersionExpiration: NONCURRENT_VERSION_RETENTION, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
     const cachePolicy = new CachePolicy(this, 'CachePolicy', {
       comment: 'Passage signed tables: short edge TTL, no cookies or query strings',

@@ -20,6 +20,8 @@ export interface RegionStackProps extends StackProps {
   readonly vpcCidr?: string;
   /** Availability zones (and NAT gateways, one per zone for outbound Mojang calls). */
   readonly maxAzs?: number;
+  /** `[table] min_version` rendered into the routers' config (the version published at deploy time). */
+  readonly minTableVersion?: number;
 }
 
 export class RegionStack extends Stack {
@@ -46,7 +48,9 @@ export class RegionStack extends Stack {
 
     this.fleet = new RouterFleet(this, 'Routers', {
       vpc,
-      vpcCidr,
+      // The NLB's subnets: it and the NAT gateways are all that run there, so no task can claim a client address.
+      loadBalancerSubnets: vpc.publicSubnets,
+      ...(props.minTableVersion === undefined ? {} : { minTableVersion: props.minTableVersion }),
       image: props.image,
       cpu: props.spec.cpu,
       memoryMiB: props.spec.memory,

@@ -1,6 +1,8 @@
 // The three kinds of route adapter. Each file of this folder implements one or more for one backend.
 import type { AdapterChoice, AdaptedStatus, PlayerInfo } from '../routing/adapter-hook.ts';
 import type { Target } from '../table/types.ts';
+import { events, publish } from '../events.ts';
+import type { AdapterError } from './errors.ts';
 import { Refresher, reportTargets } from './refresher.ts';
 import type { AdapterEnv, AdapterState, NOT_MODIFIED } from './refresher.ts';
 
@@ -81,5 +83,35 @@ export class PollingStatus extends PollingAdapter<AdaptedStatus> implements Stat
 
   state(): AdapterState {
     return this.refresher.state();
+  }
+}
+
+/**
+ * An adapter the router's config does not allow (ERR_ADAPTER_NOT_ALLOWED): it never sends a request,
+ * shows why on /status, counts one error and warns once, and the route serves its own targets and status.
+ */
+export class RefusedAdapter implements DiscoveryAdapter, StatusAdapter {
+  readonly targets = undefined;
+  readonly status = undefined;
+  private readonly labels: { adapter: string; kind: 'discovery' | 'status'; route: string };
+  private readonly error: AdapterError;
+  private readonly env: AdapterEnv;
+  private readonly at = Date.now();
+
+  constructor(labels: { adapter: string; kind: 'discovery' | 'status'; route: string }, error: AdapterError, env: AdapterEnv) {
+    this.labels = labels;
+    this.error = error;
+    this.env = env;
+  }
+
+  start(): void {
+    publish(events.adapterCall, this.env.source, { ...this.labels, result: 'error', durationSeconds: 0, code: this.error.code });
+    this.env.log.warn({ ...this.labels, code: this.error.code }, `adapter not started, the route serves its own ${this.labels.kind === 'discovery' ? 'targets' : 'status'}: ${this.error.message}`);
+  }
+
+  stop(): void {}
+
+  state(): AdapterState {
+    return { ...this.labels, ok: false, lastError: { code: this.error.code, message: this.error.message, at: new Date(this.at).toISOString() } };
   }
 }

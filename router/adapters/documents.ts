@@ -2,6 +2,8 @@
 // discovered target obeys exactly the rules of a target written in a table.
 import { PNG_DATA_URI_PREFIX, parseRoutingTable } from '../table/schema.ts';
 import { TableValidationError } from '../table/errors.ts';
+import { MAX_FAVICON_URI_CHARS } from '../table/bounds.ts';
+import { checkFaviconDataUri } from '../table/favicon.ts';
 import type { AdaptedStatus } from '../routing/adapter-hook.ts';
 import type { Target } from '../table/types.ts';
 import { AdapterError } from './errors.ts';
@@ -22,15 +24,16 @@ export function parseTargets(raw: unknown, what: string): Target[] {
     throw new AdapterError('ERR_ADAPTER_BAD_RESPONSE', `${what}: ${raw.length} targets, the limit is ${MAX_DISCOVERED_TARGETS}`);
   }
   try {
-    return [...parseRoutingTable({ table_id: 'adapter', version: 0, routes: [{ id: 'adapter', hosts: ['*'], targets: raw }] }).routes[0].targets];
+    return [...parseRoutingTable({ table_id: 'adapter', version: 0, routes: [{ id: 'adapter', hosts: ['*'], targets: raw }] }, { origin: 'remote' }).routes[0].targets];
   } catch (err) {
     throw new AdapterError('ERR_ADAPTER_BAD_RESPONSE', `${what}: invalid targets: ${problems(err, 'routes[0].targets')}`);
   }
 }
 
 /**
- * Validates a status document: the keys of a table's `[routes.status]` plus `online_players`.
- * A favicon must be a data URI here (an adapter has no files next to the table).
+ * Validates a status document: the keys of a table's `[routes.status]` plus `online_players`, with a
+ * table's bounds (MOTD, version name, a 64×64 PNG favicon of at most 64 KiB, the status JSON as a
+ * whole). A favicon must be a data URI here (an adapter has no files next to the table).
  */
 export function parseAdaptedStatus(raw: unknown, what: string): AdaptedStatus {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AdapterError('ERR_ADAPTER_BAD_RESPONSE', `${what}: expected a JSON object`);
@@ -41,8 +44,16 @@ export function parseAdaptedStatus(raw: unknown, what: string): AdaptedStatus {
   if (status.favicon !== undefined && !(typeof status.favicon === 'string' && status.favicon.startsWith(PNG_DATA_URI_PREFIX))) {
     throw new AdapterError('ERR_ADAPTER_BAD_RESPONSE', `${what}: favicon must be a ${PNG_DATA_URI_PREFIX} URI`);
   }
+  if (typeof status.favicon === 'string' && status.favicon.length <= MAX_FAVICON_URI_CHARS) {
+    // The same check as a table's favicon: a 64×64 PNG of at most 64 KiB (longer URIs the schema refuses).
+    try {
+      checkFaviconDataUri(status.favicon, 'favicon');
+    } catch (err) {
+      throw new AdapterError('ERR_ADAPTER_BAD_RESPONSE', `${what}: ${(err as Error).message}`);
+    }
+  }
   try {
-    const parsed = parseRoutingTable({ table_id: 'adapter', version: 0, routes: [{ id: 'adapter', hosts: ['*'], status }] }).routes[0].status;
+    const parsed = parseRoutingTable({ table_id: 'adapter', version: 0, routes: [{ id: 'adapter', hosts: ['*'], status }] }, { origin: 'remote' }).routes[0].status;
     return online === undefined ? { status: parsed } : { status: parsed, online };
   } catch (err) {
     throw new AdapterError('ERR_ADAPTER_BAD_RESPONSE', `${what}: invalid status: ${problems(err, 'routes[0].status.')}`);

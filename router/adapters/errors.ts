@@ -15,7 +15,13 @@ export type AdapterErrorCode =
   /** A gRPC call ended with a status other than OK (the status name is in the message). */
   | 'ERR_ADAPTER_GRPC'
   /** The Kubernetes watch stream broke or reported an error; the adapter lists again. */
-  | 'ERR_ADAPTER_WATCH';
+  | 'ERR_ADAPTER_WATCH'
+  /**
+   * passage.toml does not allow the endpoint the table names (plain http to a host not in
+   * `[adapters] allow_plain_http`, a Kubernetes api_url not in `[adapters.kubernetes] api_urls`).
+   * The adapter never starts; the route serves its own targets and status.
+   */
+  | 'ERR_ADAPTER_NOT_ALLOWED';
 
 export class AdapterError extends Error {
   readonly code: AdapterErrorCode;

@@ -12,7 +12,9 @@ import type { Target } from '../table/types.ts';
 import type { Fetcher, StrategyAdapter } from './adapter.ts';
 import { parseAdaptedStatus, parseTargets } from './documents.ts';
 import { AdapterError, adapterErrorCode } from './errors.ts';
+import { allowsPlainText, STRICT_ADAPTER_POLICY, type AdapterPolicy } from './policy.ts';
 import type { AdapterEnv } from './refresher.ts';
+import { parseEndpoint } from '../table/syntax.ts';
 
 export const ADAPTER_PROTO_PATH = fileURLToPath(new URL('../../proto/passage/adapter/v1/adapter.proto', import.meta.url));
 export const ADAPTER_SERVICE = 'passage.adapter.v1.RouteAdapter';
@@ -43,17 +45,23 @@ interface WireTarget {
   meta?: Record<string, string>;
 }
 
-/** One plaintext connection to an adapter service; every call has a deadline and honours an abort signal. */
+/**
+ * One connection to an adapter service; every call has a deadline and honours an abort signal. TLS
+ * (verified against the system's CAs) unless passage.toml lists the host in `[adapters] allow_plain_http`.
+ */
 export class AdapterClient {
   readonly address: string;
+  readonly tls: boolean;
   private readonly client: GrpcJs.Client;
   private readonly grpc: typeof GrpcJs;
 
-  constructor(address: string) {
+  constructor(address: string, policy: AdapterPolicy = STRICT_ADAPTER_POLICY) {
     const { grpc, service } = loadAdapterService();
     this.grpc = grpc;
     this.address = address;
-    this.client = new service(address, grpc.credentials.createInsecure(), {
+    const endpoint = parseEndpoint(address);
+    this.tls = typeof endpoint === 'string' || !allowsPlainText(policy, endpoint.host);
+    this.client = new service(address, this.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
       // Reconnect quickly after an adapter restart: the next poll should find it.
       'grpc.initial_reconnect_backoff_ms': 200,

@@ -2,6 +2,7 @@
 // LIST, then WATCH from the list's resourceVersion (one JSON event per line); a broken watch or
 // "410 Gone" lists again. Only Ready pods and GameServers in state Ready or Allocated are targets;
 // Agones player tracking (status.players, or the `players` counter) becomes players / max_players meta.
+// The API server and the bearer token come from the router's config (kubernetesEndpoint), not the table.
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,8 @@ import { AdapterError, adapterErrorCode, fetchError } from './errors.ts';
 import { events, publish } from '../events.ts';
 import { reportTargets } from './refresher.ts';
 import type { AdapterEnv, AdapterState } from './refresher.ts';
+import { endpointKey, httpUrlProblem, STRICT_ADAPTER_POLICY, type AdapterPolicy } from './policy.ts';
+import { redactUrl } from '../redact-url.ts';
 
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 export const DEFAULT_POD_PORT = 25565;
@@ -42,11 +45,39 @@ interface KubeObject {
   };
 }
 
-/** The API server address: `api_url`, else the in-cluster service from the environment. */
+/** The in-cluster API server from the service environment (always https). */
 export function defaultApiUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const host = env.KUBERNETES_SERVICE_HOST;
   if (host === undefined || host === '') return undefined;
   return `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+}
+
+/** Where a Kubernetes discovery talks, and which token file (from passage.toml, never the table) it sends there. */
+export interface KubernetesEndpoint {
+  readonly base: string;
+  readonly tokenFile: string;
+  /** A token file set in passage.toml must be readable; the default service-account token may be absent (kubectl proxy). */
+  readonly tokenRequired: boolean;
+}
+
+/**
+ * The API server a discovery may use: the in-cluster one by default; a table's `api_url` only when it is
+ * that server or listed in `[adapters.kubernetes] api_urls`, since the router's bearer token goes with
+ * every request. Plain http additionally needs the host in `[adapters] allow_plain_http`.
+ */
+export function kubernetesEndpoint(apiUrl: string | undefined, policy: AdapterPolicy, env: NodeJS.ProcessEnv = process.env): KubernetesEndpoint | AdapterError {
+  const inCluster = defaultApiUrl(env);
+  const base = apiUrl ?? inCluster;
+  if (base === undefined) return new AdapterError('ERR_ADAPTER_UNAVAILABLE', 'no api_url set and KUBERNETES_SERVICE_HOST is not set (not running in a cluster)');
+  const key = endpointKey(base);
+  const allowed = [...(inCluster === undefined ? [] : [inCluster]), ...policy.kubernetes.apiUrls].map((u) => endpointKey(u));
+  if (key === undefined || !allowed.includes(key)) {
+    return new AdapterError('ERR_ADAPTER_NOT_ALLOWED', `api_url ${redactUrl(base)} is neither the in-cluster API server nor listed in [adapters.kubernetes] api_urls of passage.toml (the router's token is sent there)`);
+  }
+  const problem = httpUrlProblem(policy, base);
+  if (problem !== undefined) return new AdapterError('ERR_ADAPTER_NOT_ALLOWED', `api_url ${redactUrl(base)}: ${problem}`);
+  const configured = policy.kubernetes.tokenFile;
+  return { base, tokenFile: configured === '' ? SERVICE_ACCOUNT_TOKEN : configured, tokenRequired: configured !== '' };
 }
 
 /** The target a pod or GameServer stands for, or undefined while it must get no players. */
@@ -82,6 +113,8 @@ export class KubernetesDiscovery implements DiscoveryAdapter {
   private readonly ready = new Map<string, Target>();
   private current: Target[] | undefined;
   private resourceVersion = '';
+  /** Set once run() has checked the API server against the router's config. */
+  private endpoint: KubernetesEndpoint | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: { code: string; message: string; at: number } | undefined;
 
@@ -115,6 +148,13 @@ export class KubernetesDiscovery implements DiscoveryAdapter {
   }
 
   private async run(): Promise<void> {
+    const endpoint = kubernetesEndpoint(this.config.apiUrl, this.env.policy ?? STRICT_ADAPTER_POLICY);
+    if (endpoint instanceof AdapterError) {
+      // Refused by the router's config (or no cluster): permanent for these options, so not retried.
+      this.fail(endpoint);
+      return;
+    }
+    this.endpoint = endpoint;
     let needList = true;
     while (!this.stopper.signal.aborted) {
       const started = Date.now();
@@ -137,13 +177,13 @@ export class KubernetesDiscovery implements DiscoveryAdapter {
   }
 
   private async request(query: Record<string, string>, signal: AbortSignal): Promise<Response> {
-    const base = this.config.apiUrl ?? defaultApiUrl();
-    if (base === undefined) throw new AdapterError('ERR_ADAPTER_UNAVAILABLE', 'no api_url set and KUBERNETES_SERVICE_HOST is not set (not running in a cluster)');
+    const endpoint = this.endpoint!;
+    const base = endpoint.base;
     const url = new URL(this.path, base.endsWith('/') ? base : `${base}/`);
     if (this.config.labelSelector !== undefined) url.searchParams.set('labelSelector', this.config.labelSelector);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const headers: Record<string, string> = { accept: 'application/json' };
-    const token = await this.token();
+    const token = await this.token(endpoint);
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     let res: Response;
     try {
@@ -163,13 +203,12 @@ export class KubernetesDiscovery implements DiscoveryAdapter {
   }
 
   /** Read at every request: projected service-account tokens rotate. The default file may be absent (kubectl proxy). */
-  private async token(): Promise<string | undefined> {
-    const file = this.config.tokenFile ?? SERVICE_ACCOUNT_TOKEN;
+  private async token(endpoint: KubernetesEndpoint): Promise<string | undefined> {
     try {
-      return (await readFile(file, 'utf8')).trim();
+      return (await readFile(endpoint.tokenFile, 'utf8')).trim();
     } catch (err) {
-      if (this.config.tokenFile === undefined) return undefined;
-      throw new AdapterError('ERR_ADAPTER_UNAVAILABLE', `token_file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if (!endpoint.tokenRequired) return undefined;
+      throw new AdapterError('ERR_ADAPTER_UNAVAILABLE', `[adapters.kubernetes] token_file ${endpoint.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
 

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { events, publish } from '../events.ts';
 import { adapterErrorCode } from './errors.ts';
+import type { AdapterPolicy } from './policy.ts';
 
 /** A fetch that found nothing new (HTTP 304): the cached value stays. */
 export const NOT_MODIFIED = Symbol('not_modified');
@@ -18,6 +19,8 @@ export interface AdapterEnv {
   /** Tags adapter events so metrics count this router's only. */
   readonly source: object;
   readonly log: Logger;
+  /** `[adapters]` of passage.toml; absent: STRICT_ADAPTER_POLICY (TLS everywhere, in-cluster API server only). */
+  readonly policy?: AdapterPolicy;
 }
 
 export interface RefresherOptions<T> extends AdapterLabels {

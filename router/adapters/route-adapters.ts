@@ -4,12 +4,15 @@
 import type { ActiveTable } from '../routing/active-table.ts';
 import type { AdapterChoice, AdaptedStatus, PlayerInfo, RouteAdapterHook } from '../routing/adapter-hook.ts';
 import type { Route, Target } from '../table/types.ts';
-import { PollingDiscovery, PollingStatus } from './adapter.ts';
+import { PollingDiscovery, PollingStatus, RefusedAdapter } from './adapter.ts';
 import type { DiscoveryAdapter, Fetcher, StatusAdapter, StrategyAdapter } from './adapter.ts';
 import { dnsTargets } from './dns.ts';
 import { AdapterClient, GrpcStrategy, grpcStatus, grpcTargets } from './grpc.ts';
 import { httpStatus, httpTargets } from './http.ts';
+import { AdapterError } from './errors.ts';
 import { KubernetesDiscovery } from './kubernetes.ts';
+import { httpUrlProblem, STRICT_ADAPTER_POLICY } from './policy.ts';
+import { redactUrl } from '../redact-url.ts';
 import type { AdapterEnv, AdapterState } from './refresher.ts';
 
 interface Binding {
@@ -33,12 +36,14 @@ function createDiscovery(route: Route, env: AdapterEnv): DiscoveryAdapter {
     return adapter;
   };
   switch (d.type) {
-    case 'http':
-      return polling(httpTargets(d.url!, d.timeout));
+    case 'http': {
+      const refused = refusedUrl(d.url!, { adapter: 'http', kind: 'discovery', route: route.id }, env);
+      return refused ?? polling(httpTargets(d.url!, d.timeout));
+    }
     case 'dns':
       return polling(dnsTargets(d));
     case 'grpc': {
-      const client = new AdapterClient(d.address!);
+      const client = new AdapterClient(d.address!, env.policy);
       return polling(grpcTargets(client, route.id, d.timeout), () => client.close());
     }
     case 'kubernetes':
@@ -49,8 +54,10 @@ function createDiscovery(route: Route, env: AdapterEnv): DiscoveryAdapter {
 function createStatus(route: Route, env: AdapterEnv): StatusAdapter {
   const s = route.statusAdapter!;
   const opts = { adapter: s.type, route: route.id, cacheTtlMs: s.cacheTtl, timeoutMs: s.timeout };
-  if (s.type === 'http') return new PollingStatus({ ...opts, fetch: httpStatus(s.url!, s.timeout) }, env);
-  const client = new AdapterClient(s.address!);
+  if (s.type === 'http') {
+    return refusedUrl(s.url!, { adapter: 'http', kind: 'status', route: route.id }, env) ?? new PollingStatus({ ...opts, fetch: httpStatus(s.url!, s.timeout) }, env);
+  }
+  const client = new AdapterClient(s.address!, env.policy);
   const adapter = new PollingStatus({ ...opts, fetch: grpcStatus(client, route.id, s.timeout) }, env);
   const stop = adapter.stop.bind(adapter);
   adapter.stop = () => {
@@ -62,7 +69,14 @@ function createStatus(route: Route, env: AdapterEnv): StatusAdapter {
 
 function createStrategy(route: Route, env: AdapterEnv): StrategyAdapter {
   const s = route.strategyAdapter!;
-  return new GrpcStrategy(new AdapterClient(s.address), route.id, s.timeout, env);
+  return new GrpcStrategy(new AdapterClient(s.address, env.policy), route.id, s.timeout, env);
+}
+
+/** An http adapter whose URL passage.toml does not allow (plain http to an unlisted host) is never started. */
+function refusedUrl(url: string, labels: { adapter: string; kind: 'discovery' | 'status'; route: string }, env: AdapterEnv): RefusedAdapter | undefined {
+  const problem = httpUrlProblem(env.policy ?? STRICT_ADAPTER_POLICY, url);
+  if (problem === undefined) return undefined;
+  return new RefusedAdapter(labels, new AdapterError('ERR_ADAPTER_NOT_ALLOWED', `${redactUrl(url)}: ${problem}`), env);
 }
 
 function hasAdapters(route: Route): boolean {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { NewerProtocolsStatus } from '../connection/newer-protocols.ts';
 import type { RouterMetrics } from '../metrics/registry.ts';
 import type { Router } from '../server.ts';
 
@@ -9,9 +10,13 @@ export interface AdminStatus {
   readonly uptimeSeconds: number;
   readonly ready: boolean;
   readonly draining: boolean;
+  /** The table in use is past expires_at (still served). */
+  readonly tableExpired: boolean;
   readonly table: { id: string; version: number; loadedAt: string; expiresAt?: string } | null;
   readonly connections: { active: number };
   readonly counters: Record<string, number>;
+  /** Day-one versions: the `[protocol]` policy and the newer protocols seen in logins. */
+  readonly protocols: NewerProtocolsStatus;
 }
 
 export interface AdminOptions {
@@ -20,7 +25,12 @@ export interface AdminOptions {
   readonly version: string;
   /** Extra fields for /status (table source state, rejections, ...). */
   readonly extraStatus?: () => Record<string, unknown>;
+  /** Milliseconds since the epoch; injected in tests. */
+  readonly now?: () => number;
 }
+
+/** Set on /readyz while the table in use is past expires_at: its expiry, as RFC 3339. */
+export const TABLE_EXPIRED_HEADER = 'passage-table-expired';
 
 async function counterTotals(metrics: RouterMetrics): Promise<Record<string, number>> {
   const sum = async (m: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
@@ -33,22 +43,38 @@ async function counterTotals(metrics: RouterMetrics): Promise<Record<string, num
   };
 }
 
-/** `/metrics` (Prometheus), `/healthz` (process alive), `/readyz` (table loaded, not draining), `/status` (JSON). */
+/**
+ * `/metrics` (Prometheus), `/healthz` (process alive), `/readyz` (table loaded, not draining), `/status` (JSON).
+ * An expired table in use keeps /readyz at 200 but says so (body and header): taking routers out of the
+ * load balancer because the control plane went quiet would turn a frozen source into a fleet-wide outage
+ * (every router's table expires at the same moment), so the alert goes to operators, not to the NLB.
+ */
 export function createAdminServer(opts: AdminOptions): Server {
   const { router, metrics } = opts;
   const ready = (): boolean => !router.draining && router.ctx.tables.current !== undefined;
+  const now = opts.now ?? Date.now;
+  const expiredAt = (): number | undefined => {
+    const expiresAt = router.ctx.tables.current?.table.expiresAt;
+    return expiresAt !== undefined && now() >= expiresAt ? expiresAt : undefined;
+  };
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const reply = (code: number, type: string, body: string): void => {
-      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+    const reply = (code: number, type: string, body: string, headers: Record<string, string> = {}): void => {
+      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', ...headers });
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
     switch (path) {
       case '/healthz':
         return reply(200, 'text/plain', 'ok\n');
-      case '/readyz':
-        return ready() ? reply(200, 'text/plain', 'ready\n') : reply(503, 'text/plain', router.draining ? 'draining\n' : 'no routing table loaded\n');
+      case '/readyz': {
+        if (!ready()) return reply(503, 'text/plain', router.draining ? 'draining\n' : 'no routing table loaded\n');
+        const expired = expiredAt();
+        if (expired === undefined) return reply(200, 'text/plain', 'ready\n');
+        const at = new Date(expired).toISOString();
+        const { tableId, version } = router.ctx.tables.current!.table;
+        return reply(200, 'text/plain', `ready, table expired: ${tableId}@${version} expired at ${at} and is served as the last good table; the source offers nothing newer\n`, { [TABLE_EXPIRED_HEADER]: at });
+      }
       case '/metrics':
         metrics.registry.metrics().then(
           (text) => reply(200, metrics.registry.contentType, text),
@@ -63,6 +89,7 @@ export function createAdminServer(opts: AdminOptions): Server {
             uptimeSeconds: Math.round(router.uptimeSeconds),
             ready: ready(),
             draining: router.draining,
+            tableExpired: expiredAt() !== undefined,
             table: active === undefined ? null : {
               id: active.table.tableId,
               version: active.table.version,
@@ -71,6 +98,7 @@ export function createAdminServer(opts: AdminOptions): Server {
             },
             connections: { active: router.activeConnections },
             counters,
+            protocols: router.ctx.newerProtocols.status(),
           };
           reply(200, 'application/json', `${JSON.stringify({ ...status, ...opts.extraStatus?.() }, null, 2)}\n`);
         }).catch((err: Error) => {

@@ -1,11 +1,16 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { AuthError } from './errors.ts';
+import type { Logger } from 'pino';
+import { LogThrottle } from '../log-throttle.ts';
+import { AuthError, type AuthErrorCode } from './errors.ts';
 import type { GameProfile, ProfileProperty } from '../protocol/login.ts';
 import { formatUuid } from '../protocol/reader.ts';
 
 /** A hasJoined answer is a small JSON profile; anything larger is not a session server we trust. */
 const MAX_PROFILE_BYTES = 64 * 1024;
+
+/** Failures of the session server itself (not of a player who did not join): the operator's to know. */
+const OUTAGE_CODES: ReadonlySet<AuthErrorCode> = new Set(['ERR_AUTH_SESSION_TIMEOUT', 'ERR_AUTH_SESSION_UNAVAILABLE', 'ERR_AUTH_BAD_PROFILE']);
 
 export interface SessionServerOptions {
   /** Base URL, e.g. https://sessionserver.mojang.com (injectable so tests never reach Mojang). */
@@ -23,13 +28,31 @@ export class SessionServerClient {
   private readonly timeoutMs: number;
   private readonly agent: HttpAgent;
   private readonly request: typeof httpRequest;
+  /** One line per failure code per minute: an outage fails every login, and must not flood the log. */
+  private readonly outageLog: LogThrottle;
 
-  constructor(opts: SessionServerOptions) {
+  constructor(opts: SessionServerOptions & { readonly outageLogIntervalMs?: number }) {
     this.base = new URL(opts.baseUrl.replace(/\/+$/, '') + '/session/minecraft/hasJoined');
     this.timeoutMs = opts.timeoutMs;
     const secure = this.base.protocol === 'https:';
     this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 256 }) : new HttpAgent({ keepAlive: true, maxSockets: 256 });
     this.request = secure ? httpsRequest : httpRequest;
+    this.outageLog = new LogThrottle(opts.outageLogIntervalMs);
+  }
+
+  /**
+   * Logs a failed hasJoined at warn when the session server is at fault (unreachable, too slow, an
+   * HTTP error, a bad profile), at most once a minute per kind, with the cause and how many were not
+   * logged since. Players see "The login servers are not answering"; without this the operator saw nothing.
+   */
+  reportFailure(err: unknown, log: Logger, now = Date.now()): void {
+    if (!(err instanceof AuthError) || !OUTAGE_CODES.has(err.code)) return;
+    const admitted = this.outageLog.admit(err.code, now);
+    if (admitted === undefined) return;
+    log.warn(
+      { code: err.code, cause: err.message, sessionServer: this.base.origin, suppressedSinceLast: admitted.suppressed },
+      'the session server failed a login check: players see "The login servers are not answering"',
+    );
   }
 
   hasJoined(username: string, serverHash: string, ip?: string): Promise<GameProfile> {

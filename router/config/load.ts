@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { BlockList, isIP } from 'node:net';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseHostPort } from './address.ts';
+import { endpointKey, plainHttpHost } from '../adapters/policy.ts';
 import { parseDuration } from './duration.ts';
 import { CONFIG_SCHEMA, isField } from './schema.ts';
 import type { Field, PassageConfig, Section } from './schema.ts';
@@ -158,6 +159,13 @@ export function buildConfig(raw: Raw, file: string, env: Readonly<Record<string,
   if (c.proxy_protocol?.enabled === true && Array.isArray(c.proxy_protocol.trusted_proxies) && c.proxy_protocol.trusted_proxies.length === 0) {
     problems.push({ key: 'proxy_protocol.trusted_proxies', message: 'required when proxy_protocol.enabled = true (the CIDRs of your load balancers)' });
   }
+  if (c.auth?.cookie_max_age === 0) {
+    problems.push({ key: 'auth.cookie_max_age', message: 'must be longer than 0 (how long one session-server check may carry cookie logins, e.g. "24h")' });
+  }
+  if (typeof c.protocol?.max_protocol === 'number' && c.protocol.max_protocol !== 0 && c.protocol.max_protocol < 766) {
+    problems.push({ key: 'protocol.max_protocol', message: `expected 0 (no limit) or a protocol number of at least 766 (1.20.5), got ${c.protocol.max_protocol}` });
+  }
+  problems.push(...adapterProblems(c.adapters));
   if (c.fleet?.heartbeat_interval === 0) {
     problems.push({ key: 'fleet.heartbeat_interval', message: 'must be longer than 0' });
   }
@@ -191,6 +199,7 @@ export function buildConfig(raw: Raw, file: string, env: Readonly<Record<string,
       preventProxyConnections: c.auth.prevent_proxy_connections,
       cookieSecretFile: rel(c.auth.cookie_secret_file),
       cookieTtlMs: c.auth.cookie_ttl,
+      cookieMaxAgeMs: c.auth.cookie_max_age,
     },
     table: {
       source: c.table.source,
@@ -203,6 +212,7 @@ export function buildConfig(raw: Raw, file: string, env: Readonly<Record<string,
       pollIntervalMs: c.table.poll_interval,
       cacheFile: rel(c.table.cache_file),
       maxBytes: c.table.max_bytes,
+      minVersion: c.table.min_version,
     },
     limits: {
       handshakeTimeoutMs: c.limits.handshake_timeout,
@@ -213,15 +223,40 @@ export function buildConfig(raw: Raw, file: string, env: Readonly<Record<string,
       keepAliveIntervalMs: c.limits.keep_alive_interval,
       resourcePackTimeoutMs: c.limits.resource_pack_timeout,
     },
+    adapters: {
+      allowPlainHttp: (c.adapters.allow_plain_http as string[]).map((h) => plainHttpHost(h)!),
+      kubernetes: { apiUrls: c.adapters.kubernetes.api_urls, tokenFile: rel(c.adapters.kubernetes.token_file) },
+    },
     messages: { defaultLocale: c.messages.default_locale.toLowerCase(), file: rel(c.messages.file) },
     fleet: {
       heartbeatIntervalMs: c.fleet.heartbeat_interval,
       region: c.fleet.region !== '' ? c.fleet.region : env.AWS_REGION || 'local',
       instance: c.fleet.instance !== '' ? c.fleet.instance : `${hostname()}-${process.pid}`,
     },
+    protocol: { newer: c.protocol.newer, maxProtocol: c.protocol.max_protocol },
     log: { level: c.log.level },
     telemetry: { otlpEndpoint: c.telemetry.otlp_endpoint, serviceName: c.telemetry.service_name, sampleRatio: c.telemetry.sample_ratio },
   };
+}
+
+/** `[adapters]`: bare hosts in allow_plain_http, plain http(s) URLs (no credentials, no query) in api_urls. */
+function adapterProblems(adapters: { allow_plain_http?: unknown; kubernetes?: { api_urls?: unknown } } | undefined): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  const hosts = adapters?.allow_plain_http;
+  if (Array.isArray(hosts)) {
+    const wrong = hosts.filter((h) => typeof h === 'string' && plainHttpHost(h) === undefined);
+    if (wrong.length > 0) {
+      problems.push({ key: 'adapters.allow_plain_http', message: `expected host names or IP addresses without scheme or port (like "127.0.0.1" or "adapter.internal"), got ${wrong.map((w) => JSON.stringify(w)).join(', ')}` });
+    }
+  }
+  const urls = adapters?.kubernetes?.api_urls;
+  if (Array.isArray(urls)) {
+    const wrong = urls.filter((u) => typeof u === 'string' && (!/^https?:\/\//.test(u) || endpointKey(u) === undefined));
+    if (wrong.length > 0) {
+      problems.push({ key: 'adapters.kubernetes.api_urls', message: `expected http(s) URLs without user info or query (like "https://k8s.example.com:6443"), got ${wrong.map((w) => JSON.stringify(w)).join(', ')}` });
+    }
+  }
+  return problems;
 }
 
 export function loadConfigFile(file: string): PassageConfig {
@@ -232,6 +267,15 @@ export function loadConfigFile(file: string): PassageConfig {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [{ key: '', message: code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}` }]);
   }
+  return parseConfigText(text, file);
+}
+
+/**
+ * Validates config text without touching the disk: what `passage --config` would accept, for tools that
+ * render a router's config (the CDK app, passagectl) and must never deploy one the router refuses.
+ * `file` names it in messages and anchors relative paths.
+ */
+export function parseConfigText(text: string, file: string, env: Readonly<Record<string, string | undefined>> = process.env): PassageConfig {
   let raw: Raw;
   try {
     raw = parseToml(text) as Raw;
@@ -240,5 +284,5 @@ export function loadConfigFile(file: string): PassageConfig {
     const first = (err as Error).message.split('\n')[0];
     throw new ConfigError(file, [{ key: '', message: `invalid TOML${where}: ${first}` }]);
   }
-  return buildConfig(raw, file);
+  return buildConfig(raw, file, env);
 }

@@ -49,6 +49,8 @@ export const CONFIG_SCHEMA: Section = {
     prevent_proxy_connections: { type: 'boolean', default: false },
     cookie_secret_file: { type: 'string', default: '' },
     cookie_ttl: { type: 'duration', default: '6h' },
+    // How long one session-server check may carry cookie logins; past it Mojang is asked again.
+    cookie_max_age: { type: 'duration', default: '24h' },
   },
   table: {
     source: { type: 'string', default: 'file', oneOf: ['file', 'http', 'dynamodb'] },
@@ -67,6 +69,9 @@ export const CONFIG_SCHEMA: Section = {
     poll_interval: { type: 'duration', default: '10s' },
     cache_file: { type: 'string', default: '.passage/table-cache.json' },
     max_bytes: { type: 'integer', default: 4 * 1024 * 1024, min: 1024 },
+    // The version floor: no table below it is applied, from the source, the cache or a file. Rendered at
+    // deploy time (the version live then), so a replaced router cannot be handed an older signed table.
+    min_version: { type: 'integer', default: 0, min: 0 },
   },
   limits: {
     // Absolute, from accept (PROXY header included) to Login Start, or to the end of a status exchange.
@@ -77,6 +82,17 @@ export const CONFIG_SCHEMA: Section = {
     configuration_timeout: { type: 'duration', default: '30s' },
     keep_alive_interval: { type: 'duration', default: '10s' },
     resource_pack_timeout: { type: 'duration', default: '120s' },
+  },
+  adapters: {
+    // Hosts (names or IP addresses, no port) adapters may reach without TLS: http:// URLs and plaintext
+    // gRPC. Everything else is https, or gRPC over TLS. A table cannot add to this list.
+    allow_plain_http: { type: 'string[]', default: [] },
+    kubernetes: {
+      // API servers a table's api_url may name, besides the in-cluster one (KUBERNETES_SERVICE_HOST).
+      api_urls: { type: 'string[]', default: [] },
+      // The bearer token sent to them; empty: the pod's service-account token (sent only if present).
+      token_file: { type: 'string', default: '' },
+    },
   },
   messages: {
     default_locale: { type: 'string', default: 'en_us' },
@@ -95,6 +111,13 @@ export const CONFIG_SCHEMA: Section = {
     otlp_endpoint: { type: 'string', default: '' },
     service_name: { type: 'string', default: 'passage' },
     sample_ratio: { type: 'number', default: 1.0, min: 0, max: 1 },
+  },
+  protocol: {
+    // Protocols newer than the newest release Passage knows (day-one versions): served with the newest
+    // known layout ("accept"), or refused with a message naming the known range ("refuse").
+    newer: { type: 'string', default: 'accept', oneOf: ['accept', 'refuse'] },
+    // With newer = "accept": the highest newer protocol served (0: no limit). Known protocols are always served.
+    max_protocol: { type: 'integer', default: 0, min: 0, max: 0x7fffffff },
   },
   log: {
     level: { type: 'string', default: 'info', oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
@@ -128,6 +151,8 @@ export interface PassageConfig {
     preventProxyConnections: boolean;
     cookieSecretFile: string;
     cookieTtlMs: number;
+    /** A cookie resting on a session-server check older than this is refused (`stale`). */
+    cookieMaxAgeMs: number;
   };
   readonly table: {
     source: 'file' | 'http' | 'dynamodb';
@@ -141,6 +166,8 @@ export interface PassageConfig {
     pollIntervalMs: number;
     cacheFile: string;
     maxBytes: number;
+    /** `[table] min_version`: tables below this version are refused (`ERR_TABLE_BELOW_MIN_VERSION`). */
+    minVersion: number;
   };
   readonly limits: {
     handshakeTimeoutMs: number;
@@ -148,9 +175,17 @@ export interface PassageConfig {
     maxPending: number;
     maxPendingPerIp: number;
     loginTimeoutMs: number; configurationTimeoutMs: number; keepAliveIntervalMs: number; resourcePackTimeoutMs: number };
+  /** Where adapters may send the router's credentials and plain-text requests (`[adapters]`). */
+  readonly adapters: {
+    /** Lower-case host names and IP addresses (IPv6 without brackets). */
+    allowPlainHttp: readonly string[];
+    kubernetes: { apiUrls: readonly string[]; tokenFile: string };
+  };
   readonly messages: { defaultLocale: string; file: string };
   /** Who this router is in `passagectl status`, and how often it says so (heartbeats). */
   readonly fleet: { heartbeatIntervalMs: number; region: string; instance: string };
+  /** Day-one versions: whether protocols newer than the newest known one are served, and up to which. */
+  readonly protocol: { newer: 'accept' | 'refuse'; maxProtocol: number };
   readonly log: { level: string };
   /** OpenTelemetry tracing; off (no OTel code loaded) while otlpEndpoint is empty. */
   readonly telemetry: { otlpEndpoint: string; serviceName: string; sampleRatio: number };

@@ -1,4 +1,4 @@
-import { AUTH_COOKIE_KEY, issueAuthCookie } from '../auth/cookie.ts';
+import { AUTH_COOKIE_KEY, cookieExpiry, issueAuthCookie } from '../auth/cookie.ts';
 import { events, publish } from '../events.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import {
@@ -105,16 +105,21 @@ function onResourcePackTimeout(conn: Connection): void {
   transfer(conn);
 }
 
-/** Stores a fresh auth cookie for the next login, when cookies are on and this login was verified. */
+/**
+ * Stores an auth cookie for the next login, when cookies are on and this login was verified. It
+ * carries the time of the session-server check this login rests on (a cookie login passes its own
+ * along unchanged) and expires no later than `cookie_max_age` after it.
+ */
 function storeAuthCookie(conn: Connection, target: Target): void {
   const secrets = conn.ctx.cookieSecrets;
-  if (secrets === undefined || !conn.verified) return;
+  const verifiedAt = conn.verifiedAt;
+  if (secrets === undefined || !conn.verified || verifiedAt === undefined) return;
   const now = conn.ctx.now();
+  const { cookieTtlMs, cookieMaxAgeMs } = conn.ctx.config.auth;
+  const expiresAt = cookieExpiry(now, verifiedAt, { ttlMs: cookieTtlMs, maxAgeMs: cookieMaxAgeMs });
+  if (expiresAt <= now) return;
   try {
-    const cookie = issueAuthCookie(
-      { profile: conn.profile!, ip: conn.clientIp, issuedAt: now, expiresAt: now + conn.ctx.config.auth.cookieTtlMs, target: target.id },
-      secrets,
-    );
+    const cookie = issueAuthCookie({ profile: conn.profile!, ip: conn.clientIp, issuedAt: now, verifiedAt, expiresAt, target: target.id }, secrets);
     conn.send(encodeStoreCookie(AUTH_COOKIE_KEY, cookie));
   } catch (err) {
     // A profile too large for the cookie limit only costs the player a session-server call next time.

@@ -7,11 +7,13 @@ import { events, publish } from '../events.ts';
 import type { Intent } from '../events.ts';
 import type { MessageKey } from '../messages/catalog.ts';
 import { encodeConfigurationDisconnect } from '../protocol/configuration.ts';
-import { ProtocolError } from '../protocol/errors.ts';
+import { EncodeError, ProtocolError } from '../protocol/errors.ts';
+import { LogThrottle } from '../log-throttle.ts';
 import { FrameDecoder } from '../protocol/framer.ts';
 import type { Handshake } from '../protocol/handshake.ts';
 import { LEGACY_PING_BYTE } from '../protocol/legacy.ts';
 import { encodeLoginDisconnect } from '../protocol/login.ts';
+import { protocolSupport, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
 import type { GameProfile } from '../protocol/login.ts';
 import type { ActiveTable } from '../routing/active-table.ts';
 import type { Route } from '../table/types.ts';
@@ -57,6 +59,9 @@ export type LoginStep =
   | 'await_resource_packs'
   | 'transferring';
 
+/** Encoder failures come from a table or adapter value, so they repeat on every connection: log them sparingly. */
+const ENCODE_LOG = new LogThrottle();
+
 /** Connection ids tag events so subscribers (tracing) can tell connections apart; unique per process. */
 let nextConnectionId = 1;
 
@@ -85,6 +90,11 @@ export class Connection {
   cookieProfile: GameProfile | undefined;
   /** True when this login was verified (session server or cookie), so a fresh cookie may be issued. */
   verified = false;
+  /**
+   * When the session server last verified this player: now for a Mojang login, the cookie's own time
+   * for a cookie login (never moved forward); undefined when no cookie may be issued from this login.
+   */
+  verifiedAt: number | undefined;
   /** Resource packs pushed and still waiting for a final result, by pack UUID. */
   readonly pendingPacks = new Map<string, import('../table/types.ts').ResourcePack>();
 
@@ -160,7 +170,12 @@ export class Connection {
       }
       if (chunk[0] === LEGACY_PING_BYTE && this.state === 'handshake') {
         this.intent = 'legacy';
-        if (admitHandshake(this)) answerLegacyPing(this, chunk);
+        // Unframed, but under the same error handling as every frame: one connection fails, never the process.
+        try {
+          if (admitHandshake(this)) answerLegacyPing(this, chunk);
+        } catch (err) {
+          this.fail(err);
+        }
         return;
       }
     }
@@ -252,9 +267,16 @@ export class Connection {
     const text = this.messages.text(key, this.locale, params);
     const component = { text };
     publish(events.disconnect, this.ctx.source, { reason: key, connectionId: this.id });
-    // A relayed login has not left the login state either; a relayed status ping has no way to show text.
-    if (this.state === 'login' || (this.state === 'passthrough' && this.intent !== 'status')) this.send(encodeLoginDisconnect(component));
-    else if (this.state === 'configuration') this.send(encodeConfigurationDisconnect(component));
+    let packet: Buffer | undefined;
+    try {
+      // A relayed login has not left the login state either; a relayed status ping has no way to show text.
+      if (this.state === 'login' || (this.state === 'passthrough' && this.intent !== 'status')) packet = encodeLoginDisconnect(component);
+      else if (this.state === 'configuration') packet = encodeConfigurationDisconnect(component);
+    } catch (err) {
+      // Text that does not fit its packet (a template expanded past its field): no goodbye, but counted.
+      this.encodingFailed(err);
+    }
+    if (packet !== undefined) this.send(packet);
     this.close(outcome);
   }
 
@@ -338,6 +360,14 @@ export class Connection {
     if (err instanceof ProtocolError) {
       this.reportError(err.code);
       if (this.ctx.log.isLevelEnabled('debug')) this.ctx.log.debug({ client: this.clientIp, code: err.code, state: this.state }, err.message);
+      const protocol = this.handshake?.protocol ?? 0;
+      if ((this.state === 'login' || this.state === 'configuration') && protocolSupport(protocol) === 'newer') {
+        // A day-one client read with the newest known layout, and that layout no longer fits: the
+        // player is told which versions work instead of seeing the connection drop.
+        publish(events.newerProtocolFailure, this.ctx.source, { protocol, label: this.ctx.newerProtocols.label(protocol), kind: err.code, connectionId: this.id });
+        this.disconnect('newer_version', { versions: SUPPORTED_RANGE_TEXT }, `error:${err.code}`);
+        return;
+      }
       this.close(`error:${err.code}`);
       return;
     }
@@ -349,10 +379,30 @@ export class Connection {
       this.disconnect(key, {}, `error:${err.code}`);
       return;
     }
+    if (err instanceof EncodeError) {
+      // A table, adapter or message value past its bound: this connection fails, the process never does.
+      this.encodingFailed(err);
+      this.disconnect('internal_error', {}, `error:${err.code}`);
+      return;
+    }
     // Anything else is our bug: log it with its stack, tell the player, keep serving everyone else.
     this.reportError('ERR_INTERNAL');
     this.ctx.log.error({ err, client: this.clientIp, state: this.state }, 'internal error while handling a connection');
     this.disconnect('internal_error', {}, 'error:ERR_INTERNAL');
+  }
+
+  /** Counts an encoder failure; a value over its bound is logged without a stack and at most once a minute per field. */
+  private encodingFailed(err: unknown): void {
+    if (!(err instanceof EncodeError)) {
+      this.reportError('ERR_INTERNAL');
+      this.ctx.log.error({ err, client: this.clientIp, state: this.state }, 'internal error while encoding a packet');
+      return;
+    }
+    this.reportError(err.code);
+    const admitted = ENCODE_LOG.admit(err.what);
+    if (admitted !== undefined) {
+      this.ctx.log.warn({ code: err.code, limit: err.limit, value: err.value, suppressed: admitted.suppressed }, `a value does not fit its packet, the connection was closed: ${err.message}`);
+    }
   }
 
   private clearTimers(): void {

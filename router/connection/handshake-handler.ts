@@ -1,6 +1,6 @@
 import { events, publish } from '../events.ts';
 import { decodeHandshake, INTENT_STATUS, INTENT_TRANSFER } from '../protocol/handshake.ts';
-import { isSupportedProtocol, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
+import { protocolSupport, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
 import { admitHandshake } from '../limits/admission.ts';
 import type { Connection } from './connection.ts';
 import { beginPassthrough, isRelayed } from './passthrough-handler.ts';
@@ -48,9 +48,22 @@ export function handleHandshake(conn: Connection, body: Buffer): void {
     beginPassthrough(conn);
     return;
   }
-  if (conn.route.mode === 'transfer' && !isSupportedProtocol(hs.protocol)) {
-    // Transfer needs 1.20.5+; older clients on a transfer route are told which versions work.
+  if (conn.route.mode === 'transfer') admitProtocol(conn, hs.protocol);
+}
+
+/**
+ * Transfer needs 1.20.5+: older clients on a transfer route are told which versions work. A newer
+ * protocol than any known one (a release that came out after this Passage) is served with the newest
+ * known layout unless `[protocol]` says otherwise, counted, and its first login logged.
+ */
+function admitProtocol(conn: Connection, protocol: number): void {
+  const support = protocolSupport(protocol);
+  if (support === 'too_old') {
     conn.disconnect('unsupported_version', { versions: SUPPORTED_RANGE_TEXT });
     return;
   }
+  const accepted = support === 'known' || conn.ctx.newerProtocols.accepts(protocol);
+  if (support === 'newer') conn.ctx.newerProtocols.recordLogin(protocol, accepted);
+  publish(events.loginProtocol, conn.ctx.source, { protocol, support, result: accepted ? 'accepted' : 'refused', connectionId: conn.id });
+  if (!accepted) conn.disconnect('newer_version', { versions: SUPPORTED_RANGE_TEXT });
 }

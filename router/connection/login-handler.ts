@@ -65,12 +65,15 @@ function requestEncryption(conn: Connection, shouldAuthenticate: boolean): void 
 
 /** A valid cookie for this player from this IP skips Mojang; anything else falls back to it quietly. */
 function checkCookie(conn: Connection, payload: Buffer | undefined): void {
-  const check = verifyAuthCookie(payload, conn.ctx.cookieSecrets!, { ip: conn.clientIp, now: conn.ctx.now() });
+  const check = verifyAuthCookie(payload, conn.ctx.cookieSecrets!, { ip: conn.clientIp, now: conn.ctx.now(), maxAgeMs: conn.ctx.config.auth.cookieMaxAgeMs });
   let result: string = check.ok ? 'valid' : check.reason;
   if (check.ok && check.claims.profile.name.toLowerCase() !== conn.playerName!.toLowerCase()) result = 'name';
   publish(events.cookie, conn.ctx.source, { result });
   if (check.ok && result === 'valid') {
     conn.cookieProfile = check.claims.profile;
+    // The re-issued cookie keeps the original check's time, so cookie logins never extend it; an
+    // old-format cookie is not re-issued at all (it has no such time) and lapses at its own expiry.
+    conn.verifiedAt = check.claims.version === 1 ? undefined : check.claims.verifiedAt;
     requestEncryption(conn, false);
   } else {
     requestEncryption(conn, true);
@@ -97,11 +100,13 @@ async function authenticate(conn: Connection, encSecret: Buffer, encToken: Buffe
     profile = await sessionServer.hasJoined(conn.playerName!, hash, ip);
   } catch (err) {
     publish(events.auth, conn.ctx.source, { result: 'failed', durationSeconds: (performance.now() - started) / 1000, connectionId: conn.id });
+    sessionServer.reportFailure(err, conn.ctx.log);
     throw err;
   }
   publish(events.auth, conn.ctx.source, { result: 'ok', durationSeconds: (performance.now() - started) / 1000, connectionId: conn.id });
   if (conn.state === 'closed') return;
   conn.verified = true;
+  conn.verifiedAt = conn.ctx.now();
   sendLoginSuccess(conn, profile);
 }
 

@@ -166,7 +166,8 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
   }
   const preamble: Buffer[] = [];
   if (route.sendProxyProtocol === true) preamble.push(proxyHeader(conn));
-  preamble.push(backendHandshake(conn.handshake!, route.domainRewrite, backend.target), loginStart);
+  const forward = { mode: route.forwarding, player: { ip: conn.clientIp, name: conn.playerName ?? '' } };
+  preamble.push(backendHandshake(conn.handshake!, route.domainRewrite, backend.target, conn.handshake!.intent, forward), loginStart);
   const rest = conn.decoder.takePending();
   if (rest !== undefined) preamble.push(rest);
   const session = new RelaySession({

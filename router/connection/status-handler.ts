@@ -3,50 +3,61 @@ import { events, publish } from '../events.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { decodeStatusPacket, encodePong, encodeStatusResponse } from '../protocol/status.ts';
 import type { StatusResponse } from '../protocol/status.ts';
-import { isSupportedProtocol, NEWEST_PROTOCOL, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
+import { NEWEST_PROTOCOL, protocolSupport, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
 import type { ActiveTable } from '../routing/active-table.ts';
 import { textComponent } from '../protocol/text.ts';
 import type { Route } from '../table/types.ts';
 import type { Connection } from './connection.ts';
 
 /**
- * The status for a route. Supported clients see their own protocol echoed (so the list shows the
- * server as compatible); others see the preferred version and the list marks it incompatible.
+ * The status for a route. A client that can log in sees its own protocol echoed (so the list shows
+ * the server as compatible); others see the newest known version and the list marks it incompatible.
+ * `echo` defaults to "any protocol that can transfer" (1.20.5+, newer numbers included).
  */
-export function buildStatus(table: ActiveTable, route: Route, protocol: number): StatusResponse {
-  const supported = isSupportedProtocol(protocol);
+export function buildStatus(table: ActiveTable, route: Route, protocol: number, echo = protocolSupport(protocol) !== 'too_old'): StatusResponse {
   const adapted = table.adapters?.status(route);
   const s = adapted?.status ?? route.status;
   return {
-    version: { name: s.versionName ?? (supported ? 'Passage' : SUPPORTED_RANGE_TEXT), protocol: supported ? protocol : NEWEST_PROTOCOL },
+    version: { name: s.versionName ?? (echo ? 'Passage' : SUPPORTED_RANGE_TEXT), protocol: echo ? protocol : NEWEST_PROTOCOL },
     players: { max: s.maxPlayers, online: adapted?.online ?? table.onlinePlayers(route) },
     description: textComponent(s.motd),
     ...(s.favicon === undefined ? {} : { favicon: s.favicon }),
   };
 }
 
+/** Whether a login with this protocol would be served: known ones always, newer ones by `[protocol]`. */
+function servesProtocol(conn: Connection, protocol: number): boolean {
+  const support = protocolSupport(protocol);
+  return support === 'known' || (support === 'newer' && conn.ctx.newerProtocols.accepts(protocol));
+}
+
 function statusJson(conn: Connection): string {
   const hs = conn.handshake!;
   const table = conn.table;
   const route = conn.route;
+  const echo = servesProtocol(conn, hs.protocol);
   if (table === undefined || route === undefined) {
     const text = conn.ctx.messages.text('unknown_host_motd', undefined, { host: hs.host });
     return JSON.stringify({
-      version: { name: SUPPORTED_RANGE_TEXT, protocol: isSupportedProtocol(hs.protocol) ? hs.protocol : NEWEST_PROTOCOL },
+      version: { name: SUPPORTED_RANGE_TEXT, protocol: echo ? hs.protocol : NEWEST_PROTOCOL },
       players: { max: 0, online: 0 },
       description: { text },
     });
   }
   // A route fed by adapters changes between swaps: its adapters cache what they fetched instead.
-  if (table.adapters?.dynamic(route) === true) return JSON.stringify(buildStatus(table, route, hs.protocol));
-  // Cached per table, route and protocol: the favicon makes this string the costly part of a ping.
-  const key = `${route.id}\0${isSupportedProtocol(hs.protocol) ? hs.protocol : 0}`;
-  let json = table.statusCache.get(key);
-  if (json === undefined) {
-    json = JSON.stringify(buildStatus(table, route, hs.protocol));
-    table.statusCache.set(key, json);
+  if (table.adapters?.dynamic(route) === true) return JSON.stringify(buildStatus(table, route, hs.protocol, echo));
+  // Cached per table, route and whether the protocol is echoed (the favicon makes this string the
+  // costly part of a ping). The protocol number itself is appended per ping: every number from 766 up
+  // is echoed, so a key per protocol would let clients grow the cache by inventing numbers.
+  const key = `${route.id}\0${echo ? 'echo' : 'newest'}`;
+  let head = table.statusCache.get(key);
+  if (head === undefined) {
+    const { version, ...rest } = buildStatus(table, route, hs.protocol, echo);
+    // The version goes last, cut before its protocol: `{…,"version":{"name":"…"` + `,"protocol":N}}`.
+    head = JSON.stringify({ ...rest, version: { name: version.name } }).slice(0, -2);
+    table.statusCache.set(key, head);
   }
-  return json;
+  return `${head},"protocol":${echo ? hs.protocol : NEWEST_PROTOCOL}}}`;
 }
 
 export function handleStatus(conn: Connection, body: Buffer): void {

@@ -1,5 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { BoundedRegistry } from './bounded.ts';
+import type { BoundedRegistryOptions } from './bounded.ts';
 import type {
   ConnectionRejectedEvent,
   ProxyHeaderErrorEvent,
@@ -22,6 +24,8 @@ import type {
   RelayStatusEvent,
   AdapterCallEvent,
   AdapterTargetsEvent,
+  LoginProtocolEvent,
+  NewerProtocolFailureEvent,
 } from '../events.ts';
 
 /** Sub-millisecond buckets: a status answer or a transfer decision takes well under 1 ms. */
@@ -29,7 +33,10 @@ export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 
 /** The router's Prometheus metrics; names follow the Rust original's documented queries. */
 export class RouterMetrics {
-  readonly registry = new Registry();
+  /** Every labeled metric registered here has bounded label cardinality (bounded.ts). */
+  readonly registry: BoundedRegistry;
+  /** Series removed to keep label cardinality bounded, by metric. */
+  readonly seriesEvicted: Counter<'metric'>;
   readonly connectionsTotal: Counter<'intent'>;
   readonly connectionsActive: Gauge;
   readonly connectionDuration: Histogram<'intent' | 'outcome'>;
@@ -43,6 +50,8 @@ export class RouterMetrics {
   readonly resourcePackResults: Counter<'route' | 'pack' | 'result'>;
   readonly tableAge: Gauge;
   readonly tableExpiry: Gauge;
+  /** 1 while the table in use is past expires_at (a frozen source), else 0: the alert's input. */
+  readonly tableExpired: Gauge;
   readonly tableRejections: Counter<'reason'>;
   readonly tableFetchDuration: Histogram<'result'>;
   readonly tableFetchErrors: Counter<'kind'>;
@@ -59,13 +68,20 @@ export class RouterMetrics {
   readonly adapterStatusFetchDuration: Histogram<'adapter' | 'result'>;
   readonly adapterErrors: Counter<'adapter' | 'kind' | 'code'>;
   readonly adapterTargets: Gauge<'adapter' | 'route'>;
+  readonly loginProtocols: Counter<'support' | 'result'>;
+  readonly newerProtocolFailures: Counter<'protocol'>;
   /** issued_at / expires_at of the table in use (ms); the age and expiry gauges are computed at scrape time. */
   private tableTimes: { issuedAt?: number; expiresAt?: number; appliedAt: number } | undefined;
   private readonly now: () => number;
   private readonly unsubscribers: (() => void)[] = [];
 
-  constructor(opts: { defaultMetrics?: boolean; now?: () => number } = {}) {
+  constructor(opts: { defaultMetrics?: boolean; now?: () => number; bounds?: BoundedRegistryOptions } = {}) {
+    this.registry = new BoundedRegistry(opts.bounds);
     const registers = [this.registry];
+    this.seriesEvicted = new Counter({
+      name: 'passage_metric_series_evicted_total', help: 'Series removed to keep label cardinality bounded (targets and routes no longer seen), by metric', labelNames: ['metric'], registers,
+    });
+    this.registry.onEvicted = (metric, count) => this.seriesEvicted.inc({ metric }, count);
     this.now = opts.now ?? Date.now;
     // Bound arrow functions, not `this` inside collect(): prom-client calls collect with the gauge as `this`.
     const tableSeconds = (pick: (t: NonNullable<RouterMetrics['tableTimes']>) => number | undefined): number | undefined => {
@@ -73,7 +89,9 @@ export class RouterMetrics {
       const at = t === undefined ? undefined : pick(t);
       return at === undefined ? undefined : (at - this.now()) / 1000;
     };
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'passage_process_' });
+    // prom-client's names already start with process_ / nodejs_: the prefix is passage_ alone, so
+    // passage_process_cpu_seconds_total, not passage_process_process_cpu_seconds_total.
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'passage_' });
     this.connectionsTotal = new Counter({ name: 'passage_connections_total', help: 'Connections by handshake intent', labelNames: ['intent'], registers });
     this.connectionsActive = new Gauge({ name: 'passage_connections_active', help: 'Open client connections', registers });
     this.connectionDuration = new Histogram({
@@ -105,10 +123,20 @@ export class RouterMetrics {
       },
     });
     this.tableExpiry = new Gauge({
-      name: 'passage_table_expiry_seconds', help: 'Seconds until the table in use expires (negative: expired, still served as the last good table)', registers,
+      name: 'passage_table_expiry_seconds', help: 'Seconds until the table in use expires (negative: expired, still served as the last good table); absent when it never expires', registers,
       collect: () => {
         const left = tableSeconds((t) => t.expiresAt);
-        if (left !== undefined) this.tableExpiry.set(left);
+        // No expiry (an unsigned file table), or no table yet: no sample at all. A 0 here once fired
+        // the critical PassageTableExpiryImminent on every fresh install.
+        if (left === undefined) this.tableExpiry.remove();
+        else this.tableExpiry.set(left);
+      },
+    });
+    this.tableExpired = new Gauge({
+      name: 'passage_table_expired', help: 'Whether the table in use is past expires_at (1: still served as the last good table, the source offers nothing newer)', registers,
+      collect: () => {
+        const left = tableSeconds((t) => t.expiresAt);
+        this.tableExpired.set(left !== undefined && left <= 0 ? 1 : 0);
       },
     });
     this.tableRejections = new Counter({ name: 'passage_table_rejections_total', help: 'Fetched tables refused, by reason (stable code)', labelNames: ['reason'], registers });
@@ -139,6 +167,14 @@ export class RouterMetrics {
     this.adapterErrors = new Counter({
       name: 'passage_adapter_errors_total', help: 'Failed adapter calls by adapter, kind (discovery, status, strategy) and stable code',
       labelNames: ['adapter', 'kind', 'code'], registers,
+    });
+    this.loginProtocols = new Counter({
+      name: 'passage_login_protocols_total', help: 'Logins on transfer routes by protocol support (known release, or newer than the newest known) and result (accepted, refused)',
+      labelNames: ['support', 'result'], registers,
+    });
+    this.newerProtocolFailures = new Counter({
+      name: 'passage_newer_protocol_failures_total', help: 'Newer-protocol logins ended because a packet did not decode with the newest known layout, by protocol (the first 32 seen, then "other")',
+      labelNames: ['protocol'], registers,
     });
     this.adapterTargets = new Gauge({ name: 'passage_adapter_targets', help: 'Targets a discovery adapter serves for a route (last good result)', labelNames: ['adapter', 'route'], registers });
   }
@@ -196,6 +232,8 @@ export class RouterMetrics {
       histogram.observe({ adapter: m.adapter, result: m.result }, m.durationSeconds);
       if (m.result === 'error') this.adapterErrors.inc({ adapter: m.adapter, kind: m.kind, code: m.code ?? 'unknown' });
     });
+    on<LoginProtocolEvent>('passage:login:protocol', (m) => this.loginProtocols.inc({ support: m.support, result: m.result }));
+    on<NewerProtocolFailureEvent>('passage:protocol:newer_failure', (m) => this.newerProtocolFailures.inc({ protocol: m.label }));
     on<AdapterTargetsEvent>('passage:adapter:targets', (m) => this.adapterTargets.set({ adapter: m.adapter, route: m.route }, m.targets));
     return this;
   }

@@ -1,9 +1,10 @@
-import { ProtocolError } from './errors.ts';
+import { EncodeError, ProtocolError } from './errors.ts';
 import { MAX_COOKIE_BYTES, MAX_IDENTIFIER_CHARS } from './limits.ts';
 import { textComponentToNbt } from './nbt.ts';
 import { PacketReader } from './reader.ts';
 import { PacketWriter } from './writer.ts';
 import { decodeCookieResponse } from './login.ts';
+import { layoutProtocol } from './versions.ts';
 
 const MAX_LOCALE_CHARS = 16;
 const MAX_PLUGIN_MESSAGE_BYTES = 32767;
@@ -24,8 +25,9 @@ export type ConfigurationPacket =
   | { readonly kind: 'known_packs' }
   | { readonly kind: 'other'; readonly id: number };
 
-/** Serverbound configuration packets (ids stable from 766 through 775). */
+/** Serverbound configuration packets (ids stable from 766 through 775; newer numbers read as the newest known). */
 export function decodeConfigurationPacket(body: Buffer, protocol: number): ConfigurationPacket {
+  const layout = layoutProtocol(protocol);
   const r = new PacketReader(body);
   const id = r.varInt();
   switch (id) {
@@ -40,7 +42,7 @@ export function decodeConfigurationPacket(body: Buffer, protocol: number): Confi
       r.varInt();
       r.bool();
       r.bool();
-      if (protocol >= 768) r.varInt();
+      if (layout >= 768) r.varInt();
       r.end('client information');
       return { kind: 'client_information', locale: locale.toLowerCase() };
     }
@@ -95,7 +97,7 @@ export function encodeTransfer(host: string, port: number): Buffer {
 
 export function encodeStoreCookie(key: string, payload: Buffer): Buffer {
   if (payload.length > MAX_COOKIE_BYTES) {
-    throw new RangeError(`cookie payload of ${payload.length} bytes, limit ${MAX_COOKIE_BYTES}`);
+    throw new EncodeError('cookie payload', payload.length, MAX_COOKIE_BYTES, 'bytes');
   }
   return new PacketWriter().string(key).byteArray(payload).packet(0x0a);
 }

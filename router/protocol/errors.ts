@@ -29,3 +29,24 @@ export class ProtocolError extends QuietError {
 export function isProtocolError(err: unknown): err is ProtocolError {
   return err instanceof ProtocolError;
 }
+
+/**
+ * A value we were about to send does not fit its field (a String(n), an NBT string, a frame). It comes
+ * from a table, an adapter or a message template, never from the peer, so the schema should have
+ * refused it; the encoder checks again so that one bad value fails one connection, never the process.
+ */
+export class EncodeError extends QuietError {
+  readonly code = 'ERR_ENCODE_LIMIT';
+  /** The field, e.g. "status JSON". */
+  readonly what: string;
+  readonly limit: number;
+  readonly value: number;
+
+  constructor(what: string, value: number, limit: number, unit = 'characters') {
+    super(`${what}: ${value} ${unit}, limit ${limit}`);
+    this.name = 'EncodeError';
+    this.what = what;
+    this.limit = limit;
+    this.value = value;
+  }
+}

@@ -17,6 +17,29 @@ export interface Handshake {
   readonly intent: 1 | 2 | 3;
 }
 
+/**
+ * The Forge markers a modded client appends to the host: `\0FML\0` (1.7–1.12), `\0FML2\0` (1.13–1.17),
+ * `\0FML3\0` (1.18–1.20.1), `\0FORGE` (1.20.2+). A digit suffix is allowed for later revisions.
+ */
+const FORGE_MARKER = /^\0(?:FML\d{0,2}\0|FORGE\d{0,2})$/;
+
+/**
+ * The Forge marker after the host's first NUL, exactly as sent, when it is one; anything else after a
+ * NUL (a client-written BungeeCord `\0ip\0uuid\0properties`, say) is not a marker and gives undefined.
+ */
+export function forgeMarker(rawHost: string): string | undefined {
+  const nul = rawHost.indexOf('\0');
+  if (nul === -1) return undefined;
+  const suffix = rawHost.slice(nul);
+  return FORGE_MARKER.test(suffix) ? suffix : undefined;
+}
+
+/** The host as the client wrote it, without anything from its first NUL on (case and dot kept). */
+export function hostBeforeNul(rawHost: string): string {
+  const nul = rawHost.indexOf('\0');
+  return nul === -1 ? rawHost : rawHost.slice(0, nul);
+}
+
 /** Host cleanup for route lookup: Forge appends `\0FML\0` (and proxies `\0ip\0uuid`); FQDNs may end in a dot. */
 export function normalizeHost(raw: string): string {
   const nul = raw.indexOf('\0');

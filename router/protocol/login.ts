@@ -1,7 +1,8 @@
 import { ProtocolError } from './errors.ts';
-import { MAX_COOKIE_BYTES, MAX_IDENTIFIER_CHARS, MAX_USERNAME_CHARS } from './limits.ts';
+import { MAX_CHAT_JSON_CHARS, MAX_COOKIE_BYTES, MAX_IDENTIFIER_CHARS, MAX_USERNAME_CHARS } from './limits.ts';
 import { PacketReader } from './reader.ts';
 import { PacketWriter } from './writer.ts';
+import { layoutProtocol } from './versions.ts';
 
 /** RSA-1024 ciphertexts are 128 bytes; vanilla rejects anything longer, so do we. */
 const MAX_ENCRYPTED_BYTES = 256;
@@ -58,7 +59,7 @@ export function decodeCookieResponse(r: PacketReader): LoginPacket & { kind: 'co
 
 /** Login Disconnect carries JSON text (configuration-state disconnects carry NBT). */
 export function encodeLoginDisconnect(component: unknown): Buffer {
-  return new PacketWriter().string(JSON.stringify(component)).packet(0x00);
+  return new PacketWriter().string(JSON.stringify(component), MAX_CHAT_JSON_CHARS, 'login disconnect text').packet(0x00);
 }
 
 export function encodeEncryptionRequest(publicKeyDer: Buffer, verifyToken: Buffer, shouldAuthenticate: boolean): Buffer {
@@ -85,7 +86,8 @@ export function encodeLoginSuccess(profile: GameProfile, protocol: number): Buff
     if (p.signature !== undefined) w.string(p.signature);
   }
   // "Strict error handling" was added in 766 and removed again in 768.
-  if (protocol === 766 || protocol === 767) w.bool(false);
+  const layout = layoutProtocol(protocol);
+  if (layout === 766 || layout === 767) w.bool(false);
   return w.packet(0x02);
 }
 

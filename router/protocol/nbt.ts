@@ -1,6 +1,9 @@
 // Network NBT (1.20.2+): a root tag is its type byte followed by its payload, with no name.
 // Configuration-state text (disconnect reasons, resource-pack prompts) travels as NBT, not JSON.
 
+import { EncodeError } from './errors.ts';
+import { MAX_NBT_STRING_BYTES } from './limits.ts';
+
 const TAG_END = 0;
 const TAG_BYTE = 1;
 const TAG_INT = 3;
@@ -9,14 +12,19 @@ const TAG_STRING = 8;
 const TAG_LIST = 9;
 const TAG_COMPOUND = 10;
 
-/** Java's modified UTF-8 (DataOutput.writeUTF without its length): NUL and surrogates differ from UTF-8. */
-export function modifiedUtf8(s: string): Buffer {
+/** Bytes of Java's modified UTF-8 (DataOutput.writeUTF without its length): NUL and surrogates differ from UTF-8. */
+export function modifiedUtf8Length(s: string): number {
   let size = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     size += c >= 0x01 && c <= 0x7f ? 1 : c <= 0x7ff ? 2 : 3;
   }
-  if (size > 0xffff) throw new RangeError(`NBT string of ${size} bytes, limit 65535`);
+  return size;
+}
+
+export function modifiedUtf8(s: string): Buffer {
+  const size = modifiedUtf8Length(s);
+  if (size > MAX_NBT_STRING_BYTES) throw new EncodeError('NBT string', size, MAX_NBT_STRING_BYTES, 'bytes');
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   for (let i = 0; i < s.length; i++) {

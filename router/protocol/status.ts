@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors.ts';
+import { MAX_STATUS_JSON_CHARS } from './limits.ts';
 import { PacketReader } from './reader.ts';
 import { PacketWriter } from './writer.ts';
 
@@ -28,7 +29,7 @@ export interface StatusResponse {
 }
 
 export function encodeStatusResponse(json: string): Buffer {
-  return new PacketWriter().string(json).packet(0x00);
+  return new PacketWriter().string(json, MAX_STATUS_JSON_CHARS, 'status JSON').packet(0x00);
 }
 
 export function encodePong(payload: bigint): Buffer {

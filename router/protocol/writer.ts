@@ -1,4 +1,5 @@
-import { MAX_FRAME_BYTES } from './limits.ts';
+import { EncodeError } from './errors.ts';
+import { MAX_FRAME_BYTES, MAX_STRING_CHARS } from './limits.ts';
 import { encodeVarInt, encodeVarLong, varIntSize, writeVarIntInto } from './varint.ts';
 
 /** Builds one packet body field by field, then frames it with its id and length. */
@@ -48,7 +49,9 @@ export class PacketWriter {
     return this.push(b);
   }
 
-  string(s: string): this {
+  /** A String(n): at most `maxChars` UTF-16 code units (and so at most 3 × `maxChars` UTF-8 bytes). */
+  string(s: string, maxChars: number = MAX_STRING_CHARS, what = 'String'): this {
+    if (s.length > maxChars) throw new EncodeError(what, s.length, maxChars);
     const bytes = Buffer.from(s, 'utf8');
     this.varInt(bytes.length);
     return this.push(bytes);
@@ -76,7 +79,7 @@ export class PacketWriter {
 export function framePacket(id: number, parts: readonly Buffer[], bodySize: number): Buffer {
   const length = varIntSize(id) + bodySize;
   if (length > MAX_FRAME_BYTES) {
-    throw new RangeError(`packet 0x${id.toString(16)} is ${length} bytes, limit ${MAX_FRAME_BYTES}`);
+    throw new EncodeError(`packet 0x${id.toString(16)}`, length, MAX_FRAME_BYTES, 'bytes');
   }
   const out = Buffer.allocUnsafe(varIntSize(length) + length);
   let o = writeVarIntInto(out, length, 0);

@@ -4,6 +4,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseRoutingTable } from '../table/schema.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
 import { checkFaviconDataUri, loadFavicon } from '../table/favicon.ts';
+import { statusJsonProblem } from '../table/bounds.ts';
 import { tomlToJsonValues } from '../table/toml.ts';
 
 export class TableFileError extends Error {
@@ -28,7 +29,8 @@ export function loadTableFile(path: string): RoutingTable {
   }
   let table: RoutingTable;
   try {
-    table = parseRoutingTable(tomlToJsonValues(doc));
+    // The operator's own file on this disk: it may name files beside it (favicons), and loadFavicon keeps them there.
+    table = parseRoutingTable(tomlToJsonValues(doc), { origin: 'local' });
   } catch (err) {
     throw new TableFileError(`${path}: ${(err as Error).message}`);
   }
@@ -42,7 +44,11 @@ export function inlineFavicons(table: RoutingTable, baseDir: string, name: strin
     if (favicon === undefined) return route;
     try {
       const uri = favicon.startsWith('data:') ? checkFaviconDataUri(favicon, `routes[${i}].status.favicon`) : loadFavicon(favicon, baseDir);
-      return { ...route, status: { ...route.status, favicon: uri } };
+      const status = { ...route.status, favicon: uri };
+      // The loaded favicon counts towards the status JSON's String(32767) with the MOTD.
+      const problem = statusJsonProblem(status);
+      if (problem !== undefined) problems.push(`routes[${i}].status: ${problem}`);
+      return { ...route, status };
     } catch (err) {
       problems.push(`routes[${i}].status.favicon: ${(err as Error).message}`);
       return route;

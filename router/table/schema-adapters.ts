@@ -24,7 +24,14 @@ const DISCOVERY_FIELDS: Fields<DiscoveryConfig> = {
   namespace: { key: 'namespace', read: readText },
   labelSelector: { key: 'label_selector', read: readText },
   apiUrl: { key: 'api_url', read: readHttpUrl },
-  tokenFile: { key: 'token_file', read: readText },
+};
+
+/**
+ * Keys a table may not hold at all, with what to do instead: credentials and local paths belong to the
+ * router's own config, or any table (a signed one included) could make the router read a file and send it.
+ */
+const CONFIG_ONLY_KEYS: Record<string, string> = {
+  token_file: 'is not allowed in a routing table: the Kubernetes token comes from passage.toml ([adapters.kubernetes] token_file) or the pod\'s service account',
 };
 
 const STATUS_ADAPTER_FIELDS: Fields<StatusAdapterConfig> = {
@@ -46,7 +53,7 @@ const ADAPTER_KEYS_BY_TYPE: Record<string, { readonly required: readonly string[
   http: { required: ['url'], optional: [] },
   grpc: { required: ['address'], optional: [] },
   dns: { required: ['name'], optional: ['record_type', 'port', 'servers'] },
-  kubernetes: { required: [], optional: ['resource', 'namespace', 'label_selector', 'port', 'api_url', 'token_file'] },
+  kubernetes: { required: [], optional: ['resource', 'namespace', 'label_selector', 'port', 'api_url'] },
 };
 
 const ADAPTER_COMMON_KEYS = ['type', 'timeout', 'refresh_interval', 'cache_ttl'];
@@ -65,8 +72,10 @@ function checkAdapterKeys(raw: unknown, at: string, ctx: Context, type: string):
 }
 
 export function readDiscovery(raw: unknown, at: string, ctx: Context): DiscoveryConfig | undefined {
-  const d = readObject(raw, at, ctx, DISCOVERY_FIELDS);
-  if (d === undefined || !checkAdapterKeys(raw, at, ctx, d.type)) return undefined;
+  const before = ctx.problems.length;
+  const rest = withoutConfigOnlyKeys(raw, at, ctx);
+  const d = readObject(rest, at, ctx, DISCOVERY_FIELDS);
+  if (d === undefined || !checkAdapterKeys(rest, at, ctx, d.type) || ctx.problems.length > before) return undefined;
   if (d.type === 'dns') {
     const recordType = d.recordType ?? 'srv';
     if (recordType !== 'srv' && d.port === undefined) return ctx.fail(child(at, 'port'), `is required for record_type "${recordType}"`);
@@ -85,6 +94,15 @@ export function readStrategyAdapter(raw: unknown, at: string, ctx: Context): Str
   return readObject(raw, at, ctx, STRATEGY_ADAPTER_FIELDS);
 }
 
+/** Reports each config-only key with its own message (not as "unknown key") and returns the other keys. */
+function withoutConfigOnlyKeys(raw: unknown, at: string, ctx: Context): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const found = Object.keys(raw).filter((key) => Object.hasOwn(CONFIG_ONLY_KEYS, key));
+  if (found.length === 0) return raw;
+  for (const key of found) ctx.fail(child(at, key), CONFIG_ONLY_KEYS[key]!);
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !found.includes(key)));
+}
+
 /** Adapter timeouts and intervals: 100 ms to 24 h (a smaller value is almost certainly a unit mistake). */
 function readAdapterDuration(raw: unknown, at: string, ctx: Context): number | undefined {
   const ms = parseDuration(raw);
@@ -94,15 +112,17 @@ function readAdapterDuration(raw: unknown, at: string, ctx: Context): number | u
   return ms;
 }
 
+/** The value is not echoed: an adapter URL may carry a token, and problems reach /status and the log. */
 function readHttpUrl(raw: unknown, at: string, ctx: Context): string | undefined {
   if (typeof raw !== 'string') return ctx.fail(at, `must be an http or https URL, got ${describe(raw)}`);
+  let url: URL;
   try {
-    const url = new URL(raw);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return raw;
+    url = new URL(raw);
   } catch {
-    // reported below
+    return ctx.fail(at, 'must be an http or https URL, got a string that is not a URL');
   }
-  return ctx.fail(at, `must be an http or https URL, got ${JSON.stringify(raw)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return ctx.fail(at, `must be an http or https URL, got scheme "${url.protocol.slice(0, 24)}"`);
+  return raw;
 }
 
 function readAdapterAddress(raw: unknown, at: string, ctx: Context): string | undefined {

@@ -2,6 +2,7 @@
 // problems with their paths, and the small generic readers. The schema itself lives in schema.ts (the
 // table, routes, targets, status, relay options, packs, messages) and schema-adapters.ts.
 
+import { isAbsolute, win32 } from 'node:path';
 import type { TableProblem } from './errors.ts';
 import { parseEndpoint, type Endpoint } from './syntax.ts';
 
@@ -17,14 +18,23 @@ export interface Field<V> {
 
 export type Fields<T> = { readonly [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
 
+/**
+ * Where a table document comes from. `local`: a routes file of the operator's, read from the router's
+ * disk, which may name files beside it. `remote`: a signed table (wherever it was read from) or an
+ * adapter's answer, written elsewhere: it never names a path on the router's disk.
+ */
+export type TableOrigin = 'local' | 'remote';
+
 export class Context {
   readonly problems: TableProblem[] = [];
   readonly requireExpiry: boolean;
+  readonly origin: TableOrigin;
   /** Normalized host → path of its first occurrence: a host may belong to one route only. */
   readonly hostOwners = new Map<string, string>();
 
-  constructor(requireExpiry: boolean) {
+  constructor(requireExpiry: boolean, origin: TableOrigin = requireExpiry ? 'remote' : 'local') {
     this.requireExpiry = requireExpiry;
+    this.origin = origin;
   }
 
   fail(path: string, message: string): undefined {
@@ -131,4 +141,21 @@ export function readEndpoint(raw: unknown, at: string, ctx: Context): Endpoint |
   if (typeof raw !== 'string') return ctx.fail(at, `must be a "host:port" string, got ${describe(raw)}`);
   const endpoint = parseEndpoint(raw);
   return typeof endpoint === 'string' ? ctx.fail(at, endpoint) : endpoint;
+}
+
+/** A file reference is at most this long: a longer one is a mistake (or an attack) in any folder. */
+export const MAX_FILE_REFERENCE_LENGTH = 1024;
+
+/**
+ * A file a local routes file names (a favicon): relative to the file's folder and inside it, so no
+ * absolute path and no `..`; the loader also refuses a symlink that leads out. A remote table may name
+ * no file at all: `inline` says what it must give instead.
+ */
+export function readFileReference(raw: string, at: string, ctx: Context, inline: string): string | undefined {
+  if (ctx.origin === 'remote') return ctx.fail(at, `must be inline data, not a file name (a signed table cannot name a file on the router's disk): ${inline}`);
+  if (raw.length > MAX_FILE_REFERENCE_LENGTH) return ctx.fail(at, `is ${raw.length} characters, the limit for a file name is ${MAX_FILE_REFERENCE_LENGTH}`);
+  if (raw.includes('\0') || isAbsolute(raw) || win32.isAbsolute(raw) || raw.split(/[\\/]/).includes('..')) {
+    return ctx.fail(at, `must be a file in the routes file's folder (a relative path without ".."), got ${describe(raw)}`);
+  }
+  return raw;
 }

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { parseDuration } from '../config/duration.ts';
 import { MESSAGE_KEYS } from '../messages/catalog.ts';
+import { MAX_FAVICON_URI_CHARS, MAX_VERSION_NAME_CHARS, statusJsonProblem, textProblem } from './bounds.ts';
 import { TableValidationError } from './errors.ts';
 import { readDiscovery, readStatusAdapter, readStrategyAdapter } from './schema-adapters.ts';
 import {
@@ -17,12 +18,15 @@ import {
   readArray,
   readBoolean,
   readEndpoint,
+  readFileReference,
   readObject,
   readText,
   type Fields,
+  type TableOrigin,
 } from './schema-kit.ts';
 import { isHostname, MAX_HOST_LENGTH, parseRfc3339, type Endpoint } from './syntax.ts';
 import {
+  FORWARDING_MODES,
   STRATEGIES,
   type DomainRewrite,
   type RelayTimeouts,
@@ -71,6 +75,7 @@ const ROUTE_FIELDS: Fields<Route> = {
   resourcePacks: { key: 'resource_packs', read: readResourcePacks },
   sendProxyProtocol: { key: 'send_proxy_protocol', read: readBoolean },
   domainRewrite: { key: 'domain_rewrite', read: readDomainRewrite },
+  forwarding: { key: 'forwarding', read: oneOf(FORWARDING_MODES) },
   maxPlayers: { key: 'max_players', read: readMaxPlayers },
   disconnectMessage: { key: 'disconnect_message', read: readMotd },
   timeouts: { key: 'timeouts', read: readRelayTimeouts },
@@ -99,7 +104,7 @@ const STATUS_FIELDS: Fields<RouteStatus> = {
   motd: { key: 'motd', default: DEFAULT_MOTD, read: readMotd },
   maxPlayers: { key: 'max_players', default: 0, read: readMaxPlayers },
   favicon: { key: 'favicon', read: readFavicon },
-  versionName: { key: 'version_name', read: readText },
+  versionName: { key: 'version_name', read: readVersionName },
 };
 
 /** A target as the document spells it: `address` is split into host and port afterwards. */
@@ -117,10 +122,12 @@ const TARGET_FIELDS: Fields<TargetFields> = {
 export interface ParseOptions {
   /** Signed tables must carry issued_at and expires_at; local unsigned files need not. */
   readonly requireExpiry?: boolean;
+  /** Whether the document may name files beside it (see TableOrigin); default: `remote` when requireExpiry, else `local`. */
+  readonly origin?: TableOrigin;
 }
 
 export function parseRoutingTable(doc: unknown, opts: ParseOptions = {}): RoutingTable {
-  const ctx = new Context(opts.requireExpiry === true);
+  const ctx = new Context(opts.requireExpiry === true, opts.origin);
   const table = readObject(doc, '', ctx, TABLE_FIELDS);
   if (table?.issuedAt !== undefined && table.expiresAt !== undefined && table.expiresAt <= table.issuedAt) {
     ctx.fail('expires_at', 'must be later than issued_at');
@@ -217,10 +224,28 @@ function readTarget(raw: unknown, at: string, ctx: Context): Target | undefined 
 // --- status ----------------------------------------------------------------------------------------
 
 function readStatus(raw: unknown, at: string, ctx: Context): RouteStatus | undefined {
-  return readObject(raw, at, ctx, STATUS_FIELDS);
+  const status = readObject(raw, at, ctx, STATUS_FIELDS);
+  // A favicon path is measured once the file source has loaded it.
+  if (status === undefined || (status.favicon !== undefined && !status.favicon.startsWith('data:'))) return status;
+  const problem = statusJsonProblem(status);
+  return problem === undefined ? status : ctx.fail(at, problem);
 }
 
+function readVersionName(raw: unknown, at: string, ctx: Context): string | undefined {
+  const name = readText(raw, at, ctx);
+  if (name === undefined || name.length <= MAX_VERSION_NAME_CHARS) return name;
+  return ctx.fail(at, `is ${name.length} characters, the limit is ${MAX_VERSION_NAME_CHARS}`);
+}
+
+/** MOTD, disconnect text, pack prompt: a text that fits every packet that may carry it. */
 function readMotd(raw: unknown, at: string, ctx: Context): unknown {
+  const text = readTextValue(raw, at, ctx);
+  if (text === undefined) return undefined;
+  const problem = textProblem(text);
+  return problem === undefined ? text : ctx.fail(at, problem);
+}
+
+function readTextValue(raw: unknown, at: string, ctx: Context): unknown {
   if (typeof raw === 'string') {
     // Only a string that parses as a JSON object or array is a text component: "[EU] Survival" is plain text.
     const first = raw.trimStart()[0];
@@ -248,6 +273,7 @@ const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/
 
 function readFavicon(raw: unknown, at: string, ctx: Context): string | undefined {
   if (typeof raw !== 'string' || raw.length === 0) return ctx.fail(at, `must be a PNG file path or a ${PNG_DATA_URI_PREFIX} URI, got ${describe(raw)}`);
+  if (raw.length > MAX_FAVICON_URI_CHARS) return ctx.fail(at, `is ${raw.length} characters, the limit is ${MAX_FAVICON_URI_CHARS} (a 64 KiB PNG as a data URI)`);
   if (raw.startsWith(PNG_DATA_URI_PREFIX)) {
     const body = raw.slice(PNG_DATA_URI_PREFIX.length);
     if (body.length === 0 || !BASE64_PATTERN.test(body)) return ctx.fail(at, 'has a data URI whose body is not base64');
@@ -255,7 +281,7 @@ function readFavicon(raw: unknown, at: string, ctx: Context): string | undefined
   }
   // Any other data URI would otherwise be taken for a file name.
   if (raw.startsWith('data:')) return ctx.fail(at, `must be a PNG: a data URI must start with "${PNG_DATA_URI_PREFIX}"`);
-  return raw;
+  return readFileReference(raw, at, ctx, `a ${PNG_DATA_URI_PREFIX} URI (passagectl inlines favicon files when it signs)`);
 }
 
 // --- target ----------------------------------------------------------------------------------------
@@ -376,7 +402,11 @@ function readMessages(raw: unknown, at: string, ctx: Context): Record<string, Re
     for (const [key, text] of Object.entries(texts)) {
       if (!(MESSAGE_KEYS as readonly string[]).includes(key)) ctx.fail(child(localeAt, key), `unknown message key (known: ${MESSAGE_KEYS.join(', ')})`);
       else if (typeof text !== 'string') ctx.fail(child(localeAt, key), `must be a string, got ${describe(text)}`);
-      else entry[key] = text;
+      else {
+        const problem = textProblem(text);
+        if (problem === undefined) entry[key] = text;
+        else ctx.fail(child(localeAt, key), problem);
+      }
     }
     out[locale.toLowerCase()] = entry;
   }

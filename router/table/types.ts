@@ -41,6 +41,9 @@ export interface ResourcePack {
   readonly prompt?: unknown;
 }
 
+export const FORWARDING_MODES = ['none', 'bungeecord'] as const;
+export type Forwarding = (typeof FORWARDING_MODES)[number];
+
 export interface Route {
   readonly id: string;
   /** Lower-case; `*` alone is the default route, `*.example.com` a wildcard. */
@@ -54,6 +57,11 @@ export interface Route {
   /** Write a PROXY protocol v2 header with the client's address before anything else. */
   readonly sendProxyProtocol?: boolean;
   readonly domainRewrite?: DomainRewrite;
+  /**
+   * Player data in the backend handshake: `none` (default) sends only the host (and a Forge marker);
+   * `bungeecord` writes BungeeCord IP forwarding from the router's own view (never the client's).
+   */
+  readonly forwarding?: Forwarding;
   /** Players relayed at once on this route by one router instance; 0 or absent: no cap. */
   readonly maxPlayers?: number;
   /** Shown when no target can be reached: plain text or a text component (default: localized no_target). */
@@ -98,10 +106,11 @@ export interface DiscoveryConfig {
   readonly resource?: 'pods' | 'gameservers';
   readonly namespace?: string;
   readonly labelSelector?: string;
-  /** kubernetes: the API server (default: the in-cluster service from the environment). */
+  /**
+   * kubernetes: the API server (default: the in-cluster service from the environment); the router uses
+   * it only when passage.toml allows it. The bearer token never comes from a table.
+   */
   readonly apiUrl?: string;
-  /** kubernetes: bearer token file (default: the service account token). */
-  readonly tokenFile?: string;
 }
 
 export interface StatusAdapterConfig {

@@ -14,6 +14,7 @@ import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, Trace
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
 import type { AuthEvent, ConnectionClosed, ConnectionOpened, DisconnectEvent, ErrorEvent, HandshakeEvent, TransferEvent } from '../events.ts';
+import { redactUrl } from '../redact-url.ts';
 
 /** Connections traced at once; beyond this, new connections go untraced rather than grow memory. */
 export const MAX_TRACED_CONNECTIONS = 50_000;
@@ -97,7 +98,7 @@ export function startTracing(opts: TelemetryOptions, source: object, log: Logger
     t.root.end();
   });
 
-  log.info({ endpoint: redactedEndpoint(opts.otlpEndpoint), sampleRatio: opts.sampleRatio }, 'tracing connections to OTLP');
+  log.info({ endpoint: redactUrl(opts.otlpEndpoint), sampleRatio: opts.sampleRatio }, 'tracing connections to OTLP');
   return {
     async stop(): Promise<void> {
       for (const u of unsubscribers.splice(0)) u();
@@ -112,8 +113,3 @@ export function startTracing(opts: TelemetryOptions, source: object, log: Logger
   };
 }
 
-/** The endpoint without user info or query: collectors take credentials there, and logs must not show them. */
-function redactedEndpoint(endpoint: string): string {
-  const url = new URL(endpoint);
-  return `${url.protocol}//${url.host}${url.pathname}`;
-}

@@ -12,6 +12,8 @@ import type { Backend } from '../helpers/minecraft.ts';
 import { adapterRoutes, waitFor } from '../helpers/adapters.ts';
 
 const VERSION = '1.21.4';
+/** The fakes serve plain text on loopback, which passage.toml must allow (the default is TLS only). */
+const PLAIN_LOOPBACK = { allow_plain_http: ['127.0.0.1'] };
 
 interface ApplyCall {
   route: string;
@@ -87,7 +89,7 @@ describe('grpc adapters', () => {
         '[routes.status_adapter]', 'type = "grpc"', `address = "${address}"`, 'cache_ttl = "100ms"', 'timeout = "500ms"',
         '[routes.strategy_adapter]', 'type = "grpc"', `address = "${address}"`, 'timeout = "300ms"',
       ].join('\n')),
-      config: { auth: { mode: 'offline' } },
+      config: { auth: { mode: 'offline' }, adapters: PLAIN_LOOPBACK },
     });
     await waitFor('the first GetTargets', () => router.counter('passage_adapter_discovery_duration_seconds', { adapter: 'grpc', result: 'ok' }));
     await waitFor('the first GetStatus', () => router.counter('passage_adapter_status_fetch_duration_seconds', { adapter: 'grpc', result: 'ok' }));

@@ -10,6 +10,8 @@ import { adapterRoutes, startJsonServer, waitFor } from '../helpers/adapters.ts'
 import type { JsonServer } from '../helpers/adapters.ts';
 
 const VERSION = '1.21.4';
+/** The fakes serve plain text on loopback, which passage.toml must allow (the default is TLS only). */
+const PLAIN_LOOPBACK = { allow_plain_http: ['127.0.0.1'] };
 
 describe('http discovery', () => {
   let backend: Backend;
@@ -29,7 +31,7 @@ describe('http discovery', () => {
         // A static target seeds the route until discovery answers; it is never used once it has.
         { targets: '[[routes.targets]]\nid = "seed"\naddress = "127.0.0.1:1"' },
       ),
-      config: { auth: { mode: 'offline' } },
+      config: { auth: { mode: 'offline' }, adapters: PLAIN_LOOPBACK },
     });
     await waitFor('the first discovery', () => router.counter('passage_adapter_discovery_duration_seconds', { adapter: 'http', result: 'ok' }));
   });
@@ -96,7 +98,7 @@ describe('http status adapter', () => {
     api = await startJsonServer(() => ({ status: 200, body: { motd, max_players: 2000, online_players: 1234, version_name: 'Net 1.21' } }));
     router = await startTestRouter({
       routes: adapterRoutes(`[routes.status_adapter]\ntype = "http"\nurl = "${api.url}/status"\ncache_ttl = "150ms"\ntimeout = "300ms"`),
-      config: { auth: { mode: 'offline' } },
+      config: { auth: { mode: 'offline' }, adapters: PLAIN_LOOPBACK },
     });
     await waitFor('the first status', () => router.counter('passage_adapter_status_fetch_duration_seconds', { adapter: 'http', result: 'ok' }));
   });

@@ -18,16 +18,17 @@ import { followTransfer, login, startBackend } from '../helpers/minecraft.ts';
 import type { Backend } from '../helpers/minecraft.ts';
 
 const VERSION = '1.21.4';
-const env = { source: {}, log: pino({ level: 'silent' }) };
+const log = pino({ level: 'silent' });
 
 describe('kubernetes discovery', () => {
   let api: KubeApi;
   let tokenFile: string;
   const running: KubernetesDiscovery[] = [];
-  const discover = (extra: Partial<DiscoveryConfig>): KubernetesDiscovery => {
-    const d = new KubernetesDiscovery('r', {
-      type: 'kubernetes', refreshInterval: 100, timeout: 1000, namespace: 'games', labelSelector: 'app=mc', apiUrl: api.url, tokenFile, ...extra,
-    } as DiscoveryConfig, env);
+  /** The fake API server is plain http on loopback: passage.toml allows it, and names the token file. */
+  const discover = (extra: Partial<DiscoveryConfig>, token: { file?: string } = {}): KubernetesDiscovery => {
+    const config = { type: 'kubernetes', refreshInterval: 100, timeout: 1000, namespace: 'games', labelSelector: 'app=mc', apiUrl: api.url, ...extra } as DiscoveryConfig;
+    const policy = { allowPlainHttp: ['127.0.0.1'], kubernetes: { apiUrls: [config.apiUrl!], tokenFile: token.file ?? tokenFile } };
+    const d = new KubernetesDiscovery('r', config, { source: {}, log, policy });
     running.push(d);
     d.start();
     return d;
@@ -146,9 +147,9 @@ describe('kubernetes discovery', () => {
     await own.close();
   });
 
-  test('a token_file that cannot be read is an error naming the file, not an empty target list', async () => {
+  test('a token_file set in passage.toml that cannot be read is an error naming the file, not an empty target list', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'passage-kube-')), 'token');
-    const d = discover({ resource: 'pods', tokenFile: missing });
+    const d = discover({ resource: 'pods' }, { file: missing });
     await waitFor('the failure', () => d.state().lastError !== undefined);
     assert.equal(d.state().lastError?.code, 'ERR_ADAPTER_UNAVAILABLE');
     assert.match(d.state().lastError?.message ?? '', new RegExp(`token_file ${missing}: ENOENT`));
@@ -175,7 +176,7 @@ describe('kubernetes discovery', () => {
   test('a wrong token is an HTTP status error, not an empty target list', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'passage-kube-'));
     writeFileSync(join(dir, 'token'), 'wrong');
-    const d = discover({ resource: 'pods', tokenFile: join(dir, 'token') });
+    const d = discover({ resource: 'pods' }, { file: join(dir, 'token') });
     await waitFor('the failure', () => d.state().lastError?.code === 'ERR_ADAPTER_HTTP_STATUS');
     assert.equal(d.targets, undefined);
     d.stop();
@@ -194,8 +195,9 @@ describe('kubernetes discovery', () => {
       backend = await startBackend(VERSION);
       for (const name of ['ready-1', 'starting-2', 'after-gone']) api.emit('DELETED', PODS, pod(name, { ready: true }));
       router = await startTestRouter({
-        routes: adapterRoutes(`[routes.discovery]\ntype = "kubernetes"\nresource = "pods"\nnamespace = "games"\nlabel_selector = "app=mc"\napi_url = "${api.url}"\ntoken_file = "${tokenFile}"\nrefresh_interval = "200ms"\ntimeout = "1s"`),
-        config: { auth: { mode: 'offline' } },
+        routes: adapterRoutes(`[routes.discovery]\ntype = "kubernetes"\nresource = "pods"\nnamespace = "games"\nlabel_selector = "app=mc"\napi_url = "${api.url}"\nrefresh_interval = "200ms"\ntimeout = "1s"`),
+        // The table names the API server; passage.toml allows it and holds the token.
+        config: { auth: { mode: 'offline' }, adapters: { allow_plain_http: ['127.0.0.1'], kubernetes: { api_urls: [api.url], token_file: tokenFile } } },
       });
       await waitFor('the first list', () => router.counter('passage_adapter_discovery_duration_seconds', { adapter: 'kubernetes', result: 'ok' }));
     });

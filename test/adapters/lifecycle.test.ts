@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { STRICT_ADAPTER_POLICY } from '../../router/adapters/policy.ts';
 import { RouteAdapters } from '../../router/adapters/route-adapters.ts';
 import { TableStore } from '../../router/routing/store.ts';
 import { parseRoutingTable } from '../../router/table/schema.ts';
@@ -27,7 +28,7 @@ describe('adapter lifecycle', () => {
 
   test('apply starts, a same-options table keeps, a table without adapters stops', async () => {
     const store = new TableStore();
-    const adapters = new RouteAdapters({ source: {}, log: pino({ level: 'silent' }) });
+    const adapters = new RouteAdapters({ source: {}, log: pino({ level: 'silent' }), policy: { ...STRICT_ADAPTER_POLICY, allowPlainHttp: ['127.0.0.1'] } });
     store.onSwap((t) => adapters.apply(t));
     const discovery = { type: 'http', url: `${api.url}/t`, refresh_interval: '100ms', timeout: '500ms' };
     try {

@@ -69,7 +69,7 @@ test('file errors name the file: missing, and invalid TOML with its line', () =>
 });
 
 test('the bundled example config is valid', () => {
+  // Validity only: operators edit passage.toml (auth mode, addresses…), and npm test must keep passing.
   const c = loadConfigFile(join(import.meta.dirname, '../../passage.toml'));
-  assert.equal(c.auth.mode, 'online');
-  assert.equal(c.table.source, 'file');
+  assert.equal(c.file, join(import.meta.dirname, '../../passage.toml'));
 });

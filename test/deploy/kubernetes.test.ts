@@ -8,6 +8,8 @@ import { parseAllDocuments } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { buildConfig } from '../../router/config/load.ts';
 import { parseRoutingTable } from '../../router/table/schema.ts';
+import { SCALING_TARGETS } from '../../infra/constructs/scaling-targets.ts';
+import { CONNECTIONS_PER_TASK_PER_SECOND, CPU_TARGET_PERCENT } from '../../infra/constructs/router-fleet.ts';
 
 const dir = new URL('../../deploy/kubernetes/', import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, dir), 'utf8');
@@ -93,6 +95,65 @@ describe('deploy/kubernetes', () => {
     assert.ok(rule, `prometheus-adapter defines ${custom}`);
     const series = /^(\w+)\{/.exec(rule.seriesQuery)![1];
     assert.ok(readFileSync(new URL('../../router/metrics/registry.ts', import.meta.url), 'utf8').includes(`'${series}'`), `the router exports ${series}`);
+  });
+
+  test('PROXY headers are believed only from the load balancer\'s own subnets, never a private range as a whole', () => {
+    const trusted = config.proxyProtocol.trustedProxies;
+    assert.ok(trusted.length > 0);
+    for (const cidr of trusted) {
+      const [, bits] = cidr.split('/');
+      assert.ok(Number(bits) >= 20, `${cidr} is a subnet, not a network`);
+      assert.ok(!['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].includes(cidr), `${cidr} is not a whole RFC 1918 range`);
+    }
+    const service = one('Service');
+    const subnets = String(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-subnets'] ?? '');
+    assert.equal(subnets.split(',').filter((s) => s.trim() !== '').length, trusted.length, 'the Service pins the load balancer to as many subnets as are trusted');
+  });
+
+  test('a NetworkPolicy lets only the metrics scraper and the load balancer\'s health checks reach the admin port', () => {
+    const policy = one('NetworkPolicy');
+    assert.equal(policy.metadata.namespace, deployment.metadata.namespace);
+    assert.deepEqual(policy.spec.podSelector.matchLabels, deployment.spec.template.metadata.labels);
+    assert.ok(policy.spec.policyTypes.includes('Ingress'));
+    const admitsAdmin = (rule: any): boolean => (rule.ports ?? []).some((p: any) => p.port === 'admin' || p.port === portNamed('admin'));
+    const adminRules = policy.spec.ingress.filter(admitsAdmin);
+    // A rule without ports admits every port; one without `from` admits every source.
+    assert.ok(policy.spec.ingress.every((rule: any) => rule.ports !== undefined), 'no rule opens every port');
+    assert.equal(adminRules.length, 1);
+    const from: any[] = adminRules[0].from ?? [];
+    assert.ok(from.length > 0, 'the admin port is not open to everyone');
+    const blocks = from.filter((f) => f.ipBlock !== undefined).map((f) => f.ipBlock.cidr).sort();
+    assert.deepEqual(blocks, [...config.proxyProtocol.trustedProxies].sort(), 'health checks come from the trusted load-balancer subnets only');
+    const scrapers = from.filter((f) => f.ipBlock === undefined);
+    assert.equal(scrapers.length, 1);
+    assert.ok(scrapers[0].podSelector?.matchLabels && scrapers[0].namespaceSelector?.matchLabels, 'the scraper is named by namespace and pod labels, not "any pod"');
+    const game = policy.spec.ingress.find((rule: any) => rule.ports.some((p: any) => p.port === 'minecraft'));
+    assert.ok(game, 'players can reach the game port');
+  });
+
+  test('the HPA alone sets the replica count: the Deployment has no replicas field for kubectl apply -k to reset', () => {
+    assert.equal(one('HorizontalPodAutoscaler').spec.scaleTargetRef.name, deployment.metadata.name);
+    assert.equal('replicas' in deployment.spec, false);
+  });
+
+  test('the HPA aims at the same scaling targets as the AWS fleet, and the docs state them', () => {
+    const hpa = one('HorizontalPodAutoscaler');
+    const cpu = hpa.spec.metrics.find((m: any) => m.type === 'Resource' && m.resource.name === 'cpu').resource.target;
+    assert.deepEqual(cpu, { type: 'Utilization', averageUtilization: SCALING_TARGETS.cpuPercent });
+    const connections = hpa.spec.metrics.find((m: any) => m.type === 'Pods').pods.target;
+    assert.deepEqual(connections, { type: 'AverageValue', averageValue: String(SCALING_TARGETS.newConnectionsPerSecond) });
+    assert.equal(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds, SCALING_TARGETS.scaleInCooldownSeconds);
+    assert.equal(CPU_TARGET_PERCENT, SCALING_TARGETS.cpuPercent);
+    assert.equal(CONNECTIONS_PER_TASK_PER_SECOND, SCALING_TARGETS.newConnectionsPerSecond);
+    for (const doc of ['docs/AWS.md', 'docs/ADAPTERS.md']) {
+      const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+      assert.match(text, new RegExp(`CPU at ${SCALING_TARGETS.cpuPercent} ?%`), `${doc} states the CPU target`);
+      assert.match(text, new RegExp(`${SCALING_TARGETS.newConnectionsPerSecond} new connections per second per (router|task|pod)`), `${doc} states the connection target`);
+    }
+  });
+
+  test('readiness needs more than one failed probe before a pod leaves the endpoints', () => {
+    assert.ok(container.readinessProbe.failureThreshold > 1, `failureThreshold ${container.readinessProbe.failureThreshold}`);
   });
 
   test('the PodDisruptionBudget covers the pods', () => {

@@ -64,3 +64,13 @@ test('the table-expiry alert uses the expiry gauge the router exports', async ()
   assert.ok(names.has('passage_table_expiry_seconds'));
   assert.ok(names.has('passage_table_version'));
 });
+
+test('an expired table in use (a frozen source) has a critical alert on the passage_table_expired gauge', async () => {
+  const names = await exportedNames();
+  assert.ok(names.has('passage_table_expired'));
+  const doc = parseYaml(readFileSync(ALERTS, 'utf8')) as { groups: { rules: Record<string, any>[] }[] };
+  const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === 'PassageTableExpiredInUse');
+  assert.ok(rule, 'PassageTableExpiredInUse exists');
+  assert.deepEqual(metricNames(rule.expr), ['passage_table_expired']);
+  assert.equal(rule.labels.severity, 'critical');
+});

@@ -21,6 +21,8 @@ export interface TestRouterOptions {
   random?: () => number;
   cookieSecrets?: readonly Buffer[];
   now?: () => number;
+  /** A logger instead of the silent one (tests that assert log lines). */
+  log?: import('pino').Logger;
 }
 
 export async function startTestRouter(opts: TestRouterOptions): Promise<TestRouter> {
@@ -36,7 +38,7 @@ export async function startTestRouter(opts: TestRouterOptions): Promise<TestRout
   };
   if (opts.config?.table !== undefined) raw.table = { path: 'routes.toml', cache_file: 'cache.json', allow_unsigned: true, ...(opts.config.table as object) };
   const config = buildConfig(raw, join(dir, 'passage.toml'));
-  const log = pino({ level: process.env.PASSAGE_TEST_LOG ?? 'silent' });
+  const log = opts.log ?? pino({ level: process.env.PASSAGE_TEST_LOG ?? 'silent' });
   const running = await startPassage(config, {
     log,
     ...(opts.random === undefined ? {} : { random: opts.random }),

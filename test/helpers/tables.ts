@@ -76,3 +76,11 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
   }
   throw new Error(`${what} not reached within ${timeoutMs} ms`);
 }
+
+/**
+ * `trust` and `force` for `table publish` / `rollback` when the target routers trust the public half of
+ * `privateKeyFile` (the `.pub` that `keys generate` writes next to the `.key`).
+ */
+export function trustedBy(privateKeyFile: string): { trust: { publicKeys: string[] }; force: false } {
+  return { trust: { publicKeys: [privateKeyFile.replace(/\.key$/, '.pub')] }, force: false };
+}

@@ -55,3 +55,11 @@ test('everything the router imports at runtime is a production dependency', () =
   }
   assert.deepEqual(missing, []);
 });
+
+test('every base image is pinned by digest, so a moved tag cannot change what the router runs on', () => {
+  const dockerfile = read('Dockerfile');
+  const args = new Map([...dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!.replace(/^\$\{(\w+)\}$/, (_, name: string) => args.get(name) ?? name));
+  assert.ok(bases.length >= 2, bases.join(' '));
+  for (const base of bases) assert.match(base, /^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/, `${base} is pinned by digest`);
+});

@@ -7,7 +7,10 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { parseRegionsFile } from '../../cli/aws/regions.ts';
-import { definePassage } from '../../infra/stacks/passage.ts';
+import { definePassage, minTableVersionFromContext } from '../../infra/stacks/passage.ts';
+import { parse as parseToml } from 'smol-toml';
+import type { Rule } from '@aws-sdk/client-wafv2';
+import { planWafRules } from '../../cli/aws/waf-plan.ts';
 
 const regions = parseRegionsFile(`
 home_region = "eu-west-1"
@@ -47,6 +50,17 @@ const stacks = definePassage(app, {
   image: ContainerImage.fromRegistry('public.ecr.aws/example/passage:test'),
   publicKeys: [{ name: 'prod.pub', pem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAtest\n-----END PUBLIC KEY-----\n' }],
 });
+/** The passage.toml a region's tasks are started with (PASSAGE_FILES in the task definition). */
+function renderedConfig(template: Template): string {
+  const [taskDef] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+  const env = Object.fromEntries(taskDef.Properties.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: string }) => [e.Name, e.Value]));
+  return (JSON.parse(env.PASSAGE_FILES) as Record<string, string>)['/etc/passage/passage.toml']!;
+}
+
+function subnetCidr(template: Template, logicalId: string): string {
+  return template.findResources('AWS::EC2::Subnet')[logicalId]!.Properties.CidrBlock as string;
+}
+
 const edge = Template.fromStack(stacks.edge);
 const controlPlane = Template.fromStack(stacks.controlPlane);
 const euWest = Template.fromStack(stacks.regions.get('eu-west-1')!);
@@ -58,18 +72,19 @@ describe('edge stack (us-east-1)', () => {
     edge.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
   });
 
-  test('carries each rate rule from the regions file with its limit, window and aggregation', () => {
+  test('carries each rate rule from the regions file with its limit, window and aggregation, after the router-token rule', () => {
     edge.hasResourceProperties('AWS::WAFv2::WebACL', {
       Rules: [
+        Match.objectLike({ Name: 'passage-router-token-required', Priority: 0 }),
         {
           Name: 'table-per-ip',
-          Priority: 0,
+          Priority: 1,
           Action: { Block: {} },
           Statement: { RateBasedStatement: { Limit: 600, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
         },
         {
           Name: 'behind-proxy',
-          Priority: 1,
+          Priority: 2,
           Statement: {
             RateBasedStatement: {
               Limit: 100,
@@ -81,6 +96,31 @@ describe('edge stack (us-east-1)', () => {
         },
       ],
     });
+  });
+
+  test('blocks every table request without the generated router token, which never appears in the template', () => {
+    const [acl] = Object.values(edge.findResources('AWS::WAFv2::WebACL'));
+    const rule = (acl.Properties.Rules as Record<string, any>[]).find((r) => r.Name === 'passage-router-token-required')!;
+    assert.deepEqual(rule.Action, { Block: {} });
+    const match = rule.Statement.NotStatement.Statement.ByteMatchStatement;
+    assert.deepEqual(match.FieldToMatch, { SingleQueryArgument: { Name: 'passage_token' } });
+    assert.equal(match.PositionalConstraint, 'EXACTLY');
+    // A dynamic reference to the generated secret, resolved by CloudFormation at deploy time.
+    const [secretId] = Object.keys(edge.findResources('AWS::SecretsManager::Secret'));
+    assert.match(JSON.stringify(match.SearchString), new RegExp(`\\{\\{resolve:secretsmanager:.*${secretId}`));
+    edge.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }) });
+    edge.hasOutput('TableTokenSecretArn', { Value: { Ref: secretId } });
+  });
+
+  test('passagectl waf apply keeps the router-token rule first and adds new rate rules after it', () => {
+    const [acl] = Object.values(edge.findResources('AWS::WAFv2::WebACL'));
+    const current = acl.Properties.Rules as Rule[];
+    const desired = [...regions.rateRules, { name: 'new-rule', limit: 50, windowSeconds: 60, aggregation: 'IP' } as const];
+    const plan = planWafRules(desired, current);
+    assert.equal(plan.rules[0]!.Name, 'passage-router-token-required');
+    assert.equal(plan.rules[0]!.Priority, 0);
+    assert.ok(plan.rules.find((r) => r.Name === 'new-rule')!.Priority! > 0);
+    assert.ok(plan.changes.every((c) => c.name !== 'passage-router-token-required' || c.action === 'no-op'));
   });
 });
 
@@ -165,7 +205,8 @@ describe('region stack', () => {
   test('rolls out at 100/200 with the circuit breaker rolling back', () => {
     euWest.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
-      DesiredCount: 2,
+      // No DesiredCount (issue 20): a deploy must not reset the count autoscaling chose.
+      DesiredCount: Match.absent(),
       DeploymentConfiguration: {
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
         MinimumHealthyPercent: 100,
@@ -180,20 +221,47 @@ describe('region stack', () => {
     apSoutheast.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 4 });
   });
 
-  test('trusts PROXY headers only from the VPC range and reads its local replica', () => {
-    const [taskDef] = Object.values(euWest.findResources('AWS::ECS::TaskDefinition'));
-    const container = taskDef.Properties.ContainerDefinitions[0];
-    const env = Object.fromEntries(container.Environment.map((e: { Name: string; Value: string }) => [e.Name, e.Value]));
-    const files = JSON.parse(env.PASSAGE_FILES) as Record<string, string>;
-    const config = files['/etc/passage/passage.toml'];
-    assert.match(config, /\[proxy_protocol\]\n(#.*\n)*enabled = true\ntrusted_proxies = \["10\.80\.0\.0\/16"\]\n/);
+  test("trusts PROXY headers only from the NLB's own subnets (not the VPC, not the routers' subnets) and reads its local replica", () => {
+    const config = renderedConfig(euWest);
+    const trusted = (parseToml(config) as { proxy_protocol: { trusted_proxies: string[] } }).proxy_protocol.trusted_proxies;
+    const [nlb] = Object.values(euWest.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    const nlbSubnets = (nlb.Properties.Subnets as { Ref: string }[]).map((s) => subnetCidr(euWest, s.Ref)).sort();
+    assert.deepEqual([...trusted].sort(), nlbSubnets);
+    assert.equal(nlbSubnets.length, 2);
+    const [service] = Object.values(euWest.findResources('AWS::ECS::Service'));
+    const routerSubnets = (service.Properties.NetworkConfiguration.AwsvpcConfiguration.Subnets as { Ref: string }[]).map((s) => subnetCidr(euWest, s.Ref));
+    for (const cidr of trusted) {
+      assert.notEqual(cidr, '10.80.0.0/16', 'not the whole VPC');
+      assert.ok(!routerSubnets.includes(cidr), `${cidr} is not a router subnet`);
+    }
     assert.match(config, /dynamodb = \{ table = "passage-test", id = "prod", region = "eu-west-1" \}/);
     assert.match(config, /public_keys = \["\/etc\/passage\/keys\/prod.pub"\]/);
-    assert.match(files['/etc/passage/keys/prod.pub'], /BEGIN PUBLIC KEY/);
     euWest.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.80.0.0/16' });
-    euWest.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '10.80.0.0/16', FromPort: 25565, ToPort: 25565 })]),
+  });
+
+  test("admits the game and admin ports only from the NLB's subnets", () => {
+    const [nlb] = Object.values(euWest.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    const nlbSubnets = (nlb.Properties.Subnets as { Ref: string }[]).map((s) => subnetCidr(euWest, s.Ref)).sort();
+    const groups = Object.values(euWest.findResources('AWS::EC2::SecurityGroup')).filter((g) => /Passage routers/.test(g.Properties.GroupDescription));
+    assert.equal(groups.length, 1);
+    const ingress = groups[0]!.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number }[];
+    for (const port of [25565, 9565]) {
+      assert.deepEqual(ingress.filter((r) => r.FromPort === port).map((r) => r.CidrIp).sort(), nlbSubnets, `port ${port}`);
+    }
+    assert.equal(ingress.length, 4);
+  });
+
+  test('renders no table.min_version without one, and the min_table_version context value as table.min_version', () => {
+    assert.doesNotMatch(renderedConfig(euWest), /min_version/);
+    const floorApp = new App({ context: { min_table_version: '17' } });
+    const floored = definePassage(floorApp, {
+      regions,
+      image: ContainerImage.fromRegistry('public.ecr.aws/example/passage:test'),
+      publicKeys: [{ name: 'prod.pub', pem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAtest\n-----END PUBLIC KEY-----\n' }],
     });
+    const config = renderedConfig(Template.fromStack(floored.regions.get('ap-southeast-1')!));
+    assert.equal((parseToml(config) as { table: { min_version: number } }).table.min_version, 17);
+    assert.throws(() => minTableVersionFromContext('v5'), /min_table_version: expected a non-negative integer/);
   });
 
   test('runs the router as the container command with a SIGTERM grace period', () => {

@@ -2,6 +2,7 @@
 // to a real minecraft-protocol backend, and the ways a login is refused.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startTestRouter, transferRoutes } from '../helpers/router.ts';
 import type { TestRouter } from '../helpers/router.ts';
 import { followTransfer, login, ping, startBackend } from '../helpers/minecraft.ts';
@@ -24,7 +25,8 @@ describe('offline mode', () => {
       '[[routes.targets]]', 'id = "spare"', 'address = "127.0.0.1:1"', 'priority = 5',
       '[[routes.targets]]', `id = "main-${i}"`, `address = "127.0.0.1:${backends[i].port}"`, 'priority = 0', 'meta = { players = "7" }',
     ].join('\n'));
-    const favicon = `favicon = "${new URL('../../docs/favicon.png', import.meta.url).pathname}"`;
+    // Inline: a routes file may only name a favicon in its own folder (test/table/trust-boundary.test.ts).
+    const favicon = `favicon = "data:image/png;base64,${readFileSync(new URL('../../docs/favicon.png', import.meta.url)).toString('base64')}"`;
     router = await startTestRouter({
       routes: `table_id = "test"\nversion = 1\n${routes.join('\n')}\n[[routes]]\nid = "fav"\nhosts = ["fav.test"]\n[routes.status]\nmotd = '{"text":"JSON motd","color":"gold"}'\n${favicon}\n`,
       config: { auth: { mode: 'offline' } },

@@ -9,7 +9,7 @@ import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KeyObject } from 'node:crypto';
 import { startTestRouter, type TestRouter } from '../helpers/router.ts';
 import { followTransfer, login, startBackend, type Backend } from '../helpers/minecraft.ts';
-import { envelopeFor, eventually, fakeContext, localClient, newKey, tableDocument } from '../helpers/tables.ts';
+import { envelopeFor, eventually, fakeContext, localClient, newKey, tableDocument, trustedBy } from '../helpers/tables.ts';
 import { createRoutingTableStore, startLocalDynamoDb, type LocalDynamoDb } from '../../cli/tables/local-dynamodb.ts';
 import { run as rollback } from '../../cli/commands/table-rollback.ts';
 import { canonicalize } from '../../router/table/canonical.ts';
@@ -147,7 +147,7 @@ describe('routers polling a signed table from DynamoDB', () => {
     assert.equal(await landsOn(router), newBackend.port);
 
     const ctx = fakeContext();
-    await rollback({ version: 3, from: location(), keys: [privA], expiresInMs: 3_600_000 }, ctx);
+    await rollback({ version: 3, from: location(), keys: [privA], expiresInMs: 3_600_000, ...trustedBy(privA) }, ctx);
     assert.match(ctx.out(), /routes of version 3 as prod@5/);
     await eventually(() => router.router.ctx.tables.current?.table.version === 5, WAIT, 'version 5');
     assert.equal(await landsOn(router), oldBackend.port);

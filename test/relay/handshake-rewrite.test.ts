@@ -39,6 +39,23 @@ describe('backendHandshake', () => {
   test('the intent can be replaced (status requests to the backend)', () => {
     assert.equal(decoded(backendHandshake(client, 'none', target, 1)).intent, 1);
   });
+
+  test('anything after a NUL that is not a Forge marker is dropped, with or without a rewrite', () => {
+    const spoofing = { ...client, rawHost: 'Play.Example.com\u0000203.0.113.9\u0000069a79f444e94726a5befca90e38aaf5\u0000[]' };
+    assert.equal(decoded(backendHandshake(spoofing, 'none', target)).rawHost, 'Play.Example.com');
+    assert.equal(decoded(backendHandshake(spoofing, { explicit: 'backend.internal' }, target)).rawHost, 'backend.internal');
+    assert.equal(decoded(backendHandshake(spoofing, 'from_backend', target)).rawHost, 'mc-1.internal');
+    assert.equal(decoded(backendHandshake({ ...client, rawHost: 'a.test\u0000FML\u0000x' }, 'none', target)).rawHost, 'a.test');
+  });
+
+  test('bungeecord forwarding writes host, router-seen IP and offline UUID for logins, and the plain host for status', () => {
+    const forward = { mode: 'bungeecord' as const, player: { ip: '198.51.100.4', name: 'Steve' } };
+    const spoofing = { ...client, rawHost: 'play.example.com\u00001.2.3.4\u0000ffffffffffffffffffffffffffffffff' };
+    // The offline UUID of "Steve", as every offline-mode server computes it.
+    assert.equal(decoded(backendHandshake(spoofing, 'none', target, 2, forward)).rawHost, 'play.example.com\u0000198.51.100.4\u00005627dd98e6be3c21b8a8e92344183641');
+    assert.equal(decoded(backendHandshake(spoofing, 'none', target, 1, forward)).rawHost, 'play.example.com');
+    assert.equal(decoded(backendHandshake(spoofing, 'none', target, 2, { ...forward, mode: 'none' })).rawHost, 'play.example.com');
+  });
 });
 
 describe('readLoginStartName', () => {

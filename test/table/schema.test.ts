@@ -4,7 +4,7 @@ import { parse as parseToml } from 'smol-toml';
 import { TableValidationError, type TableProblem } from '../../router/table/errors.ts';
 import { DEFAULT_MOTD, parseRoutingTable } from '../../router/table/schema.ts';
 import { parseEndpoint, parseRfc3339 } from '../../router/table/syntax.ts';
-import { exampleDocument } from './fixtures.ts';
+import { EXAMPLE_FAVICON, exampleDocument } from './fixtures.ts';
 
 /** Runs the parser expecting a validation error and returns its problems. */
 function problemsOf(doc: unknown, opts?: { requireExpiry?: boolean }): TableProblem[] {
@@ -36,7 +36,7 @@ describe('parseRoutingTable', () => {
     assert.equal(table.version, 7);
     assert.equal(table.issuedAt, undefined);
     const [lobby, fallback] = table.routes;
-    assert.deepEqual(lobby!.status, { motd: 'Welcome', maxPlayers: 1000, favicon: 'favicon.png' });
+    assert.deepEqual(lobby!.status, { motd: 'Welcome', maxPlayers: 1000, favicon: EXAMPLE_FAVICON });
     assert.deepEqual(lobby!.targets[0], {
       id: 'lobby-1',
       address: '10.0.0.5:25565',

@@ -51,6 +51,7 @@ export async function createTablePoller(table: PassageConfig['table'], deps: Pol
     // "Unsigned only for local files": a remote source never serves an unsigned table, whatever the config says.
     allowUnsigned: !remote && table.allowUnsigned,
     maxBytes: table.maxBytes,
+    minVersion: table.minVersion,
     intervalMs: table.pollIntervalMs,
     ...(remote && table.cacheFile !== '' ? { cache: new TableCache(table.cacheFile) } : {}),
     log: deps.log.child({ component: 'table' }),

@@ -1,6 +1,7 @@
 // The table from any HTTP endpoint (S3, CloudFront, a plain web server). Conditional requests keep a
 // poll cheap: an unchanged table is a 304 with no body.
 
+import { redactUrl } from '../../redact-url.ts';
 import { TableTooLargeError } from '../../table/errors.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
 
@@ -23,9 +24,8 @@ export class HttpTableSource implements TableSource {
 
   constructor(opts: HttpSourceOptions) {
     this.opts = opts;
-    const url = new URL(opts.url);
     // Never show credentials or signed query strings (presigned S3 URLs) in logs or /status.
-    this.description = `${url.protocol}//${url.host}${url.pathname}`;
+    this.description = redactUrl(opts.url);
   }
 
   invalidate(): void {

@@ -11,7 +11,7 @@ import type { RoutingTable } from '../../table/types.ts';
 import { checkFaviconDataUri } from '../../table/favicon.ts';
 import type { TableStore } from '../store.ts';
 import type { TableCache } from './cache.ts';
-import { REJECTION_UNSIGNED, REJECTION_VERSION_CONFLICT, TableSourceError, type TableSource } from './source.ts';
+import { REJECTION_BELOW_MIN_VERSION, REJECTION_UNSIGNED, REJECTION_VERSION_CONFLICT, TableSourceError, type TableSource } from './source.ts';
 
 /** After an outage, a fleet retrying in lockstep would hammer the control plane; these spread it out. */
 export const MAX_BACKOFF_MS = 5 * 60_000;
@@ -19,6 +19,8 @@ export const MAX_BACKOFF_MS = 5 * 60_000;
 export const MAX_BACKOFF_INTERVALS = 30;
 /** While a router has no table at all it serves nothing, so it retries sooner. */
 export const MAX_BACKOFF_INTERVALS_WITHOUT_TABLE = 2;
+/** While the table in use is past expires_at (a withheld or broken source), this often at most a warn says so. */
+export const EXPIRED_WARN_INTERVAL_MS = 10 * 60_000;
 
 export interface PollerOptions {
   readonly source: TableSource;
@@ -29,6 +31,11 @@ export interface PollerOptions {
   readonly maxBytes: number;
   readonly intervalMs: number;
   readonly skewMs?: number;
+  /**
+   * The version floor (`[table] min_version`): a table below it is refused from every origin (source,
+   * cache, file), so a router that starts with no cache cannot be handed an old, still-unexpired table.
+   */
+  readonly minVersion?: number;
   /** Remote sources only: the last good envelope survives restarts here. */
   readonly cache?: TableCache;
   readonly log: Logger;
@@ -62,6 +69,10 @@ export interface TableSourceStatus {
   readonly lastRejection: Problem | null;
   readonly lastError: Problem | null;
   readonly rejections: Readonly<Record<string, number>>;
+  /** `[table] min_version`: nothing below it is applied. */
+  readonly minVersion: number;
+  /** When the table in use expired (it is still served as the last good table), or null while it is current. */
+  readonly expiredAt: string | null;
 }
 
 /** The wait before the next poll: the interval minus up to 20% jitter; after errors, capped exponential backoff with up to 50% jitter. */
@@ -78,7 +89,9 @@ export class TablePoller {
   private readonly opts: PollerOptions;
   private readonly now: () => number;
   private readonly random: () => number;
-  private held: { table: { version: number }; payloadBytes: Buffer; digest: string } | undefined;
+  private held: { table: { version: number; expiresAt?: number }; payloadBytes: Buffer; digest: string } | undefined;
+  /** When the expired-table warn was last logged (rate-limited to EXPIRED_WARN_INTERVAL_MS). */
+  private expiredWarnedAt: number | undefined;
   /** Bytes refused for a reason time cannot cure: the same bytes again are not verified (or counted) again. */
   private refusedDigest: string | undefined;
   /** The same for tables refused while fetching (over the size cap), whose bytes we never hold. */
@@ -136,6 +149,7 @@ export class TablePoller {
   pollOnce(): Promise<PollOutcome> {
     this.inFlight ??= this.fetchAndApply().finally(() => {
       this.inFlight = undefined;
+      this.warnIfExpired();
     });
     return this.inFlight;
   }
@@ -153,7 +167,38 @@ export class TablePoller {
       lastRejection: this.lastRejection ?? null,
       lastError: this.lastError ?? null,
       rejections: { ...this.rejections },
+      minVersion: this.minVersion,
+      expiredAt: this.expiredAt() === undefined ? null : iso(this.expiredAt()),
     };
+  }
+
+  /** expires_at of the table in use once it has passed; undefined while current (or unsigned without expiry). */
+  expiredAt(): number | undefined {
+    const expiresAt = this.held?.table.expiresAt;
+    return expiresAt !== undefined && this.now() >= expiresAt ? expiresAt : undefined;
+  }
+
+  /**
+   * A frozen source (withheld, or publishing nothing newer) leaves an expired table in use. It keeps
+   * serving (availability beats a fleet-wide outage), but says so: at most every EXPIRED_WARN_INTERVAL_MS.
+   */
+  private warnIfExpired(): void {
+    const expiredAt = this.expiredAt();
+    if (expiredAt === undefined) {
+      this.expiredWarnedAt = undefined;
+      return;
+    }
+    const now = this.now();
+    if (this.expiredWarnedAt !== undefined && now - this.expiredWarnedAt < EXPIRED_WARN_INTERVAL_MS) return;
+    this.expiredWarnedAt = now;
+    this.opts.log.warn(
+      { source: this.opts.source.description, code: 'ERR_TABLE_EXPIRED_IN_USE', version: this.held!.table.version, expiredAt: new Date(expiredAt).toISOString(), lastAppliedAt: this.lastAppliedAt === undefined ? null : new Date(this.lastAppliedAt).toISOString() },
+      'the routing table in use has expired and the source offers nothing newer; still serving it as the last good table',
+    );
+  }
+
+  private get minVersion(): number {
+    return this.opts.minVersion ?? 0;
   }
 
   private schedule(delayMs: number): void {
@@ -222,16 +267,20 @@ export class TablePoller {
       else this.opts.source.invalidate?.();
       return this.reject(err.code, `${origin === 'cache' ? 'cached table: ' : ''}${err.message}`);
     }
+    if (verified.table.version < this.minVersion) {
+      this.refusedDigest = digest;
+      return this.reject(REJECTION_BELOW_MIN_VERSION, `${origin === 'cache' ? 'cached table: ' : ''}${belowFloor(verified.table.version, this.minVersion)}`);
+    }
     const comparison = compareToCurrent(verified, this.held);
     if (comparison === 'same') {
-      this.held = { table: { version: verified.table.version }, payloadBytes: verified.payloadBytes, digest };
+      this.held = { table: heldTable(verified.table), payloadBytes: verified.payloadBytes, digest };
       return { kind: 'unchanged' };
     }
     if (comparison !== 'newer') {
       this.refusedDigest = digest;
       return this.reject(REJECTION_VERSION_CONFLICT, `version ${verified.table.version} was published twice with different contents; keeping the table held`);
     }
-    this.apply(verified.table, { table: { version: verified.table.version }, payloadBytes: verified.payloadBytes, digest }, origin, verified.keyid);
+    this.apply(verified.table, { table: heldTable(verified.table), payloadBytes: verified.payloadBytes, digest }, origin, verified.keyid);
     return { kind: 'applied', version: verified.table.version };
   }
 
@@ -240,13 +289,14 @@ export class TablePoller {
       return this.reject(REJECTION_UNSIGNED, `${this.opts.source.description} is not a signed envelope and table.allow_unsigned is false`);
     }
     const digest = createHash('sha256').update(bytes).digest('hex');
+    if (table.version < this.minVersion) return this.reject(REJECTION_BELOW_MIN_VERSION, belowFloor(table.version, this.minVersion));
     const comparison = compareToCurrent({ table, payloadBytes: bytes }, this.held);
     if (comparison === 'same') return { kind: 'unchanged' };
     if (comparison === 'stale') return this.reject('ERR_TABLE_STALE_VERSION', `table version ${table.version} is older than the current version ${this.held!.table.version}`);
     if (comparison === 'conflict') {
       return this.reject(REJECTION_VERSION_CONFLICT, `the file changed but its version is still ${table.version}; raise the version to apply it`);
     }
-    this.apply(table, { table: { version: table.version }, payloadBytes: bytes, digest }, 'source', undefined);
+    this.apply(table, { table: heldTable(table), payloadBytes: bytes, digest }, 'source', undefined);
     return { kind: 'applied', version: table.version };
   }
 
@@ -310,6 +360,14 @@ export class TablePoller {
   private get tag(): object {
     return this.opts.eventSource ?? this;
   }
+}
+
+function heldTable(table: RoutingTable): { version: number; expiresAt?: number } {
+  return table.expiresAt === undefined ? { version: table.version } : { version: table.version, expiresAt: table.expiresAt };
+}
+
+function belowFloor(version: number, floor: number): string {
+  return `table version ${version} is below table.min_version ${floor} (an old table replayed, or the floor set past what was published)`;
 }
 
 function errorCode(err: unknown): string {

@@ -46,6 +46,8 @@ export class TableSourceError extends Error {
 export const REJECTION_UNSIGNED = 'ERR_TABLE_UNSIGNED';
 /** The same version with different bytes: two publishers, or a publisher bug. Never applied. */
 export const REJECTION_VERSION_CONFLICT = 'ERR_TABLE_VERSION_CONFLICT';
+/** Below `[table] min_version`, the floor rendered at deploy time: an old signed table replayed. Never applied. */
+export const REJECTION_BELOW_MIN_VERSION = 'ERR_TABLE_BELOW_MIN_VERSION';
 
 /** Aborts when either the caller's signal or the timeout fires; the error says which. */
 export function withTimeout(signal: AbortSignal, timeoutMs: number): AbortSignal {

@@ -91,13 +91,16 @@ describe('syncDns', () => {
     assert.deepEqual(changes.map((c) => [c.Action, c.ResourceRecordSet?.SetIdentifier]), [
       ['CREATE', 'passage:eu-west-1:EU'],
       ['CREATE', 'passage:us-east-1:NA'],
+      // The default fails over (issue 20): the pair first, then `*` aliasing it.
+      ['CREATE', 'passage:eu-west-1:failover-primary'],
+      ['CREATE', 'passage:us-east-1:failover-secondary'],
       ['CREATE', 'passage:eu-west-1:*'],
     ]);
     assert.equal(route53.commandCalls(GetChangeCommand).length, 2);
   });
 
   test('a second apply against the same zone sends no change batch', async () => {
-    const listed: ResourceRecordSet[] = desiredRecordSets(desired);
+    const listed: ResourceRecordSet[] = desiredRecordSets({ ...desired, hostedZoneId: 'Z1' });
     route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: listed, IsTruncated: false, MaxItems: 300 });
     const result = await syncDns(client, 'Z1', desired, { sleep: noSleep });
     assert.equal(result.changeId, undefined);
@@ -109,7 +112,7 @@ describe('syncDns', () => {
   test('a dry run only lists and plans', async () => {
     route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [], IsTruncated: false, MaxItems: 300 });
     const result = await syncDns(client, 'Z1', desired, { dryRun: true });
-    assert.equal(result.plan.changes.length, 3);
+    assert.equal(result.plan.changes.length, 5);
     assert.equal(route53.commandCalls(ChangeResourceRecordSetsCommand).length, 0);
   });
 

@@ -25,7 +25,7 @@ import { run as history } from '../../../cli/commands/table-history.ts';
 import { run as rollback } from '../../../cli/commands/table-rollback.ts';
 import { run as diff } from '../../../cli/commands/table-diff.ts';
 import { S3_HISTORY_CACHE_CONTROL, S3_LATEST_CACHE_CONTROL, S3_OBJECT_LIMIT, S3TableStore } from '../../../cli/tables/s3-store.ts';
-import { envelopeFor, fakeContext, newKey } from '../../helpers/tables.ts';
+import { envelopeFor, fakeContext, newKey, trustedBy } from '../../helpers/tables.ts';
 
 const s3 = mockClient(S3Client);
 const BUCKET = 'passage-tables';
@@ -124,13 +124,13 @@ describe('passagectl table publishing to s3://', () => {
 
   test('publish reads the latest, creates the history object, then replaces the latest on the ETag it read', async () => {
     const ctx = fakeContext({ json: true, now: () => NOW });
-    await publish({ file: routes(1, '10.0.0.1:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000 }, ctx);
-    assert.deepEqual({ ...JSON.parse(ctx.out()), expiresAt: undefined, keyids: undefined }, { location: `s3://${BUCKET}/${KEY}`, tableId: 'prod', version: 1, previousVersion: null, expiresAt: undefined, keyids: undefined });
+    await publish({ file: routes(1, '10.0.0.1:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, ctx);
+    assert.deepEqual({ ...JSON.parse(ctx.out()), expiresAt: undefined, keyids: undefined, verifiedBy: undefined }, { location: `s3://${BUCKET}/${KEY}`, tableId: 'prod', version: 1, previousVersion: null, expiresAt: undefined, keyids: undefined, verifiedBy: undefined });
     assert.deepEqual(calls(), [`GetObject ${KEY}`, `PutObject ${historyKey(1)} If-None-Match:*`, `PutObject ${KEY} If-None-Match:*`]);
 
     const firstEtag = objects.get(KEY)!.etag;
     s3.resetHistory();
-    await publish({ file: routes(2, '10.0.0.2:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext({ now: () => NOW }));
+    await publish({ file: routes(2, '10.0.0.2:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext({ now: () => NOW }));
     assert.deepEqual(calls(), [`GetObject ${KEY}`, `PutObject ${historyKey(2)} If-None-Match:*`, `PutObject ${KEY} If-Match:${firstEtag}`]);
 
     const latest = objects.get(KEY)!;
@@ -140,7 +140,7 @@ describe('passagectl table publishing to s3://', () => {
     assert.equal(latest.input.CacheControl, S3_LATEST_CACHE_CONTROL);
     assert.equal(objects.get(historyKey(2))!.input.CacheControl, S3_HISTORY_CACHE_CONTROL);
     assert.equal(latest.input.Metadata?.['published-at'], '2030-01-01T00:00:00.000Z');
-    await assert.rejects(publish({ file: routes(2, '10.0.0.3:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_STALE_VERSION');
+    await assert.rejects(publish({ file: routes(2, '10.0.0.3:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_STALE_VERSION');
   });
 
   test('a history object that already exists is a conflict (exit 3) and the latest is not touched', async () => {
@@ -150,7 +150,7 @@ describe('passagectl table publishing to s3://', () => {
     const before = objects.get(KEY)!;
     s3.resetHistory();
     await assert.rejects(
-      publish({ file: routes(2, '10.0.0.2:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext()),
+      publish({ file: routes(2, '10.0.0.2:25565'), to: TO, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext()),
       (err: unknown) => err instanceof PublishConflictError && err.exitCode === EXIT_CONFLICT && /someone published version 2 first; nothing was written/.test(err.message),
     );
     assert.deepEqual(calls(), [`GetObject ${KEY}`, `PutObject ${historyKey(2)} If-None-Match:*`]);
@@ -226,7 +226,7 @@ describe('passagectl table publishing to s3://', () => {
   test('show, history (paginated listing) and rollback through the store', async () => {
     fakeBucket(2);
     for (const [v, address] of [[1, '10.0.0.1:25565'], [2, '10.0.0.2:25565'], [3, '10.0.0.3:25565']] as const) {
-      await publish({ file: routes(v, address), to: TO, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext({ now: () => NOW }));
+      await publish({ file: routes(v, address), to: TO, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext({ now: () => NOW }));
     }
     putDirect(`${KEY}.history/vnotes.json`, 'not a version');
     const shown = fakeContext();
@@ -243,7 +243,7 @@ describe('passagectl table publishing to s3://', () => {
     assert.deepEqual(JSON.parse(listed.out()).versions.map((v: { version: number; latest: boolean }) => [v.version, v.latest]), [[3, true], [2, false]]);
     assert.equal(calls().filter((c) => c.startsWith('ListObjectsV2')).length, 2, 'followed the continuation token (4 keys, 2 a page)');
 
-    await rollback({ version: 1, from: TO, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext());
+    await rollback({ version: 1, from: TO, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext());
     const all = fakeContext({ json: true });
     await history({ from: TO, limit: 10 }, all);
     assert.deepEqual(JSON.parse(all.out()).versions.map((v: { version: number; latest: boolean }) => [v.version, v.latest]), [[4, true], [3, false], [2, false], [1, false]]);
@@ -269,7 +269,8 @@ describe('passagectl table publishing to s3://', () => {
     s3.on(GetObjectCommand).rejects(s3Error('NoSuchBucket', 404));
     await assert.rejects(store().latest(), (err: unknown) => err instanceof CliError && err.code === 'PASSAGE_STORE_NOT_FOUND' && /bucket "passage-tables" does not exist/.test(err.message));
     s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
-    await assert.rejects(store().latest(), (err: unknown) => err instanceof CliError && err.code === 'PASSAGE_STORE_UNREACHABLE' && /AccessDenied/.test(err.message));
+    // Denied access is classified once (cli/errors.ts): its own code and what to do, naming the store.
+    await assert.rejects(store().latest(), (err: unknown) => err instanceof CliError && err.code === 'PASSAGE_AWS_ACCESS_DENIED' && /^s3:\/\/passage-tables\/.*: AWS denied access: AccessDenied/.test(err.message));
   });
 
   test('an S3-compatible endpoint is addressed path-style', () => {

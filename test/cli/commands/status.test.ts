@@ -111,3 +111,22 @@ test('usage mistakes are UsageErrors (exit 2) that say what to pass', () => {
     assert.throws(() => sourcesFor(opts, ctx), (err: Error & { exitCode?: number }) => message.test(err.message) && err.exitCode === 2, message.source);
   }
 });
+
+test('a bare `passagectl status` reads the local router (as npm start and dev run it), and says what to do when none answers', async () => {
+  const asked: string[] = [];
+  const base = fakeContext({ json: true });
+  const ctx = {
+    ...base,
+    clients: { ...base.clients, fetch: (async (input: string | URL) => {
+      asked.push(String(input));
+      throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    }) as typeof fetch },
+  };
+  assert.equal(await run({ adminUrls: [] }, ctx), 1);
+  assert.deepEqual(asked, ['http://127.0.0.1:9565/status']);
+  const doc = JSON.parse(base.out()) as { ok: boolean; error: { code: string; message: string } };
+  assert.equal(doc.ok, false);
+  assert.equal(doc.error.code, 'PASSAGE_FLEET_UNREADABLE');
+  assert.match(doc.error.message, /nothing answers at http:\/\/127\.0\.0\.1:9565: start a router \(npm start, or npx passagectl dev\), or read the fleet with --table-store/);
+  assert.match(base.err(), /^passagectl: nothing answers at http:\/\/127\.0\.0\.1:9565/);
+});

@@ -16,9 +16,10 @@ import { run as show } from '../../../cli/commands/table-show.ts';
 import { run as history } from '../../../cli/commands/table-history.ts';
 import { run as rollback } from '../../../cli/commands/table-rollback.ts';
 import { parseLocation } from '../../../cli/tables/location.ts';
+import { openStore } from '../../../cli/tables/store.ts';
 import { DynamoDbTableStore } from '../../../cli/tables/dynamodb-store.ts';
 import { createRoutingTableStore, startLocalDynamoDb, type LocalDynamoDb } from '../../../cli/tables/local-dynamodb.ts';
-import { envelopeFor, fakeContext, localClient, newKey } from '../../helpers/tables.ts';
+import { envelopeFor, fakeContext, localClient, newKey, trustedBy } from '../../helpers/tables.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'passagectl-'));
 const NOW = Date.parse('2030-01-01T00:00:00Z');
@@ -131,11 +132,13 @@ describe('passagectl table publishing to DynamoDB (dynalite)', () => {
 
   test('publish signs and writes LATEST and the history item; a version that is not higher is refused', async () => {
     const ctx = fakeContext({ json: true });
-    await publish({ file: routes(1, { a: '10.0.0.1:25565' }), to, keys: [keyFile], expiresInMs: 3_600_000 }, ctx);
-    assert.deepEqual({ ...JSON.parse(ctx.out()), expiresAt: undefined, keyids: undefined }, { location: 'dynamodb://passage/prod', tableId: 'prod', version: 1, previousVersion: null, expiresAt: undefined, keyids: undefined });
-    await assert.rejects(publish({ file: routes(1, { b: '10.0.0.2:25565' }), to, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_STALE_VERSION');
-    await assert.rejects(publish({ file: routes(2, { a: '10.0.0.1:25565' }, 'staging'), to, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_WRONG_ID');
-    await assert.rejects(publish({ file: routes(2, { a: '10.0.0.1:25565' }), to, keys: [], expiresInMs: 3_600_000 }, fakeContext()), UsageError);
+    await publish({ file: routes(1, { a: '10.0.0.1:25565' }), to, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, ctx);
+    const published = JSON.parse(ctx.out());
+    assert.deepEqual({ ...published, expiresAt: undefined, keyids: undefined, verifiedBy: undefined }, { location: 'dynamodb://passage/prod', tableId: 'prod', version: 1, previousVersion: null, expiresAt: undefined, keyids: undefined, verifiedBy: undefined });
+    assert.equal(published.verifiedBy, published.keyids[0], 'checked against the trusted key before writing');
+    await assert.rejects(publish({ file: routes(1, { b: '10.0.0.2:25565' }), to, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_STALE_VERSION');
+    await assert.rejects(publish({ file: routes(2, { a: '10.0.0.1:25565' }, 'staging'), to, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_WRONG_ID');
+    await assert.rejects(publish({ file: routes(2, { a: '10.0.0.1:25565' }), to, keys: [], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext()), UsageError);
   });
 
   test('diff shows routes and targets added, removed and changed against the published table', async () => {
@@ -187,13 +190,13 @@ describe('passagectl table publishing to DynamoDB (dynalite)', () => {
   });
 
   test('show, history and rollback', async () => {
-    await publish({ file: routes(2, { b: '10.0.0.2:25565' }), to, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext());
+    await publish({ file: routes(2, { b: '10.0.0.2:25565' }), to, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext());
     const shown = fakeContext();
     await show({ from: to }, shown);
     assert.match(shown.out(), /table {4}prod@2/);
     assert.match(shown.out(), /b {20}10\.0\.0\.2:25565/);
 
-    await rollback({ version: 1, from: to, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext());
+    await rollback({ version: 1, from: to, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext());
     const listed = fakeContext({ json: true });
     await history({ from: to, limit: 10 }, listed);
     const versions = JSON.parse(listed.out()).versions as { version: number; latest: boolean }[];
@@ -201,16 +204,52 @@ describe('passagectl table publishing to DynamoDB (dynalite)', () => {
     const latest = fakeContext({ json: true });
     await show({ from: to }, latest);
     assert.equal(JSON.parse(latest.out()).document.routes[0].targets[0].address, '10.0.0.1:25565');
-    await assert.rejects(rollback({ version: 42, from: to, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext()), /no version 42/);
+    await assert.rejects(rollback({ version: 42, from: to, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext()), /no version 42/);
   });
 
   test('file:// publishing keeps the latest envelope and a history next to it', async () => {
     const target = `file://${join(dir, 'published', 'table.json')}`;
-    await publish({ file: routes(1, { a: '10.0.0.1:25565' }), to: target, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext());
-    await publish({ file: routes(2, { b: '10.0.0.2:25565' }), to: target, keys: [keyFile], expiresInMs: 3_600_000 }, fakeContext());
+    await publish({ file: routes(1, { a: '10.0.0.1:25565' }), to: target, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext());
+    await publish({ file: routes(2, { b: '10.0.0.2:25565' }), to: target, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, fakeContext());
     assert.equal(JSON.parse(readFileSync(join(dir, 'published', 'table.json'), 'utf8')).payloadType, 'application/vnd.passage.table+json');
     const listed = fakeContext({ json: true });
     await history({ from: target, limit: 5 }, listed);
     assert.deepEqual(JSON.parse(listed.out()).versions.map((v: { version: number }) => v.version), [2, 1]);
+  });
+
+  test('publish and rollback refuse, before writing, a table the regions file\'s routers would refuse; --force publishes it with a warning', async () => {
+    const env = mkdtempSync(join(tmpdir(), 'passage-trust-'));
+    const regions = (publicKeys: string, tableId = 'prod') => {
+      const file = join(env, `regions-${tableId}-${publicKeys.length}.toml`);
+      writeFileSync(file, `home_region = "eu-west-1"\ndomain = "play.example.com"\nhosted_zone = "example.com"\ntable_id = "${tableId}"\npublic_keys = ${publicKeys}\n[regions.eu-west-1]\ncontinents = ["EU"]\n`);
+      return { trust: { regionsFile: file }, force: false };
+    };
+    writeFileSync(join(env, 'trusted.pub'), readFileSync(keyFile.replace(/\.key$/, '.pub')));
+    const trusted = regions('["trusted.pub"]');
+    await keysGenerate({ out: join(env, 'stranger') }, fakeContext());
+    const stranger = join(env, 'stranger', 'passage-signing.key');
+    const target = `file://${join(env, 'published', 'table.json')}`;
+    const latest = async () => (await openStore(parseLocation(target), fakeContext()).latest())?.version;
+    await publish({ file: routes(1, { a: '10.0.0.1:25565' }), to: target, keys: [keyFile], expiresInMs: 3_600_000, ...trusted }, fakeContext());
+
+    // Signed by a key the routers do not trust: refused with the router's own code, nothing written.
+    await assert.rejects(publish({ file: routes(2, { b: '10.0.0.2:25565' }), to: target, keys: [stranger], expiresInMs: 3_600_000, ...trusted }, fakeContext()), (err: unknown) =>
+      err instanceof CliError && err.code === 'ERR_TABLE_UNTRUSTED_KEY' && /routers trusting .*public_keys would refuse prod@2/.test(err.message) && /nothing was written \(--force publishes anyway\)/.test(err.message));
+    // Another environment's table id; a regions file that trusts nothing; no regions file at all.
+    await assert.rejects(publish({ file: routes(2, { b: '10.0.0.2:25565' }, 'staging'), to: target, keys: [keyFile], expiresInMs: 3_600_000, ...trusted }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_WRONG_ID');
+    await assert.rejects(publish({ file: routes(2, { b: '10.0.0.2:25565' }), to: target, keys: [keyFile], expiresInMs: 3_600_000, ...regions('[]') }, fakeContext()), (err: unknown) =>
+      err instanceof CliError && err.code === 'PASSAGE_NO_TRUSTED_KEYS' && /public_keys is empty.*passagectl keys generate/.test(err.message));
+    await assert.rejects(publish({ file: routes(2, { b: '10.0.0.2:25565' }), to: target, keys: [keyFile], expiresInMs: 3_600_000, trust: { regionsFile: join(env, 'nope.toml') }, force: false }, fakeContext()), (err: unknown) =>
+      err instanceof CliError && /nope\.toml does not exist: .*--regions-file FILE or --public-key KEY\.pub/.test(err.message));
+    assert.equal(await latest(), 1, 'no refused publish wrote anything');
+
+    const forced = fakeContext({ json: true });
+    await publish({ file: routes(2, { b: '10.0.0.2:25565' }), to: target, keys: [stranger], expiresInMs: 3_600_000, ...trusted, force: true }, forced);
+    assert.match(forced.err(), /warning: --force: .*ERR_TABLE_UNTRUSTED_KEY|warning: --force: .*would refuse prod@2/);
+    assert.equal(JSON.parse(forced.out()).verifiedBy, null);
+    assert.equal(await latest(), 2);
+    // Rollback republishes through the same check.
+    await assert.rejects(rollback({ version: 1, from: target, keys: [stranger], expiresInMs: 3_600_000, ...trusted }, fakeContext()), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_UNTRUSTED_KEY');
+    assert.equal(await latest(), 2);
   });
 });

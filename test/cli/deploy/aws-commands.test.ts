@@ -22,7 +22,7 @@ import { fakeContext } from '../../helpers/tables.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'passagectl-aws-'));
 const REGIONS = join(dir, 'passage.regions.toml');
-copyFileSync(fileURLToPath(new URL('../../../passage.regions.toml', import.meta.url)), REGIONS);
+copyFileSync(fileURLToPath(new URL('../../fixtures/aws/passage.regions.toml', import.meta.url)), REGIONS);
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const r53 = mockClient(Route53Client);
 const wafMock = mockClient(WAFV2Client);
@@ -76,15 +76,18 @@ describe('passagectl dns', () => {
 
   test('plan shows a diff; apply sends one batch and waits for INSYNC; a second apply changes nothing', async () => {
     const file = await loadRegionsFile(REGIONS);
-    const wanted = desiredRecordSets(desiredDnsFromOutputs(file, outputs));
+    const wanted = desiredRecordSets({ ...desiredDnsFromOutputs(file, outputs), hostedZoneId: 'Z9' });
     r53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [{ Id: '/hostedzone/Z9', Name: 'example.com.', CallerReference: 'x' }] });
-    r53.on(ListResourceRecordSetsCommand).resolvesOnce({ ResourceRecordSets: [] }).resolvesOnce({ ResourceRecordSets: [] }).resolves({ ResourceRecordSets: wanted });
+    // Each plan lists two names (the domain and the default's failover pair): plan, apply, then in sync.
+    const empty = { ResourceRecordSets: [] };
+    r53.on(ListResourceRecordSetsCommand).resolvesOnce(empty).resolvesOnce(empty).resolvesOnce(empty).resolvesOnce(empty).resolves({ ResourceRecordSets: wanted });
     r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
     r53.on(GetChangeCommand).resolvesOnce({ ChangeInfo: { Id: 'C1', Status: 'PENDING', SubmittedAt: new Date() } }).resolves({ ChangeInfo: { Id: 'C1', Status: 'INSYNC', SubmittedAt: new Date() } });
 
     const plan = fakeContext();
     assert.equal(await dns('plan', { file: REGIONS, outputsFile, detailedExitcode: true }, plan, clients()), 3);
-    assert.match(plan.out(), /play\.example\.com: 7 to create, 0 to update, 0 to delete/);
+    // Six locations, the default `*`, and the default's failover pair (issue 20).
+    assert.match(plan.out(), /play\.example\.com: 9 to create, 0 to update, 0 to delete/);
     assert.match(plan.out(), /\+ EU\s+passage:eu-west-1:EU → eu\.elb\.eu-west-1\.amazonaws\.com/);
     assert.equal(r53.commandCalls(ChangeResourceRecordSetsCommand).length, 0);
 
@@ -93,7 +96,7 @@ describe('passagectl dns', () => {
     assert.match(apply.out(), /applied as change C1; Route53 reports INSYNC/);
     const batch = r53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input;
     assert.equal(batch.HostedZoneId, 'Z9');
-    assert.equal(batch.ChangeBatch?.Changes?.length, 7);
+    assert.equal(batch.ChangeBatch?.Changes?.length, 9);
     assert.equal(r53.commandCalls(GetChangeCommand).length, 2);
 
     const again = fakeContext({ json: true });

@@ -2,19 +2,22 @@
 // CloudFormation and DynamoDB: the call sequence, the exit codes, the NDJSON events.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment } from '@aws-sdk/client-ecs';
 import { run, type DeployOptions } from '../../../cli/commands/deploy.ts';
 import { CdkFailedError, type CdkRunner } from '../../../cli/deploy/cdk.ts';
 import { awsDeployCloud } from '../../../cli/deploy/cloud.ts';
-import { UsageError } from '../../../cli/context.ts';
+import { CliError, UsageError } from '../../../cli/context.ts';
 import { fakeContext } from '../../helpers/tables.ts';
 
-const REGIONS = fileURLToPath(new URL('../../../passage.regions.toml', import.meta.url));
+// The tests' own regions file (three regions, table id prod, a trusted key), not the one operators edit.
+const REGIONS = fileURLToPath(new URL('../../fixtures/aws/passage.regions.toml', import.meta.url));
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const ecs = mockClient(ECSClient);
 const cfn = mockClient(CloudFormationClient);
@@ -50,9 +53,10 @@ function fakeCdk(opts: { changes?: boolean; failDeploy?: boolean; writeOutputs?:
   };
 }
 
-const cloud = () =>
+// Static credentials, as a CI runner has them: deploy resolves credentials before it synthesizes.
+const cloud = (credentials: NonNullable<ConstructorParameters<typeof CloudFormationClient>[0]>['credentials'] = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' }) =>
   awsDeployCloud({
-    cloudFormation: (region) => new CloudFormationClient({ region }),
+    cloudFormation: (region) => new CloudFormationClient({ region, credentials }),
     ecs: (region) => new ECSClient({ region }),
     dynamodb: (region) => new DynamoDBClient({ region }),
   });
@@ -106,6 +110,28 @@ describe('passagectl deploy (AWS)', () => {
     for (const e of events) assert.match(e.time, /^2030-01-01T/);
   });
 
+  test('the published table version becomes the routers\' table.min_version (the min_table_version context of the synth)', async () => {
+    const cdk = fakeCdk();
+    ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [dep({ id: 'new', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' })] } });
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ deployments: [dep({ id: 'new', status: 'PRIMARY', rolloutState: 'COMPLETED', runningCount: 2 })] }] });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(GetItemCommand).resolves({ Item: { version: { N: '12' } } });
+    const { code } = await deploy(options(), cdk);
+    assert.equal(code, 0);
+    assert.equal(cdk.calls[0], 'synth {"min_table_version":"12"}');
+    const read = ddb.commandCalls(GetItemCommand)[0]!.args[0].input;
+    assert.deepEqual(read.Key, { pk: { S: 'TABLE#prod' }, sk: { S: 'LATEST' } });
+    assert.equal(read.ConsistentRead, true);
+  });
+
+  test('before anything is published (no table, no LATEST item) the synth gets no version floor', async () => {
+    const cdk = fakeCdk({ changes: false });
+    ddb.on(GetItemCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    const { code } = await deploy(options({ dryRun: true }), cdk);
+    assert.equal(code, 0);
+    assert.equal(cdk.calls[0], 'synth {}');
+  });
+
   test('the circuit breaker rolling the service back is exit 4', async () => {
     ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [dep({ id: 'new', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' })] } });
     const reason = 'ECS deployment circuit breaker: tasks failed to start.';
@@ -141,10 +167,12 @@ describe('passagectl deploy (AWS)', () => {
   test('outputs come from DescribeStacks when the outputs file has none; --detach does not wait', async () => {
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 's', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'ClusterName', OutputValue: 'c1' }, { OutputKey: 'ServiceName', OutputValue: 's1' }] }] });
     ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [dep({ id: 'new', status: 'PRIMARY' })] } });
+    // The stack update started no deployment (the service's is older than the stack's update): force one.
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ deployments: [dep({ id: 'old', status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: new Date(0) })] }] });
     const { code, events } = await deploy(options({ detach: true }), fakeCdk({ writeOutputs: false }));
     assert.equal(code, 0);
     assert.equal(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input.cluster, 'c1');
-    assert.equal(ecs.commandCalls(DescribeServicesCommand).length, 0);
+    assert.equal(ecs.commandCalls(DescribeServicesCommand).length, 1, 'one look at the service, no waiting');
     assert.equal(events.at(-1)!.outcome, 'detached');
   });
 
@@ -186,6 +214,37 @@ describe('passagectl deploy (AWS)', () => {
     const declined = await deploy(options({ yes: false }), cdk, { isTTY: true, confirm: false });
     assert.equal(declined.code, 0);
     assert.ok(!cdk.calls.some((c) => c.startsWith('deploy')));
+  });
+
+  test('a regions file whose routers would refuse their config stops --dry-run and deploy before synth, naming public_keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'passage-deploy-keys-'));
+    const file = join(dir, 'passage.regions.toml');
+    await writeFile(file, (await readFile(REGIONS, 'utf8')).replace(/^public_keys = .*$/m, 'public_keys = []'));
+    for (const o of [{ dryRun: true, yes: false }, { dryRun: false, yes: true }]) {
+      const cdk = fakeCdk();
+      await assert.rejects(deploy(options({ file, ...o }), cdk), (err: unknown) =>
+        err instanceof CliError && err.code === 'PASSAGE_REGIONS_INVALID' &&
+        err.message.startsWith(`${file}: public_keys: the routers in eu-west-1 would refuse their config (table.public_keys: required when table.source = "dynamodb"`) &&
+        /passagectl keys generate/.test(err.message) && !err.message.includes('\n'));
+      assert.deepEqual(cdk.calls, [], 'nothing synthesized');
+    }
+    assert.equal(ecs.commandCalls(UpdateServiceCommand).length, 0);
+    // A key file that is not a public key is named by its index, with the router's key parser's words.
+    await writeFile(join(dir, 'private.pem'), '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n');
+    await writeFile(file, (await readFile(REGIONS, 'utf8')).replace(/^public_keys = .*$/m, 'public_keys = ["private.pem"]'));
+    await assert.rejects(deploy(options({ file, dryRun: true, yes: false }), fakeCdk()), (err: unknown) =>
+      err instanceof CliError && /: public_keys\[0\]: .*private\.pem: holds a private key/.test(err.message));
+  });
+
+  test('without AWS credentials, --dry-run stops before the synth with the credentials error, once', async () => {
+    const cdk = fakeCdk();
+    const ctx = fakeContext({ json: true, now: () => NOW });
+    const missing = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    await assert.rejects(
+      run(options({ dryRun: true }), ctx, { cdk, cloud: cloud(() => Promise.reject(missing)), sleep: async () => {} }),
+      (err: unknown) => err === missing,
+    );
+    assert.deepEqual(cdk.calls, [], 'no synth, no diff');
   });
 
   test('usage mistakes exit 2', async () => {

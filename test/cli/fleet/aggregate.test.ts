@@ -102,7 +102,10 @@ describe('sparklines', () => {
 });
 
 describe('formatting', () => {
-  const rates: [number, string][] = [[0, '0'], [0.25, '0.3'], [3, '3'], [42.4, '42'], [1250, '1.3k'], [2_000_000, '2M']];
+  const rates: [number, string][] = [[0, '0'], [0.25, '0.3'], [3, '3'], [9.97, '10'], [42.4, '42'], [999.7, '1k'], [1250, '1.3k'], [12_345, '12k'], [999_600, '1M'], [2_000_000, '2M'], [12_500_000, '13M']];
+  test('a rate is at most four characters wide', () => {
+    for (const n of [0.01, 9.99, 99.9, 999.9, 9_999, 99_999, 999_999, 9_999_999, 99_999_999]) assert.ok(formatRate(n).length <= 4, `${n} → ${formatRate(n)}`);
+  });
   for (const [n, want] of rates) test(`rate ${n} → ${want}`, () => assert.equal(formatRate(n), want));
   const latencies: [number | null, string][] = [[null, '-'], [0.00085, '850µs'], [0.012, '12ms'], [1.44, '1.4s']];
   for (const [n, want] of latencies) test(`latency ${n} → ${want}`, () => assert.equal(formatLatency(n), want));
@@ -113,7 +116,8 @@ describe('formatting', () => {
     const text = formatSnapshot(buildSnapshot([report('eu', 'a'), report('us', 'b', { at: NOW - 60_000 })], LATEST, ['http://127.0.0.1:1/status: ECONNREFUSED'], NOW));
     const lines = text.trimEnd().split('\n');
     assert.equal(lines[0], 'passage fleet at 2025-06-01T12:00:00.000Z · table prod: latest published v8 (expires in 7d)');
-    assert.match(lines[2], /^REGION\s+R\/D\/S\s+TABLE\s+EXPIRES\s+CONN\/S\s+LOGIN\/S\s+XFER\/S\s+ERR\/S\s+RL\/S\s+P99$/);
+    // Short headers (rates are per second, docs/STATUS.md) keep every row within 80 columns.
+    assert.match(lines[2], /^REGION\s+R\/D\/S\s+TABLE\s+EXPIRES\s+CONN\s+LOGIN\s+XFER\s+ERR\s+RL\s+P99$/);
     assert.match(lines[3], /^eu\s+1\/0\/0\s+v8\s+1d\s+10\s+2\s+2\s+0\.5\s+1\s+100ms$/);
     assert.match(lines[4], /^us\s+0\/0\/1\s+-\s+-\s+0\s/);
     assert.ok(lines.some((l) => /^us\s+b\s+stale\s+v8\s+1m ago/.test(l)), text);

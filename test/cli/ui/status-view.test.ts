@@ -3,7 +3,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
 import { cleanup, render } from 'ink-testing-library';
-import { StatusView } from '../../../cli/ui/status-view.ts';
+import { instanceColor, StatusView } from '../../../cli/ui/status-view.ts';
 import { buildSnapshot, type FleetSnapshot, type InstanceReport } from '../../../cli/fleet/aggregate.ts';
 import { eventually } from '../../helpers/tables.ts';
 
@@ -107,4 +107,33 @@ test('a failing load is shown, not thrown', async () => {
     throw new Error('dynamodb://passage/prod: UnrecognizedClientException');
   });
   await eventually(() => /Cannot read the fleet: dynamodb:\/\/passage\/prod: UnrecognizedClientException/.test(frame(app)), 2_000, 'failure shown');
+});
+
+test('every row fits 80 columns, even with long region and task names, big rates and a long rejection', async () => {
+  const task = '3f2b9c0d4e5f60718293a4b5c6d7e8f9';
+  const busy = { connections: 98_765, logins: 12_345, transfers: 12_001, errors: 1_234, rateLimited: 56_789 };
+  const load = async () =>
+    buildSnapshot(
+      [
+        report('ap-southeast-1', task, 0, { rates: busy, p99LoginSeconds: 0.000_85, lastRejection: { code: 'ERR_TABLE_UNTRUSTED_KEY', message: 'x', at: new Date(NOW).toISOString() } }),
+        report('ap-southeast-1', `${task}x`, 0, { rates: busy, table: { id: 'prod', version: 117, expiresAt: NOW + 6 * 86_400_000 + 23 * 3_600_000 } }),
+      ],
+      { id: 'prod', version: 118, expiresAt: NOW + 7 * 86_400_000 },
+      [],
+      NOW,
+    );
+  const app = mount(load);
+  await eventually(() => /ap-southeast-1/.test(frame(app)), 2_000, 'region row');
+  app.stdin.write(ENTER);
+  await eventually(() => /Instances in ap-southeast-1/.test(frame(app)), 2_000, 'instances');
+  const text = frame(app);
+  assert.match(text, /› ap-southeast-1 +2\/0\/0 +v8,v117! +1d +198k +25k +24k +2\.5k +114k +50ms /, 'every column of the region row is there');
+  assert.match(text, /3f2b9c0d4e5f… +ready +v8! +1s ago +99k +12k +12k +1\.2k +850µs +ERR_TABLE_/);
+  for (const line of text.split('\n')) assert.ok([...line].length <= 80, `${[...line].length} columns: ${line}`);
+});
+
+test('a ready instance whose table lags is yellow, not green; ready and current is green', () => {
+  assert.equal(instanceColor({ state: 'ready', behind: true }), 'yellow');
+  assert.equal(instanceColor({ state: 'ready', behind: false }), 'green');
+  assert.equal(instanceColor({ state: 'stale', behind: true }), 'red');
 });

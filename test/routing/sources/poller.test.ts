@@ -10,6 +10,9 @@ import { MAX_BACKOFF_MS, nextDelay, TablePoller, type PollerOptions } from '../.
 import { TableSourceError, type FetchResult, type TableSource } from '../../../router/routing/sources/source.ts';
 import { TableStore } from '../../../router/routing/store.ts';
 import { envelopeFor, newKey, silentLog, tableDocument } from '../../helpers/tables.ts';
+import { parseRoutingTable } from '../../../router/table/schema.ts';
+import { buildConfig } from '../../../router/config/load.ts';
+import { createTablePoller } from '../../../router/routing/sources/from-config.ts';
 
 /** A source that answers from a queue of results (or errors). */
 class ScriptedSource implements TableSource {
@@ -191,6 +194,73 @@ describe('TablePoller', () => {
     const { poller, store } = setup({ cache });
     assert.equal(await poller.loadCache(), false);
     assert.equal(store.current, undefined);
+  });
+
+  test('a router with no cache refuses a signed table below table.min_version, however fresh its signature', async () => {
+    const { poller, store, source } = setup({ minVersion: 5 });
+    source.push(envelopeFor(tableDocument('prod', 1, [1]), key.privateKey));
+    const refused = await poller.pollOnce();
+    assert.equal(refused.kind === 'rejected' && refused.reason, 'ERR_TABLE_BELOW_MIN_VERSION');
+    assert.equal(store.current, undefined);
+    assert.equal(poller.status().minVersion, 5);
+    source.push(envelopeFor(tableDocument('prod', 5, [5]), key.privateKey));
+    assert.deepEqual(await poller.pollOnce(), { kind: 'applied', version: 5 });
+  });
+
+  test('a cached table below table.min_version is not served at start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-cache-'));
+    const cache = new TableCache(join(dir, 'cache.json'));
+    await cache.write(Buffer.from(envelopeFor(tableDocument('prod', 2, [1]), key.privateKey)));
+    const { poller, store } = setup({ cache, minVersion: 3 });
+    assert.equal(await poller.loadCache(), false);
+    assert.equal(store.current, undefined);
+    assert.equal(poller.status().lastRejection?.code, 'ERR_TABLE_BELOW_MIN_VERSION');
+  });
+
+  test('an unsigned local file below table.min_version is refused too', async () => {
+    const { poller, store, source } = setup({ allowUnsigned: true, minVersion: 2 });
+    const table = parseRoutingTable(tableDocument('prod', 1, [1]));
+    source.script.push({ kind: 'unsigned', table, bytes: Buffer.from('v1') });
+    const refused = await poller.pollOnce();
+    assert.equal(refused.kind === 'rejected' && refused.reason, 'ERR_TABLE_BELOW_MIN_VERSION');
+    assert.equal(store.current, undefined);
+  });
+
+  test('[table] min_version in passage.toml reaches the poller built from the config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-floor-'));
+    writeFileSync(join(dir, 'routes.toml'), 'table_id = "local"\nversion = 1\n[[routes]]\nid = "a"\nhosts = ["*"]\n[[routes.targets]]\nid = "t"\naddress = "127.0.0.1:25566"\n');
+    const config = buildConfig({ table: { source: 'file', path: 'routes.toml', allow_unsigned: true, min_version: 2 } }, join(dir, 'passage.toml'), {});
+    assert.equal(config.table.minVersion, 2);
+    const store = new TableStore();
+    const poller = await createTablePoller(config.table, { store, log: silentLog, eventSource: {} });
+    const refused = await poller.pollOnce();
+    assert.equal(refused.kind === 'rejected' && refused.reason, 'ERR_TABLE_BELOW_MIN_VERSION');
+    assert.equal(store.current, undefined);
+    assert.throws(() => buildConfig({ table: { min_version: -1 } }, join(dir, 'passage.toml'), {}), /table\.min_version/);
+  });
+
+  test('an expired table is kept while the source is withheld, reported on the status and warned about at most every ten minutes', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const warns: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warns.push(JSON.parse(line) as Record<string, unknown>) });
+    const { poller, store, source } = setup({ now: () => now, log });
+    source.push(envelopeFor(tableDocument('prod', 4, [1]), key.privateKey, { now, expiresInMs: 60_000 }));
+    await poller.pollOnce();
+    assert.equal(poller.status().expiredAt, null);
+    const expiredWarns = (): number => warns.filter((w) => w.code === 'ERR_TABLE_EXPIRED_IN_USE').length;
+    now += 120_000;
+    // Withheld: the source answers "nothing new" forever (or fails), and the table passes expires_at.
+    for (let i = 0; i < 20; i++) {
+      source.script.push(i % 2 === 0 ? { kind: 'not_modified' } : new TableSourceError('ERR_SOURCE_UNREACHABLE', 'down'));
+      await poller.pollOnce();
+      now += 10_000;
+    }
+    assert.equal(store.current?.table.version, 4, 'still serving the last good table');
+    assert.equal(poller.status().expiredAt, new Date(Date.parse('2030-01-01T00:01:00Z')).toISOString());
+    assert.equal(expiredWarns(), 1, 'one warn in 200 s of polling');
+    now += 10 * 60_000;
+    await poller.pollOnce();
+    assert.equal(expiredWarns(), 2, 'warned again after ten minutes');
   });
 
   test('a stopped poller does not poll again', async () => {
