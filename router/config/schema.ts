@@ -58,6 +58,9 @@ export const CONFIG_SCHEMA: Section = {
     id: { type: 'string', default: '' },
     path: { type: 'string', default: 'routes.toml' },
     url: { type: 'string', default: '' },
+    // A file holding the token the http source sends as `?passage_token=` (the CDK table endpoint
+    // refuses requests without it); or env PASSAGE_TABLE_TOKEN. Never put the token in `url` itself.
+    url_token_file: { type: 'string', default: '' },
     dynamodb: {
       table: { type: 'string', default: 'passage' },
       id: { type: 'string', default: 'prod' },
@@ -160,6 +163,8 @@ export interface PassageConfig {
     id: string;
     path: string;
     url: string;
+    /** `[table] url_token_file`: the http source's `passage_token` (else env PASSAGE_TABLE_TOKEN); '' for none. */
+    urlTokenFile: string;
     dynamodb: { table: string; id: string; region: string; endpoint: string };
     publicKeys: readonly string[];
     allowUnsigned: boolean;

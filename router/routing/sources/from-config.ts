@@ -1,7 +1,9 @@
 // Builds the table source and poller that `[table]` in passage.toml describes.
 
 import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { ConfigError } from '../../config/load.ts';
 import type { PassageConfig } from '../../config/schema.ts';
 import { readPublicKeyFile } from '../../table/keys.ts';
 import type { TableStore } from '../store.ts';
@@ -17,7 +19,7 @@ export function createTableSource(table: PassageConfig['table']): TableSource {
     case 'file':
       return new FileTableSource(table.path);
     case 'http':
-      return new HttpTableSource({ url: table.url, maxBytes: table.maxBytes });
+      return new HttpTableSource({ url: table.url, maxBytes: table.maxBytes, ...tableToken(table.urlTokenFile) });
     case 'dynamodb':
       return new DynamoDbTableSource({
         client: createDynamoDbClient(table.dynamodb.region, table.dynamodb.endpoint),
@@ -26,6 +28,34 @@ export function createTableSource(table: PassageConfig['table']): TableSource {
         maxBytes: table.maxBytes,
       });
   }
+}
+
+/** Longest token accepted: a Secrets Manager password is at most 4,096 characters. */
+export const MAX_TABLE_TOKEN_CHARS = 4_096;
+
+/**
+ * The table endpoint's token, from `url_token_file` or PASSAGE_TABLE_TOKEN: a secret, so it comes from a
+ * file or the environment, never from the URL in passage.toml (which is shown, redacted, on /status).
+ */
+export function tableToken(file: string, env: NodeJS.ProcessEnv = process.env): { token?: string } {
+  let token: string;
+  let where: string;
+  if (file !== '') {
+    where = file;
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(file, [{ key: 'table.url_token_file', message: `cannot read the table token (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
+    }
+  } else {
+    where = 'PASSAGE_TABLE_TOKEN';
+    token = (env.PASSAGE_TABLE_TOKEN ?? '').trim();
+    if (token === '') return {};
+  }
+  if (token === '' || token.length > MAX_TABLE_TOKEN_CHARS || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError(where, [{ key: 'table.url_token_file', message: `the table token must be 1–${MAX_TABLE_TOKEN_CHARS} printable ASCII characters without spaces` }]);
+  }
+  return { token };
 }
 
 /** Throws a TableKeyError naming the file when a key cannot be used. */

@@ -5,6 +5,9 @@ import { redactUrl } from '../../redact-url.ts';
 import { TableTooLargeError } from '../../table/errors.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
 
+/** The query argument the CDK table endpoint's web ACL checks. */
+export const TABLE_TOKEN_PARAMETER = 'passage_token';
+
 /** A poll that has not answered in this time is a failed poll; the next one starts fresh. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 5_000;
 
@@ -13,6 +16,8 @@ export interface HttpSourceOptions {
   /** Bytes; the body is cut off as soon as it passes this, whatever Content-Length said. */
   readonly maxBytes: number;
   readonly timeoutMs?: number;
+  /** Sent as the `passage_token` query argument (the CDK table endpoint refuses requests without it). */
+  readonly token?: string;
   /** Injected in tests; defaults to the global fetch. */
   readonly fetch?: typeof fetch;
 }
@@ -21,9 +26,18 @@ export class HttpTableSource implements TableSource {
   readonly description: string;
   private readonly opts: HttpSourceOptions;
   private etag: string | undefined;
+  /** The URL fetched: `url` plus the token, which never appears in `description`. */
+  private readonly requestUrl: string;
 
   constructor(opts: HttpSourceOptions) {
     this.opts = opts;
+    if (opts.token === undefined) {
+      this.requestUrl = opts.url;
+    } else {
+      const u = new URL(opts.url);
+      u.searchParams.set(TABLE_TOKEN_PARAMETER, opts.token);
+      this.requestUrl = u.toString();
+    }
     // Never show credentials or signed query strings (presigned S3 URLs) in logs or /status.
     this.description = redactUrl(opts.url);
   }
@@ -40,7 +54,8 @@ export class HttpTableSource implements TableSource {
     const combined = withTimeout(signal, timeoutMs);
     let res: Response;
     try {
-      res = await doFetch(this.opts.url, { headers, signal: combined, redirect: 'follow' });
+      // A token is for this endpoint only: a redirect elsewhere would carry it along, so none is followed.
+      res = await doFetch(this.requestUrl, { headers, signal: combined, redirect: this.opts.token === undefined ? 'follow' : 'manual' });
     } catch (cause) {
       throw fetchFailure(cause, this.description, timeoutMs);
     }

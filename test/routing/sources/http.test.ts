@@ -2,6 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../../router/config/load.ts';
+import { MAX_TABLE_TOKEN_CHARS, tableToken } from '../../../router/routing/sources/from-config.ts';
 import { HttpTableSource } from '../../../router/routing/sources/http.ts';
 import { TableSourceError } from '../../../router/routing/sources/source.ts';
 import { TableTooLargeError } from '../../../router/table/errors.ts';
@@ -15,6 +20,13 @@ describe('HttpTableSource', () => {
   before(async () => {
     server = createServer((req, res) => {
       seen.push(req.headers['if-none-match']);
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/guarded.json') {
+        // The CDK endpoint's web ACL: no exact token, no table.
+        if (url.searchParams.get('passage_token') !== 's3cr3t-token') return void res.writeHead(403).end();
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(BODY);
+      }
+      if (url.pathname === '/moved.json') return void res.writeHead(302, { location: `${base}/table.json` }).end();
       switch (req.url) {
         case '/table.json':
           if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304).end();
@@ -89,6 +101,30 @@ describe('HttpTableSource', () => {
     assert.equal(await codeOf(`${base}/missing`), 'ERR_SOURCE_NOT_FOUND');
     assert.equal(await codeOf(`${base}/broken`), 'ERR_SOURCE_HTTP_STATUS');
     assert.equal(await codeOf('http://127.0.0.1:1/table.json'), 'ERR_SOURCE_UNREACHABLE');
+  });
+
+  test('a configured token is sent as passage_token, never shown in the description, and a redirect does not carry it away', async () => {
+    const guarded = new HttpTableSource({ url: `${base}/guarded.json`, maxBytes: 10_000, token: 's3cr3t-token' });
+    assert.equal((await guarded.fetch(new AbortController().signal)).kind, 'envelope');
+    assert.doesNotMatch(guarded.description, /s3cr3t/);
+    const without = new HttpTableSource({ url: `${base}/guarded.json`, maxBytes: 10_000 });
+    await assert.rejects(without.fetch(new AbortController().signal), (err: TableSourceError) => err.code === 'ERR_SOURCE_HTTP_STATUS' && !err.message.includes('s3cr3t'));
+    const moved = new HttpTableSource({ url: `${base}/moved.json`, maxBytes: 10_000, token: 's3cr3t-token' });
+    await assert.rejects(moved.fetch(new AbortController().signal), (err: TableSourceError) => err.code === 'ERR_SOURCE_HTTP_STATUS' && /302/.test(err.message));
+  });
+
+  test('the token comes from url_token_file or PASSAGE_TABLE_TOKEN, and a bad one is a config error naming the key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passage-token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'from-file\n');
+    assert.deepEqual(tableToken(file, {}), { token: 'from-file' });
+    assert.deepEqual(tableToken('', { PASSAGE_TABLE_TOKEN: 'from-env' }), { token: 'from-env' });
+    assert.deepEqual(tableToken('', {}), {});
+    assert.throws(() => tableToken(join(dir, 'missing'), {}), (err: ConfigError) => err instanceof ConfigError && /table\.url_token_file: cannot read the table token \(ENOENT\)/.test(err.message));
+    writeFileSync(file, 'has space');
+    assert.throws(() => tableToken(file, {}), (err: ConfigError) => err instanceof ConfigError && /printable ASCII/.test(err.message) && !err.message.includes('has space'));
+    writeFileSync(file, 'x'.repeat(MAX_TABLE_TOKEN_CHARS + 1));
+    assert.throws(() => tableToken(file, {}), ConfigError);
   });
 
   test('the description hides credentials and query strings', () => {
