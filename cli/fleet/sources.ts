@@ -93,7 +93,8 @@ export async function readLatestPublished(client: DynamoDBClient, table: string,
 }
 
 /** `GET <admin>/status` as a report. The router's `fleet` section (if any) names it and carries its rates. */
-export async function readAdminStatus(fetcher: typeof fetch, baseUrl: string, now: number): Promise<InstanceReport> {
+export async function readAdminStatus(fetcher: typeof fetch, baseUrl: string, clock: () => number): Promise<InstanceReport> {
+  const now = clock();
   const url = `${baseUrl.replace(/\/+$/, '')}/status`;
   const fallbackName = (() => {
     try {
@@ -125,8 +126,9 @@ export async function readAdminStatus(fetcher: typeof fetch, baseUrl: string, no
     instance: typeof fleet?.instance === 'string' ? fleet.instance : fallbackName,
     routerVersion: typeof body?.version === 'string' ? body.version : null,
     startedAt: typeof report?.startedAt === 'number' ? report.startedAt : typeof body?.uptimeSeconds === 'number' ? now - body.uptimeSeconds * 1000 : null,
-    // It answered just now: the instance is alive whatever its last sample's time.
-    at: now,
+    // It answered just now: the instance is alive whatever its last sample's time. "Now" is when the
+    // answer arrived, not when the read began: a slow answer must not age the instance past stale.
+    at: clock(),
     intervalMs: typeof report?.intervalMs === 'number' ? report.intervalMs : DEFAULT_INTERVAL_MS,
     ready: body?.ready === true,
     draining: body?.draining === true,
@@ -150,7 +152,6 @@ export interface FleetSources {
 /** Reads every source at once and aggregates; failures become `problems`. */
 export async function collectSnapshot(sources: FleetSources): Promise<FleetSnapshot> {
   const problems: string[] = [];
-  const started = sources.now();
   const ddb = sources.dynamodb;
   const where = ddb === undefined ? '' : `dynamodb://${ddb.table}/${ddb.tableId}`;
   const failures: { what: string; err: CliError }[] = [];
@@ -168,7 +169,7 @@ export async function collectSnapshot(sources: FleetSources): Promise<FleetSnaps
           failures.push({ what: 'latest table', err: err instanceof CliError ? err : describeFailure(where, err, 'PASSAGE_FLEET_UNREADABLE') });
           return null;
         }),
-    Promise.all(sources.adminUrls.map((u) => readAdminStatus(sources.fetch, u, started))),
+    Promise.all(sources.adminUrls.map((u) => readAdminStatus(sources.fetch, u, sources.now))),
   ]);
   // No credentials (or no network) fails both reads the same way: say it once.
   const [first, second] = failures;
