@@ -5,7 +5,7 @@
 import { StackOutputMissingError } from './errors.ts';
 import type { DesiredDns } from './dns-plan.ts';
 import type { RegionsFile } from './regions.ts';
-import { edgeStackName, OUTPUTS, regionStackName } from './stacks.ts';
+import { edgeStackName, OUTPUTS, regionStackName } from '../../router/contracts/stacks.ts';
 import type { WebAclRef } from './wafv2.ts';
 
 export type StackOutputs = Readonly<Record<string, Readonly<Record<string, string>>>>;

@@ -11,7 +11,7 @@ import { findHostedZoneId, syncDns, type WaitOptions } from '../aws/route53.ts';
 import { renderDnsPlan, type DnsPlan } from '../aws/dns-plan.ts';
 import { loadStackOutputs } from '../aws/outputs-source.ts';
 import { desiredDnsFromOutputs } from '../aws/stack-outputs.ts';
-import { regionStackName } from '../aws/stacks.ts';
+import { regionStackName } from '../../router/contracts/stacks.ts';
 import { emit, EXIT_OK, type CliContext, type Runner } from '../context.ts';
 import { EXIT_CHANGES_PENDING } from '../deploy/aws.ts';
 import { expected } from './regions.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
 import type { RegionsFile } from '../aws/regions.ts';
-import { controlPlaneStackName, EDGE_REGION, edgeStackName, OUTPUTS, regionStackName } from '../aws/stacks.ts';
+import { controlPlaneStackName, EDGE_REGION, edgeStackName, OUTPUTS, regionStackName } from '../../router/contracts/stacks.ts';
 import type { StackOutputs } from '../aws/stack-outputs.ts';
 import { CdkFailedError, type CdkOptions, type CdkRunner } from './cdk.ts';
 import type { DeployCloud, ServiceRef, StackState } from './cloud.ts';

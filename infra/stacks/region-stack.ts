@@ -6,7 +6,7 @@ import { GatewayVpcEndpointAwsService, IpAddresses, SubnetType, Vpc } from 'aws-
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { RegionSpec } from '../../cli/aws/regions.ts';
-import { OUTPUTS } from '../../cli/aws/stacks.ts';
+import { OUTPUTS } from '../../router/contracts/stacks.ts';
 import { RouterFleet, type PublicKeyFile } from '../constructs/router-fleet.ts';
 
 export const DEFAULT_VPC_CIDR = '10.80.0.0/16';

@@ -19,7 +19,7 @@ import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListHostedZonesByNam
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { loadRegionsFile, type RegionsFile } from '../../cli/aws/regions.ts';
-import { ACCESS_ROLES, accessRoleName, accessStackName, type AccessRole } from '../../cli/aws/stacks.ts';
+import { ACCESS_ROLES, accessRoleName, accessStackName, type AccessRole } from '../../router/contracts/stacks.ts';
 import { run as deploy, type DeployOptions } from '../../cli/commands/deploy.ts';
 import { run as dns } from '../../cli/commands/dns.ts';
 import { run as waf } from '../../cli/commands/waf.ts';

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseRegionsFile } from '../../cli/aws/regions.ts';
-import { ACCESS_IAM_PATH, accessRoleName, executionPolicyName, permissionsBoundaryName } from '../../cli/aws/stacks.ts';
+import { ACCESS_IAM_PATH, accessRoleName, executionPolicyName, permissionsBoundaryName } from '../../router/contracts/stacks.ts';
 import { STACK_SERVICES } from '../../infra/constructs/access-policies.ts';
 import { NONCURRENT_VERSION_RETENTION } from '../../infra/constructs/table-endpoint.ts';
 import { WRITABLE_PATHS } from '../../infra/constructs/router-fleet.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadRegionsFile } from '../../cli/aws/regions.ts';
-import { edgeStackName } from '../../cli/aws/stacks.ts';
+import { edgeStackName } from '../../router/contracts/stacks.ts';
 import { writeFiles } from '../../infra/docker/write-files.ts';
 import { renderRouterConfig } from '../../infra/constructs/router-config.ts';
 import { parseConfigText } from '../../router/config/load.ts';
