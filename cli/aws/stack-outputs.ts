@@ -4,7 +4,7 @@
 
 import { StackOutputMissingError } from './errors.ts';
 import type { DesiredDns } from './dns-plan.ts';
-import type { RegionsFile } from './regions.ts';
+import type { RegionsFile } from '../../router/contracts/regions-file.ts';
 import { edgeStackName, OUTPUTS, regionStackName } from '../../router/contracts/stacks.ts';
 import type { WebAclRef } from './wafv2.ts';
 

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { loadRegionsFile, REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { loadRegionsFile, REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
 import { MIN_TABLE_VERSION_CONTEXT } from '../../router/contracts/stacks.ts';
 import { EXIT_OK, UsageError, type CliContext, type Runner } from '../context.ts';
 import { applyDeploy, deployTargets, EXIT_CHANGES_PENDING, planDeploy, type AwsDeployDeps } from '../deploy/aws.ts';

@@ -6,7 +6,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Command } from 'commander';
-import { loadRegionsFile, REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { loadRegionsFile, REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
 import { findHostedZoneId, syncDns, type WaitOptions } from '../aws/route53.ts';
 import { renderDnsPlan, type DnsPlan } from '../aws/dns-plan.ts';
 import { loadStackOutputs } from '../aws/outputs-source.ts';

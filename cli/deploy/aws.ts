@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
-import type { RegionsFile } from '../aws/regions.ts';
+import type { RegionsFile } from '../../router/contracts/regions-file.ts';
 import { controlPlaneStackName, EDGE_REGION, edgeStackName, OUTPUTS, regionStackName } from '../../router/contracts/stacks.ts';
 import type { StackOutputs } from '../aws/stack-outputs.ts';
 import { CdkFailedError, type CdkOptions, type CdkRunner } from './cdk.ts';

@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { OUTPUTS } from '../../router/contracts/stacks.ts';
 import { RoutingTableStore } from '../constructs/routing-table-store.ts';
 import { TableEndpoint } from '../constructs/table-endpoint.ts';
-import { DEFAULT_S3_KEY } from '../../cli/tables/location.ts';
+import { DEFAULT_S3_KEY } from '../../router/contracts/stacks.ts';
 
 export interface ControlPlaneStackProps extends StackProps {
   readonly tableName: string;

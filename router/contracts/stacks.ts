@@ -36,6 +36,12 @@ export const OUTPUTS = {
   tableTokenSecretArn: 'TableTokenSecretArn',
 } as const;
 
+/**
+ * The object `s3://BUCKET` (no key) means. The CDK stack's CloudFront distribution serves the bucket
+ * as-is, so routers' `[table] url` is `<TableUrl>/table.json` with this default.
+ */
+export const DEFAULT_S3_KEY = 'table.json';
+
 /** The table endpoint serves only requests carrying `?passage_token=<secret>` (the web ACL blocks the rest). */
 export const TABLE_TOKEN_QUERY_PARAMETER = 'passage_token';
 

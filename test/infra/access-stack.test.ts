@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { parseRegionsFile } from '../../cli/aws/regions.ts';
+import { parseRegionsFile } from '../../router/contracts/regions-file.ts';
 import { ACCESS_IAM_PATH, accessRoleName, executionPolicyName, permissionsBoundaryName } from '../../router/contracts/stacks.ts';
 import { STACK_SERVICES } from '../../infra/constructs/access-policies.ts';
 import { NONCURRENT_VERSION_RETENTION } from '../../infra/constructs/table-endpoint.ts';

@@ -7,7 +7,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadRegionsFile } from '../../cli/aws/regions.ts';
+import { loadRegionsFile } from '../../router/contracts/regions-file.ts';
 import { edgeStackName } from '../../router/contracts/stacks.ts';
 import { writeFiles } from '../../infra/docker/write-files.ts';
 import { renderRouterConfig } from '../../infra/constructs/router-config.ts';
