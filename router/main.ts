@@ -9,6 +9,7 @@ import { TableKeyError } from './table/errors.ts';
 import { CookieSecretError } from './auth/cookie.ts';
 import { MessagesFileError } from './messages/file.ts';
 import { VERSION } from './version.ts';
+import { listeningField } from './contracts/listening.ts';
 
 const HELP = `Usage: passage [--config FILE]
 
@@ -71,7 +72,14 @@ async function main(): Promise<void> {
   const { address, adminAddress } = running;
   const table = running.router.ctx.tables.current?.table;
   log.info(
-    { address: `${address.address}:${address.port}`, admin: `http://${adminAddress.address}:${adminAddress.port}`, table: table && `${table.tableId}@${table.version}`, auth: config.auth.mode },
+    {
+      address: `${address.address}:${address.port}`,
+      admin: `http://${adminAddress.address}:${adminAddress.port}`,
+      table: table && `${table.tableId}@${table.version}`,
+      auth: config.auth.mode,
+      // Parsed by tools that start routers on port 0 (router/contracts/listening.ts).
+      ...listeningField(address, adminAddress),
+    },
     `passage ${VERSION} listening on ${address.address}:${address.port}; admin on http://${adminAddress.address}:${adminAddress.port}/status`,
   );
 

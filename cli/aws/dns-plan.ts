@@ -6,7 +6,7 @@
 // default region has no healthy routers. Pure: the caller lists the zone and applies the plan (route53.ts).
 
 import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { formatLocation, type GeoLocation } from './regions.ts';
+import { formatLocation, type GeoLocation } from '../../router/contracts/regions-file.ts';
 
 /** Records whose SetIdentifier starts with this belong to Passage. */
 export const SET_IDENTIFIER_PREFIX = 'passage:';

@@ -2,27 +2,8 @@
 // tests pin. User mistakes (a bad regions file) and AWS-side states (a conflicting record) are both
 // "expected" errors: commands print the message without a stack.
 
-export class RegionsFileError extends Error {
-  readonly code = 'PASSAGE_REGIONS_INVALID';
-  /** Dotted path of the offending key, e.g. `regions.eu-west-1.cpu` (empty for the whole file). */
-  readonly key: string;
-  /** The regions file, once known: messages then read `passage.regions.toml: public_keys: …`. */
-  readonly file: string | undefined;
-  /** Without the file and key prefix. */
-  readonly detail: string;
-  constructor(key: string, message: string, file?: string) {
-    super([file, key, message].filter(Boolean).join(': '));
-    this.name = 'RegionsFileError';
-    this.key = key;
-    this.file = file;
-    this.detail = message;
-  }
-
-  /** The same error, naming the file it came from. */
-  inFile(file: string): RegionsFileError {
-    return new RegionsFileError(this.key, this.detail, file);
-  }
-}
+/** Raised by the regions-file parser (router/contracts/regions-file.ts), which infra shares. */
+export { RegionsFileError } from '../../router/contracts/errors.ts';
 
 /** Records at the managed name that Passage does not own and that Route53 would refuse to mix with. */
 export class DnsConflictError extends Error {

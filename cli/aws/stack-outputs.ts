@@ -4,8 +4,8 @@
 
 import { StackOutputMissingError } from './errors.ts';
 import type { DesiredDns } from './dns-plan.ts';
-import type { RegionsFile } from './regions.ts';
-import { edgeStackName, OUTPUTS, regionStackName } from './stacks.ts';
+import type { RegionsFile } from '../../router/contracts/regions-file.ts';
+import { edgeStackName, OUTPUTS, regionStackName } from '../../router/contracts/stacks.ts';
 import type { WebAclRef } from './wafv2.ts';
 
 export type StackOutputs = Readonly<Record<string, Readonly<Record<string, string>>>>;

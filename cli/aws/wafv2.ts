@@ -13,7 +13,7 @@ import {
   type WebACL,
 } from '@aws-sdk/client-wafv2';
 import { WebAclNotFoundError } from './errors.ts';
-import type { RateRuleSpec } from './regions.ts';
+import type { RateRuleSpec } from '../../router/contracts/regions-file.ts';
 import { planWafRules, type WafPlan } from './waf-plan.ts';
 
 export interface WebAclRef {

@@ -6,12 +6,12 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Command } from 'commander';
-import { loadRegionsFile, REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { loadRegionsFile, REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
 import { findHostedZoneId, syncDns, type WaitOptions } from '../aws/route53.ts';
 import { renderDnsPlan, type DnsPlan } from '../aws/dns-plan.ts';
 import { loadStackOutputs } from '../aws/outputs-source.ts';
 import { desiredDnsFromOutputs } from '../aws/stack-outputs.ts';
-import { regionStackName } from '../aws/stacks.ts';
+import { regionStackName } from '../../router/contracts/stacks.ts';
 import { emit, EXIT_OK, type CliContext, type Runner } from '../context.ts';
 import { EXIT_CHANGES_PENDING } from '../deploy/aws.ts';
 import { expected } from './regions.ts';

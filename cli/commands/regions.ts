@@ -1,5 +1,5 @@
-// `passagectl regions list|add|remove`: read and edit passage.regions.toml (cli/aws/regions.ts keeps the
-// operator's comments and validates the result before writing).
+// `passagectl regions list|add|remove`: read and edit passage.regions.toml (router/contracts/regions-file.ts
+// keeps the operator's comments and validates the result before writing).
 
 import type { Command } from 'commander';
 import {
@@ -10,7 +10,7 @@ import {
   removeRegionFromFile,
   type NewRegion,
   type RegionsFile,
-} from '../aws/regions.ts';
+} from '../../router/contracts/regions-file.ts';
 import { CliError, EXIT_FAILURE, emit, UsageError, type CliContext, type Runner } from '../context.ts';
 
 /** cli/aws errors carry a stable `PASSAGE_*` code; commands print them as one line, no stack. */

@@ -6,7 +6,7 @@
 // unless --force.
 
 import type { Command } from 'commander';
-import { REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
 import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } from '../context.ts';
 import { decodePublished, readTableFile, type EnvelopeTable } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';

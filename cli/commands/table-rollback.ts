@@ -6,7 +6,7 @@ import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } fr
 import { decodePublished } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore } from '../tables/store.ts';
-import { REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
 import { checkPublishable, type PublishTrust } from '../tables/trust.ts';
 import { publishEnvelope, trustFrom } from './table-publish.ts';
 import { envelopeText, signDocument } from './table-sign.ts';

@@ -6,10 +6,10 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import type { Command } from 'commander';
-import { loadRegionsFile, REGIONS_FILE_NAME } from '../aws/regions.ts';
+import { loadRegionsFile, REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
 import { loadStackOutputs } from '../aws/outputs-source.ts';
 import { webAclRefFromOutputs } from '../aws/stack-outputs.ts';
-import { EDGE_REGION, edgeStackName } from '../aws/stacks.ts';
+import { EDGE_REGION, edgeStackName } from '../../router/contracts/stacks.ts';
 import { renderWafPlan } from '../aws/waf-plan.ts';
 import { syncWafRules } from '../aws/wafv2.ts';
 import { CliError, emit, EXIT_OK, type CliContext, type Runner } from '../context.ts';

@@ -5,11 +5,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Service } from '@aws-sdk/client-ecs';
+import { decodeHeartbeat, isStaleBeat } from '../../router/contracts/heartbeat.ts';
 import { CliError } from '../context.ts';
-import { fleetPartitionKey, tablePartitionKey } from '../aws/stacks.ts';
-
-/** Beats missed before a router counts as gone (router/fleet/heartbeat.ts uses the same rule). */
-export const STALE_AFTER_INTERVALS = 3;
+import { fleetPartitionKey, SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 
 export interface StackState {
   readonly status: string;
@@ -73,17 +71,17 @@ export function awsDeployCloud(clients: AwsClientFactory): DeployCloud {
       try {
         out = await clients.dynamodb(q.region).send(new GetItemCommand({
           TableName: q.tableName,
-          Key: { pk: { S: tablePartitionKey(q.tableId) }, sk: { S: 'LATEST' } },
+          Key: { pk: { S: tablePartitionKey(q.tableId) }, sk: { S: SORT_KEY.latest } },
           ConsistentRead: true,
           ProjectionExpression: '#v',
-          ExpressionAttributeNames: { '#v': 'version' },
+          ExpressionAttributeNames: { '#v': TABLE_ITEM.version },
         }));
       } catch (error) {
         // The first deploy creates the table: nothing is published yet, so there is no floor.
         if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
         throw error;
       }
-      const version = Number(out?.Item?.version?.N ?? Number.NaN);
+      const version = Number(out?.Item?.[TABLE_ITEM.version]?.N ?? Number.NaN);
       return Number.isSafeInteger(version) && version > 0 ? version : undefined;
     },
     async describeStack(stackName, region) {
@@ -126,14 +124,14 @@ export function awsDeployCloud(clients: AwsClientFactory): DeployCloud {
           }),
         );
         for (const item of out.Items ?? []) {
-          const num = (key: string): number => Number(item[key]?.N ?? Number.NaN);
-          if (item.region?.S !== q.region) continue;
-          if (!(num('started_at') >= q.startedAfterMs)) continue; // an old task, still draining
-          if (item.ready?.BOOL !== true || item.draining?.BOOL === true) continue;
+          const beat = decodeHeartbeat(item);
+          if (beat === undefined || beat.region !== q.region) continue;
+          if (beat.startedAt === null || beat.startedAt < q.startedAfterMs) continue; // an old task, still draining
+          if (!beat.ready || beat.draining) continue;
           // DynamoDB deletes expired items days late: a beat older than three intervals is stale.
-          if (!(num('beat_at') + STALE_AFTER_INTERVALS * num('interval_ms') >= q.nowMs)) continue;
-          const version = num('table_version');
-          if (Number.isInteger(version)) versions.push(version);
+          if (beat.intervalMs === null || isStaleBeat(beat.at, beat.intervalMs, q.nowMs)) continue;
+          const version = beat.table?.version;
+          if (version !== undefined && Number.isInteger(version)) versions.push(version);
         }
         if (!out.LastEvaluatedKey) break;
         start = out.LastEvaluatedKey as Record<string, never>;

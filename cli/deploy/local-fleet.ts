@@ -5,6 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpUrlOf, MAX_LISTENING_LINE, readListeningLine } from '../../router/contracts/listening.ts';
+import { renderCheckedPassageToml, type PassageConfigDocument, type RouterLogLevel } from '../../router/contracts/router-config.ts';
 
 export const ROUTER_MAIN = fileURLToPath(new URL('../../router/main.ts', import.meta.url));
 /** How long a router may take from spawn to `/readyz` 200 before it counts as failed. */
@@ -35,37 +37,31 @@ export interface RouterSpec {
   readonly id: string;
   readonly dir: string;
   readonly routesFile: string;
-  readonly logLevel?: string;
+  readonly logLevel?: RouterLogLevel;
 }
 
-/** Writes the router's passage.toml: loopback port 0 for both listeners, offline auth, the routes file. */
+/** The router's passage.toml: loopback port 0 for both listeners, offline auth, the routes file. */
+export function localRouterConfig(spec: RouterSpec): PassageConfigDocument {
+  return {
+    address: '127.0.0.1:0',
+    drain_timeout: `${LOCAL_DRAIN_TIMEOUT_S}s`,
+    admin: { address: '127.0.0.1:0' },
+    auth: { mode: 'offline' },
+    rate_limiter: { enabled: false },
+    table: { allow_unsigned: true, source: 'file', path: resolve(spec.routesFile), cache_file: join(spec.dir, `${spec.id}-cache.json`) },
+    log: { level: spec.logLevel ?? 'info' },
+  };
+}
+
+/** Writes the config after the router's own loader accepted it (a refusal here is passagectl's bug). */
 export async function writeRouterConfig(spec: RouterSpec): Promise<string> {
   const file = join(spec.dir, `${spec.id}.toml`);
-  const text = [
-    'address = "127.0.0.1:0"',
-    `drain_timeout = "${LOCAL_DRAIN_TIMEOUT_S}s"`,
-    '[admin]',
-    'address = "127.0.0.1:0"',
-    '[auth]',
-    'mode = "offline"',
-    '[rate_limiter]',
-    'enabled = false',
-    '[table]',
-    'allow_unsigned = true',
-    'source = "file"',
-    `path = ${JSON.stringify(resolve(spec.routesFile))}`,
-    `cache_file = ${JSON.stringify(join(spec.dir, `${spec.id}-cache.json`))}`,
-    '[log]',
-    `level = "${spec.logLevel ?? 'info'}"`,
-    '',
-  ].join('\n');
+  const { text } = renderCheckedPassageToml(localRouterConfig(spec), file, { comment: ['Written by passagectl deploy --local (cli/deploy/local-fleet.ts).'] });
   await writeFile(file, text);
   return file;
 }
 
-const LISTENING = /listening on [\d.]+:(\d+); admin on (http:\/\/[\d.]+:\d+)/;
-
-/** Spawns a router and resolves once it has printed its listening line (not yet ready). */
+/** Spawns a router and resolves once it has logged where it listens (not yet ready). */
 export async function spawnRouter(spec: RouterSpec, signal?: AbortSignal): Promise<RouterProcess> {
   const config = await writeRouterConfig(spec);
   const child: ChildProcess = spawn(process.execPath, [ROUTER_MAIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -78,7 +74,8 @@ export async function spawnRouter(spec: RouterSpec, signal?: AbortSignal): Promi
   // Both pipes are read to the end: a full pipe would block the router's logging and then the router.
   child.stderr!.on('data', keep);
   const address = await new Promise<{ port: number; adminUrl: string }>((res, rej) => {
-    let seen = '';
+    // The part of stdout after the last newline: a log line can arrive in pieces.
+    let partial = '';
     let found = false;
     const timer = setTimeout(() => fail(new Error(`${spec.id} printed no listening line within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     const onAbort = (): void => fail(new Error('aborted'));
@@ -92,13 +89,17 @@ export async function spawnRouter(spec: RouterSpec, signal?: AbortSignal): Promi
     child.stdout!.on('data', (chunk: Buffer) => {
       keep(chunk);
       if (found) return;
-      seen += chunk.toString();
-      const m = LISTENING.exec(seen);
-      if (m) {
+      const lines = (partial + chunk.toString()).split('\n');
+      // A line longer than any start-up line is not one: drop it rather than buffer it.
+      partial = lines.pop()!.slice(-MAX_LISTENING_LINE - 1);
+      for (const line of lines) {
+        const listening = readListeningLine(line);
+        if (listening === undefined) continue;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         found = true;
-        res({ port: Number(m[1]), adminUrl: m[2]! });
+        res({ port: listening.game.port, adminUrl: httpUrlOf(listening.admin) });
+        return;
       }
     });
     void exited.then((code) => !found && fail(new Error(`${spec.id} exited with code ${code} before listening:\n${lines.join('\n')}`)));

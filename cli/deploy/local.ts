@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { EXIT_FAILURE, EXIT_OK, type CliContext } from '../context.ts';
 import type { Reporter } from './events.ts';
 import { startLocalBalancer, type LocalBalancer } from './local-balancer.ts';
-import { servedTable, spawnRouter, waitReady, type RouterProcess } from './local-fleet.ts';
+import { servedTable, spawnRouter, waitReady, type RouterProcess, type RouterSpec } from './local-fleet.ts';
 import { nextLocalStep, withInstance, type FleetState, type InstanceState } from './rollout.ts';
 
 export const EXIT_ROLLED_BACK = 4;
@@ -29,7 +29,7 @@ export interface LocalDeployOptions {
   readonly delayMs: number;
   /** Keep the new fleet serving after the rollout until the signal fires. */
   readonly hold: boolean;
-  readonly logLevel?: string;
+  readonly logLevel?: RouterSpec['logLevel'];
 }
 
 export async function runLocalDeploy(opts: LocalDeployOptions, ctx: CliContext, reporter: Reporter): Promise<number> {

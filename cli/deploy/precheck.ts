@@ -4,7 +4,7 @@
 // `passage.regions.toml: public_keys: the routers in eu-west-1 would refuse their config (…)`.
 // aws-cdk-lib is loaded only here, so commands that never deploy do not pay for it.
 
-import { RegionsFileError } from '../aws/regions.ts';
+import { RegionsFileError } from '../../router/contracts/regions-file.ts';
 import { CliError, EXIT_FAILURE } from '../context.ts';
 
 /** The image is irrelevant to the check; a registry reference avoids hashing the repo as an asset. */

@@ -2,6 +2,8 @@
 // connections/s history behind the sparklines. Inputs are reports from heartbeats or /status; the
 // clock is a parameter, so every rule here is tested with a table of cases.
 
+import { isStaleBeat } from '../../router/contracts/heartbeat.ts';
+
 export interface Rates {
   readonly connections: number;
   readonly logins: number;
@@ -83,12 +85,9 @@ export interface FleetSnapshot {
   readonly problems: readonly string[];
 }
 
-/** Beats missed before an instance is stale; the router's TTL is built on the same number. */
-export const STALE_AFTER_INTERVALS = 3;
-
 export function instanceState(r: InstanceReport, now: number): InstanceState {
   if (r.error !== null) return 'stale';
-  if (now - r.at > STALE_AFTER_INTERVALS * r.intervalMs) return 'stale';
+  if (isStaleBeat(r.at, r.intervalMs, now)) return 'stale';
   if (r.draining) return 'draining';
   return r.ready ? 'ready' : 'starting';
 }

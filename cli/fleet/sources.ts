@@ -3,12 +3,13 @@
 // endpoints. A source that cannot be read becomes a problem line, never a crash of the view.
 
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { fleetPartitionKey, HEARTBEAT_TTL_ATTRIBUTE } from '../aws/stacks.ts';
+import { fleetPartitionKey, SORT_KEY } from '../../router/contracts/dynamodb-keys.ts';
+import { decodeHeartbeat } from '../../router/contracts/heartbeat.ts';
 import { CliError } from '../context.ts';
 import { describeFailure } from '../errors.ts';
 import { decodePublished } from '../tables/document.ts';
 import { DynamoDbTableStore } from '../tables/dynamodb-store.ts';
-import { buildSnapshot, type FleetSnapshot, type InstanceReport, type PublishedTable, type Rates } from './aggregate.ts';
+import { buildSnapshot, type FleetSnapshot, type InstanceReport, type PublishedTable } from './aggregate.ts';
 
 /** A fleet of thousands fits; a runaway partition is not read forever. */
 export const MAX_HEARTBEAT_PAGES = 20;
@@ -18,40 +19,26 @@ export const DEFAULT_INTERVAL_MS = 5_000;
 
 type Item = Record<string, AttributeValue>;
 
-const num = (v: AttributeValue | undefined): number | null => (v?.N === undefined ? null : Number(v.N));
-const str = (v: AttributeValue | undefined): string | null => v?.S ?? null;
-
-function ratesOf(v: AttributeValue | undefined): Rates | null {
-  const m = v?.M;
-  if (m === undefined) return null;
-  const n = (k: string): number => num(m[k]) ?? 0;
-  return { connections: n('connections'), logins: n('logins'), transfers: n('transfers'), errors: n('errors'), rateLimited: n('rateLimited') };
-}
-
-/** A heartbeat item (router/fleet/heartbeat.ts writes it) as a report; undefined when it is not one. */
+/** A heartbeat item (router/contracts/heartbeat.ts) as a report; undefined when it is not one. */
 export function reportFromItem(item: Item): InstanceReport | undefined {
-  const region = str(item.region);
-  const instance = str(item.instance);
-  const at = num(item.beat_at);
-  if (region === null || instance === null || at === null) return undefined;
-  const version = num(item.table_version);
-  const rejection = item.last_rejection?.M;
+  const beat = decodeHeartbeat(item);
+  if (beat === undefined || beat.instance === null) return undefined;
   return {
     source: 'dynamodb',
-    region,
-    instance,
-    routerVersion: str(item.router_version),
-    startedAt: num(item.started_at),
-    at,
-    intervalMs: num(item.interval_ms) ?? DEFAULT_INTERVAL_MS,
-    ready: item.ready?.BOOL === true,
-    draining: item.draining?.BOOL === true,
-    activeConnections: num(item.active_connections) ?? 0,
-    table: version === null ? null : { id: str(item.table_id) ?? '', version, expiresAt: num(item.table_expires_at) },
-    lastRejection: rejection === undefined ? null : { code: str(rejection.code) ?? '', message: str(rejection.message) ?? '', at: str(rejection.at) ?? '' },
-    rates: ratesOf(item.rates),
-    p99LoginSeconds: num(item.p99_login_seconds),
-    expiresAtSeconds: num(item[HEARTBEAT_TTL_ATTRIBUTE]),
+    region: beat.region,
+    instance: beat.instance,
+    routerVersion: beat.routerVersion,
+    startedAt: beat.startedAt,
+    at: beat.at,
+    intervalMs: beat.intervalMs ?? DEFAULT_INTERVAL_MS,
+    ready: beat.ready,
+    draining: beat.draining,
+    activeConnections: beat.activeConnections ?? 0,
+    table: beat.table === null ? null : { id: beat.table.id ?? '', version: beat.table.version, expiresAt: beat.table.expiresAt },
+    lastRejection: beat.lastRejection,
+    rates: beat.rates,
+    p99LoginSeconds: beat.p99LoginSeconds,
+    expiresAtSeconds: beat.expiresAtSeconds,
     error: null,
   };
 }
@@ -64,7 +51,7 @@ export async function readHeartbeats(client: DynamoDBClient, table: string, tabl
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
-        ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId) }, ':i': { S: 'INSTANCE#' } },
+        ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId) }, ':i': { S: SORT_KEY.instance } },
         ...(start === undefined ? {} : { ExclusiveStartKey: start }),
       }),
       signal === undefined ? {} : { abortSignal: signal },

@@ -17,13 +17,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CliError, PublishConflictError } from '../context.ts';
 import { describeFailure } from '../errors.ts';
-import { historyKey, type PublishedEntry, type PublishedTableStore } from './store.ts';
+import { historySortKey, SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
+import type { PublishedEntry, PublishedTableStore } from './store.ts';
 
-// The item attributes the router reads (router/routing/sources/dynamodb.ts). Not `expires_at`: that name
+// The item attributes the router reads (router/contracts/dynamodb-keys.ts). Not `expires_at`: that name
 // is the table's TTL attribute (fleet heartbeats), and DynamoDB would delete items carrying it.
-const ENVELOPE = 'envelope';
-const VERSION = 'version';
-const PUBLISHED_AT = 'published_at';
+const ENVELOPE = TABLE_ITEM.envelope;
+const VERSION = TABLE_ITEM.version;
+const PUBLISHED_AT = TABLE_ITEM.publishedAt;
 /** DynamoDB's item size limit: a bigger envelope cannot be stored at all. */
 export const DYNAMODB_ITEM_LIMIT = 400 * 1024;
 
@@ -45,15 +46,15 @@ export class DynamoDbTableStore implements PublishedTableStore {
   }
 
   private get pk(): string {
-    return `TABLE#${this.tableId}`;
+    return tablePartitionKey(this.tableId);
   }
 
   async latest(): Promise<PublishedEntry | undefined> {
-    return this.getItem('LATEST');
+    return this.getItem(SORT_KEY.latest);
   }
 
   async get(version: number): Promise<PublishedEntry | undefined> {
-    return this.getItem(historyKey(version));
+    return this.getItem(historySortKey(version));
   }
 
   async history(limit: number): Promise<PublishedEntry[]> {
@@ -62,7 +63,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-          ExpressionAttributeValues: { ':pk': { S: this.pk }, ':v': { S: 'V#' } },
+          ExpressionAttributeValues: { ':pk': { S: this.pk }, ':v': { S: SORT_KEY.history } },
           ScanIndexForward: false,
           Limit: limit,
         }),
@@ -88,7 +89,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
-            Item: { ...attributes, sk: { S: historyKey(entry.version) } },
+            Item: { ...attributes, sk: { S: historySortKey(entry.version) } },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -102,7 +103,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
-            Item: { ...attributes, sk: { S: 'LATEST' } },
+            Item: { ...attributes, sk: { S: SORT_KEY.latest } },
             ...(previousVersion === undefined
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
               : { ConditionExpression: '#v = :prev', ExpressionAttributeNames: { '#v': VERSION }, ExpressionAttributeValues: { ':prev': { N: String(previousVersion) } } }),
@@ -123,7 +124,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
       await this.client.send(
         new DeleteItemCommand({
           TableName: this.table,
-          Key: { pk: { S: this.pk }, sk: { S: historyKey(entry.version) } },
+          Key: { pk: { S: this.pk }, sk: { S: historySortKey(entry.version) } },
           ConditionExpression: '#e = :mine',
           ExpressionAttributeNames: { '#e': ENVELOPE },
           ExpressionAttributeValues: { ':mine': { S: entry.envelope } },

@@ -2,6 +2,7 @@
 //   dynamodb://TABLE/ID?region=R[&endpoint=URL]   s3://BUCKET[/KEY]?region=R[&endpoint=URL]
 //   file://PATH   https://HOST/PATH (read-only)
 
+import { DEFAULT_S3_KEY } from '../../router/contracts/stacks.ts';
 import { UsageError } from '../context.ts';
 
 export type TableLocation =
@@ -12,11 +13,8 @@ export type TableLocation =
 
 const FORMS = 'dynamodb://TABLE/ID?region=REGION, s3://BUCKET/KEY?region=REGION, file://PATH or https://HOST/PATH';
 
-/**
- * The object `s3://BUCKET` (no key) means. The CDK stack's CloudFront distribution serves the bucket
- * as-is, so routers' `[table] url` is `<TableUrl>/table.json` with this default.
- */
-export const DEFAULT_S3_KEY = 'table.json';
+/** The object `s3://BUCKET` (no key) means (shared with the CDK stack that serves it). */
+export { DEFAULT_S3_KEY };
 
 export function parseLocation(text: string, env: Readonly<Record<string, string | undefined>> = process.env): TableLocation {
   if (text.startsWith('file://')) {

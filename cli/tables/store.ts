@@ -45,11 +45,6 @@ export function openStore(location: TableLocation, ctx: CliContext): PublishedTa
   }
 }
 
-/** 16 digits hold any safe integer, so history items sort by version as strings. */
-export function historyKey(version: number): string {
-  return `V#${String(version).padStart(16, '0')}`;
-}
-
 /** An endpoint that serves the latest envelope (S3, CloudFront): readable, not writable, no history. */
 class HttpTableStore implements PublishedTableStore {
   readonly description: string;

@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_TABLE_BYTES, verifyEnvelope } from '../../router/table/envelope.ts';
 import { readPublicKeyFile } from '../../router/table/keys.ts';
-import { loadRegionsFile, PUBLIC_KEYS_HINT, readTrustedKeyFiles, RegionsFileError } from '../aws/regions.ts';
+import { loadRegionsFile, PUBLIC_KEYS_HINT, readTrustedKeyFiles, RegionsFileError } from '../../router/contracts/regions-file.ts';
 import { CliError, type CliContext } from '../context.ts';
 import type { EnvelopeTable } from './document.ts';
 

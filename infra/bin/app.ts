@@ -10,7 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REGIONS_FILE_NAME, RegionsFileError } from '../../cli/aws/regions.ts';
+import { REGIONS_FILE_NAME, RegionsFileError } from '../../router/contracts/regions-file.ts';
 import { definePassageFromFile } from '../stacks/from-regions-file.ts';
 import { RouterImageError, routerImage } from '../constructs/router-image.ts';
 

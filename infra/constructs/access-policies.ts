@@ -10,11 +10,10 @@ import {
   CDK_QUALIFIER,
   EDGE_REGION,
   executionPolicyName,
-  fleetPartitionKey,
   permissionsBoundaryName,
-  tablePartitionKey,
   type AccessRole,
-} from '../../cli/aws/stacks.ts';
+} from '../../router/contracts/stacks.ts';
+import { fleetPartitionKey, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 
 export interface AccessScope {
   readonly account: string;

@@ -7,9 +7,9 @@
 
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import type { RateRuleSpec } from '../../cli/aws/regions.ts';
-import { toWafRule } from '../../cli/aws/waf-plan.ts';
-import { TABLE_TOKEN_QUERY_PARAMETER } from '../../cli/aws/stacks.ts';
+import type { RateRuleSpec } from '../../router/contracts/regions-file.ts';
+import { toWafRule } from '../../router/contracts/waf-rule.ts';
+import { TABLE_TOKEN_QUERY_PARAMETER } from '../../router/contracts/stacks.ts';
 
 export const ROUTER_TOKEN_RULE_NAME = 'passage-router-token-required';
 

@@ -2,7 +2,7 @@
 // task: a config the router refuses (exit 2) would only show up as a crash-looping fleet. A refusal is
 // reported against the regions-file key the operator can change, with the router's own words.
 
-import { RegionsFileError, PUBLIC_KEYS_HINT } from '../../cli/aws/regions.ts';
+import { RegionsFileError, PUBLIC_KEYS_HINT } from '../../router/contracts/regions-file.ts';
 import { ConfigError, parseConfigText } from '../../router/config/load.ts';
 import { CONFIG_PATH } from './router-config.ts';
 

@@ -1,5 +1,8 @@
-// Renders the router's `passage.toml` for one region (the configuration contract in DESIGN.md).
-// Pure, so the stack and its tests agree on exactly what a task runs with.
+// Renders the router's `passage.toml` for one region (the configuration contract in DESIGN.md) with
+// the shared typed renderer (router/contracts/router-config.ts). Pure, so the stack and its tests
+// agree on exactly what a task runs with; router-config-check.ts runs the router's loader on it.
+
+import { renderPassageToml, type PassageConfigDocument } from '../../router/contracts/router-config.ts';
 
 export const GAME_PORT = 25565;
 export const ADMIN_PORT = 9565;
@@ -25,28 +28,30 @@ export interface RouterConfigInput {
   readonly minTableVersion?: number;
 }
 
+/** The document every task of a region runs with; keys and types are the router's schema. */
+export function routerConfigDocument(input: RouterConfigInput): PassageConfigDocument {
+  return {
+    address: `0.0.0.0:${GAME_PORT}`,
+    proxy_protocol: { enabled: true, trusted_proxies: input.trustedProxyCidrs },
+    admin: { address: `0.0.0.0:${ADMIN_PORT}` },
+    table: {
+      source: 'dynamodb',
+      dynamodb: { table: input.tableName, id: input.tableId, region: input.region },
+      public_keys: input.publicKeyPaths,
+      poll_interval: input.pollInterval ?? '10s',
+      cache_file: CACHE_FILE,
+      ...(input.minTableVersion ? { min_version: input.minTableVersion } : {}),
+    },
+  };
+}
+
 export function renderRouterConfig(input: RouterConfigInput): string {
-  const q = (value: string) => JSON.stringify(value);
-  return [
-    '# Rendered by the Passage CDK app (infra/constructs/router-config.ts). Do not edit on the task.',
-    `address = ${q(`0.0.0.0:${GAME_PORT}`)}`,
-    '',
-    '[proxy_protocol]',
-    "# The NLB target group sends PROXY v2; only the NLB's own subnets may send it.",
-    'enabled = true',
-    `trusted_proxies = [${input.trustedProxyCidrs.map(q).join(', ')}]`,
-    '',
-    '[admin]',
-    '# The NLB health check reads /readyz here; the security group admits the VPC only.',
-    `address = ${q(`0.0.0.0:${ADMIN_PORT}`)}`,
-    '',
-    '[table]',
-    'source = "dynamodb"',
-    `dynamodb = { table = ${q(input.tableName)}, id = ${q(input.tableId)}, region = ${q(input.region)} }`,
-    `public_keys = [${input.publicKeyPaths.map(q).join(', ')}]`,
-    `poll_interval = ${q(input.pollInterval ?? '10s')}`,
-    `cache_file = ${q(CACHE_FILE)}`,
-    ...(input.minTableVersion ? ['# The version published at deploy time: a replaced task never accepts an older table.', `min_version = ${input.minTableVersion}`] : []),
-    '',
-  ].join('\n');
+  return renderPassageToml(routerConfigDocument(input), {
+    comment: [
+      'Rendered by the Passage CDK app (infra/constructs/router-config.ts). Do not edit on the task.',
+      "proxy_protocol: the NLB target group sends PROXY v2; only the NLB's own subnets may send it.",
+      'admin: the NLB health check reads /readyz here; the security group admits the VPC only.',
+      ...(input.minTableVersion ? ['table.min_version: the version published at deploy time; a replaced task never accepts an older table.'] : []),
+    ],
+  });
 }

@@ -34,7 +34,7 @@ import type { CfnScalableTarget } from 'aws-cdk-lib/aws-applicationautoscaling';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { fleetPartitionKey, tablePartitionKey } from '../../cli/aws/stacks.ts';
+import { fleetPartitionKey, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 import { ADMIN_PORT, CACHE_FILE, CONFIG_DIR, CONFIG_PATH, GAME_PORT, KEY_DIR, renderRouterConfig } from './router-config.ts';
 import { dirname } from 'node:path';
 import { checkRouterConfig } from './router-config-check.ts';

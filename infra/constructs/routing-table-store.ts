@@ -4,7 +4,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { HEARTBEAT_TTL_ATTRIBUTE } from '../../cli/aws/stacks.ts';
+import { TTL_ATTRIBUTE } from '../../router/contracts/dynamodb-keys.ts';
 
 export interface RoutingTableStoreProps {
   readonly tableName: string;
@@ -25,7 +25,7 @@ export class RoutingTableStore extends Construct {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      timeToLiveAttribute: HEARTBEAT_TTL_ATTRIBUTE,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       // History items are the audit trail of what was published: never delete them with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
       replicas: props.regions.filter((region) => region !== home).map((region) => ({ region })),

@@ -15,7 +15,7 @@ import {
   executionPolicyName,
   permissionsBoundaryName,
   type AccessRole,
-} from '../../cli/aws/stacks.ts';
+} from '../../router/contracts/stacks.ts';
 import { accessRoleStatements, executionPolicyStatements, permissionsBoundaryStatements, type AccessScope } from '../constructs/access-policies.ts';
 
 /** GitHub's OIDC issuer; the provider is created once per account (docs/AWS.md, "CI"). */

@@ -3,10 +3,10 @@
 
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { OUTPUTS } from '../../cli/aws/stacks.ts';
+import { OUTPUTS } from '../../router/contracts/stacks.ts';
 import { RoutingTableStore } from '../constructs/routing-table-store.ts';
 import { TableEndpoint } from '../constructs/table-endpoint.ts';
-import { DEFAULT_S3_KEY } from '../../cli/tables/location.ts';
+import { DEFAULT_S3_KEY } from '../../router/contracts/stacks.ts';
 
 export interface ControlPlaneStackProps extends StackProps {
   readonly tableName: string;

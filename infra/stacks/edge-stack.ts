@@ -5,8 +5,8 @@
 
 import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { OUTPUTS } from '../../cli/aws/stacks.ts';
-import type { RateRuleSpec } from '../../cli/aws/regions.ts';
+import { OUTPUTS } from '../../router/contracts/stacks.ts';
+import type { RateRuleSpec } from '../../router/contracts/regions-file.ts';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { RateLimitedWebAcl } from '../constructs/rate-limited-web-acl.ts';
 

@@ -5,7 +5,7 @@
 
 import type { App } from 'aws-cdk-lib';
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
-import { loadRegionsFile, readTrustedKeyFiles, RegionsFileError } from '../../cli/aws/regions.ts';
+import { loadRegionsFile, readTrustedKeyFiles, RegionsFileError } from '../../router/contracts/regions-file.ts';
 import { definePassage, type PassageStacks } from './passage.ts';
 
 export interface PassageFromFileProps {

@@ -4,8 +4,8 @@
 
 import type { App, Environment } from 'aws-cdk-lib';
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
-import type { RegionsFile } from '../../cli/aws/regions.ts';
-import { accessStackName, controlPlaneStackName, EDGE_REGION, edgeStackName, GITHUB_REPOSITORY_CONTEXT, MIN_TABLE_VERSION_CONTEXT, permissionsBoundaryName, regionStackName } from '../../cli/aws/stacks.ts';
+import type { RegionsFile } from '../../router/contracts/regions-file.ts';
+import { accessStackName, controlPlaneStackName, EDGE_REGION, edgeStackName, GITHUB_REPOSITORY_CONTEXT, MIN_TABLE_VERSION_CONTEXT, permissionsBoundaryName, regionStackName } from '../../router/contracts/stacks.ts';
 import { ManagedPolicy, PermissionsBoundary } from 'aws-cdk-lib/aws-iam';
 import { AccessStack } from './access-stack.ts';
 import type { PublicKeyFile } from '../constructs/router-fleet.ts';

@@ -5,8 +5,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { GatewayVpcEndpointAwsService, IpAddresses, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
-import type { RegionSpec } from '../../cli/aws/regions.ts';
-import { OUTPUTS } from '../../cli/aws/stacks.ts';
+import type { RegionSpec } from '../../router/contracts/regions-file.ts';
+import { OUTPUTS } from '../../router/contracts/stacks.ts';
 import { RouterFleet, type PublicKeyFile } from '../constructs/router-fleet.ts';
 
 export const DEFAULT_VPC_CIDR = '10.80.0.0/16';

@@ -20,7 +20,7 @@ export function isField(x: Field | Section): x is Field {
   return typeof (x as Field).type === 'string' && 'default' in x;
 }
 
-export const CONFIG_SCHEMA: Section = {
+const SCHEMA = {
   address: { type: 'address', default: '0.0.0.0:25565' },
   timeout: { type: 'duration', default: '120s' },
   drain_timeout: { type: 'duration', default: '30s' },
@@ -125,7 +125,32 @@ export const CONFIG_SCHEMA: Section = {
   log: {
     level: { type: 'string', default: 'info', oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
   },
-};
+} as const satisfies Section;
+
+export const CONFIG_SCHEMA: Section = SCHEMA;
+
+/** The TOML value a field takes (durations: seconds or a string like "5s"). */
+type FieldValue<F> = F extends { readonly type: 'string'; readonly oneOf: readonly (infer O)[] }
+  ? O
+  : F extends { readonly type: 'string' | 'address' }
+    ? string
+    : F extends { readonly type: 'boolean' }
+      ? boolean
+      : F extends { readonly type: 'integer' | 'number' }
+        ? number
+        : F extends { readonly type: 'duration' }
+          ? number | string
+          : F extends { readonly type: 'string[]' | 'cidr[]' }
+            ? readonly string[]
+            : never;
+
+type DocumentOf<S> = { -readonly [K in keyof S]?: S[K] extends { readonly type: FieldType } ? FieldValue<S[K]> : DocumentOf<S[K]> };
+
+/**
+ * A `passage.toml` document as tools write it (snake_case, every key optional), typed from the schema:
+ * a key that does not exist or a value of the wrong type is a compile error in the renderer's callers.
+ */
+export type PassageConfigDocument = DocumentOf<typeof SCHEMA>;
 
 export interface PassageConfig {
   /** Directory of the config file; relative paths in it resolve from here. */

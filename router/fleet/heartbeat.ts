@@ -2,92 +2,29 @@
 // its metrics into a FleetReport (shown on /status under `fleet`) and, when its table comes from
 // DynamoDB, writes it as one heartbeat item next to the table:
 //   pk = FLEET#<table id>, sk = INSTANCE#<region>#<instance>, expires_at = TTL (unix seconds)
-// so the CLI reads the whole fleet with one Query and needs no network path to the routers. The
-// region stacks' task role may only PutItem items with that partition key (cli/aws/stacks.ts).
+// so the CLI reads the whole fleet with one Query and needs no network path to the routers. The item
+// and its keys are contracts (router/contracts/heartbeat.ts, dynamodb-keys.ts); the region stacks'
+// task role may only PutItem items with that partition key.
 // A heartbeat that fails is counted and logged once per distinct error; it never stops the router.
 
-import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
+import { encodeHeartbeat, type FleetReport, type RouterState } from '../contracts/heartbeat.ts';
+import { fleetPartitionKey } from '../contracts/dynamodb-keys.ts';
 import type { RouterMetrics } from '../metrics/registry.ts';
-import { bucketDelta, histogramQuantile, ratesBetween, readSample, type FleetCounters, type FleetRates, type MetricsSample } from './sample.ts';
+import { bucketDelta, histogramQuantile, ratesBetween, readSample, type MetricsSample } from './sample.ts';
 
-/** The item's TTL attribute (the DynamoDB table's TTL setting names it; see cli/aws/stacks.ts). */
-export const HEARTBEAT_TTL_ATTRIBUTE = 'expires_at';
-/** A heartbeat item outlives its router by 3 intervals (then the CLI calls it stale) plus this. */
-export const HEARTBEAT_TTL_MARGIN_MS = 10 * 60_000;
-/** Intervals without a beat before an instance is stale (the CLI uses the same rule). */
-export const STALE_AFTER_INTERVALS = 3;
+export type { FleetReport, RouterState };
+
 /** The last beat on stop must not hold a shutdown hostage to an unreachable DynamoDB. */
 export const FINAL_BEAT_TIMEOUT_MS = 2_000;
 export const HEARTBEAT_TIMEOUT_MS = 5_000;
-
-export function fleetPartitionKey(tableId: string): string {
-  return `FLEET#${tableId}`;
-}
-
-export function instanceSortKey(region: string, instance: string): string {
-  return `INSTANCE#${region}#${instance}`;
-}
-
-/** What the router is doing right now, read at each beat. */
-export interface RouterState {
-  readonly ready: boolean;
-  readonly draining: boolean;
-  readonly activeConnections: number;
-  readonly table: { readonly id: string; readonly version: number; readonly expiresAt?: number } | null;
-  readonly lastRejection: { readonly code: string; readonly message: string; readonly at: string } | null;
-}
-
-export interface FleetReport extends RouterState {
-  readonly region: string;
-  readonly instance: string;
-  readonly routerVersion: string;
-  /** Milliseconds since the epoch. */
-  readonly startedAt: number;
-  readonly at: number;
-  readonly intervalMs: number;
-  readonly counters: FleetCounters;
-  /** Per second, since the previous beat. */
-  readonly rates: FleetRates;
-  /** p99 of the logins authenticated since the previous beat; null when there were none. */
-  readonly p99LoginSeconds: number | null;
-}
 
 export interface HeartbeatSink {
   readonly description: string;
   put(report: FleetReport, signal: AbortSignal): Promise<void>;
   close?(): void;
-}
-
-/** The heartbeat item for a report (the CLI's cli/fleet/heartbeats.ts reads these names). */
-export function heartbeatItem(tableId: string, r: FleetReport): Record<string, AttributeValue> {
-  const n = (v: number): AttributeValue => ({ N: String(v) });
-  const numbers = (o: object): AttributeValue => ({ M: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, n(v as number)])) });
-  const ttl = Math.ceil((r.at + STALE_AFTER_INTERVALS * r.intervalMs + HEARTBEAT_TTL_MARGIN_MS) / 1000);
-  return {
-    pk: { S: fleetPartitionKey(tableId) },
-    sk: { S: instanceSortKey(r.region, r.instance) },
-    region: { S: r.region },
-    instance: { S: r.instance },
-    router_version: { S: r.routerVersion },
-    started_at: n(r.startedAt),
-    beat_at: n(r.at),
-    interval_ms: n(r.intervalMs),
-    ready: { BOOL: r.ready },
-    draining: { BOOL: r.draining },
-    active_connections: n(r.activeConnections),
-    ...(r.table === null
-      ? {}
-      : { table_id: { S: r.table.id }, table_version: n(r.table.version), ...(r.table.expiresAt === undefined ? {} : { table_expires_at: n(r.table.expiresAt) }) }),
-    ...(r.lastRejection === null
-      ? {}
-      : { last_rejection: { M: { code: { S: r.lastRejection.code }, message: { S: r.lastRejection.message.slice(0, 500) }, at: { S: r.lastRejection.at } } } }),
-    counters: numbers(r.counters),
-    rates: numbers(r.rates),
-    ...(r.p99LoginSeconds === null ? {} : { p99_login_seconds: n(r.p99LoginSeconds) }),
-    [HEARTBEAT_TTL_ATTRIBUTE]: n(ttl),
-  };
 }
 
 export class DynamoDbHeartbeatSink implements HeartbeatSink {
@@ -104,7 +41,7 @@ export class DynamoDbHeartbeatSink implements HeartbeatSink {
   }
 
   async put(report: FleetReport, signal: AbortSignal): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.table, Item: heartbeatItem(this.tableId, report) }), { abortSignal: signal });
+    await this.client.send(new PutItemCommand({ TableName: this.table, Item: encodeHeartbeat(this.tableId, report) }), { abortSignal: signal });
   }
 
   close(): void {

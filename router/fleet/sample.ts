@@ -2,16 +2,11 @@
 // samples, and the p99 login latency of the logins in between (from the auth histogram's buckets).
 // Reading the metrics is async (prom-client); everything after that is pure and tested with tables.
 
+import type { FleetCounters, FleetRates } from '../contracts/heartbeat.ts';
 import type { RouterMetrics } from '../metrics/registry.ts';
 
-/** Counter totals since the router started. `logins` are completed authentications (any result). */
-export interface FleetCounters {
-  readonly connections: number;
-  readonly logins: number;
-  readonly transfers: number;
-  readonly errors: number;
-  readonly rateLimited: number;
-}
+/** The shapes a heartbeat carries (router/contracts/heartbeat.ts). */
+export type { FleetCounters, FleetRates };
 
 export const COUNTER_NAMES: readonly (keyof FleetCounters)[] = ['connections', 'logins', 'transfers', 'errors', 'rateLimited'];
 
@@ -23,14 +18,6 @@ export interface MetricsSample {
   readonly at: number;
   readonly counters: FleetCounters;
   readonly authBuckets: Buckets;
-}
-
-export interface FleetRates {
-  readonly connections: number;
-  readonly logins: number;
-  readonly transfers: number;
-  readonly errors: number;
-  readonly rateLimited: number;
 }
 
 type MetricValue = { value: number; labels: Record<string, string | number | undefined>; metricName?: string };

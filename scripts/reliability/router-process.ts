@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { httpUrlOf, readListeningLine } from '../../router/contracts/listening.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -53,12 +54,9 @@ export async function startRouterProcess(opts: { config: string; routes: string 
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
       lines++;
-      try {
-        const j = JSON.parse(line) as { address?: string; admin?: string };
-        if (j.address !== undefined && j.admin !== undefined) resolve({ port: Number(j.address.split(':').at(-1)), admin: j.admin });
-      } catch {
-        // not JSON: counted, ignored
-      }
+      // Any other line (JSON or not) is counted and ignored.
+      const listening = readListeningLine(line);
+      if (listening !== undefined) resolve({ port: listening.game.port, admin: httpUrlOf(listening.admin) });
     });
     child.once('exit', (code) => reject(new Error(`router exited with ${code}: ${stderr}`)));
     setTimeout(() => reject(new Error(`router did not start in 15 s: ${stderr}`)), 15_000).unref();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createRoutingTableStore, startLocalDynamoDb } from '../../cli/tables/local-dynamodb.ts';
-import { heartbeatItem, type FleetReport } from '../../router/fleet/heartbeat.ts';
+import { encodeHeartbeat as heartbeatItem, type FleetReport } from '../../router/contracts/heartbeat.ts';
 import { envelopeFor, eventually, localClient, newKey, tableDocument } from '../helpers/tables.ts';
 
 const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { RouterMetrics } from '../../router/metrics/registry.ts';
 import { bucketDelta, histogramQuantile, ratesBetween, type Buckets, type MetricsSample } from '../../router/fleet/sample.ts';
-import { FleetReporter, heartbeatItem, type FleetReport, type HeartbeatSink, type RouterState } from '../../router/fleet/heartbeat.ts';
+import { FleetReporter, type FleetReport, type HeartbeatSink, type RouterState } from '../../router/fleet/heartbeat.ts';
+import { encodeHeartbeat as heartbeatItem } from '../../router/contracts/heartbeat.ts';
 import { reportFromItem } from '../../cli/fleet/sources.ts';
-import { fleetPartitionKey as cliFleetKey, HEARTBEAT_TTL_ATTRIBUTE as CLI_TTL } from '../../cli/aws/stacks.ts';
-import { fleetPartitionKey, HEARTBEAT_TTL_ATTRIBUTE } from '../../router/fleet/heartbeat.ts';
+import { fleetPartitionKey, TTL_ATTRIBUTE } from '../../router/contracts/dynamodb-keys.ts';
 
 const buckets = (pairs: [number, number][]): Buckets => new Map(pairs);
 
@@ -51,8 +51,9 @@ const state = (over: Partial<RouterState> = {}): RouterState => ({
 });
 
 test('router and CLI agree on the heartbeat keys and the TTL attribute', () => {
-  assert.equal(fleetPartitionKey('prod'), cliFleetKey('prod'));
-  assert.equal(HEARTBEAT_TTL_ATTRIBUTE, CLI_TTL);
+  // One definition (router/contracts/dynamodb-keys.ts) for both; these are the names the table's TTL and IAM use.
+  assert.equal(fleetPartitionKey('prod'), 'FLEET#prod');
+  assert.equal(TTL_ATTRIBUTE, 'expires_at');
 });
 
 test('a heartbeat item reads back as the same report in the CLI', () => {

@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadRegionsFile } from '../../cli/aws/regions.ts';
-import { controlPlaneStackName, edgeStackName, regionStackName, accessStackName } from '../../cli/aws/stacks.ts';
+import { loadRegionsFile } from '../../router/contracts/regions-file.ts';
+import { controlPlaneStackName, edgeStackName, regionStackName, accessStackName } from '../../router/contracts/stacks.ts';
 import { parseConfigText } from '../../router/config/load.ts';
 import { parsePublicKeyPem } from '../../router/table/keys.ts';
 

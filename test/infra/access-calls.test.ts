@@ -18,8 +18,8 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployme
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
-import { loadRegionsFile, type RegionsFile } from '../../cli/aws/regions.ts';
-import { ACCESS_ROLES, accessRoleName, accessStackName, type AccessRole } from '../../cli/aws/stacks.ts';
+import { loadRegionsFile, type RegionsFile } from '../../router/contracts/regions-file.ts';
+import { ACCESS_ROLES, accessRoleName, accessStackName, type AccessRole } from '../../router/contracts/stacks.ts';
 import { run as deploy, type DeployOptions } from '../../cli/commands/deploy.ts';
 import { run as dns } from '../../cli/commands/dns.ts';
 import { run as waf } from '../../cli/commands/waf.ts';

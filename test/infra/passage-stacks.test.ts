@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
-import { parseRegionsFile } from '../../cli/aws/regions.ts';
+import { parseRegionsFile } from '../../router/contracts/regions-file.ts';
 import { definePassage, minTableVersionFromContext } from '../../infra/stacks/passage.ts';
 import { parse as parseToml } from 'smol-toml';
 import type { Rule } from '@aws-sdk/client-wafv2';

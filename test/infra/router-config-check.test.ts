@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
-import { parseRegionsFile, readTrustedKeyFiles, RegionsFileError } from '../../cli/aws/regions.ts';
+import { parseRegionsFile, readTrustedKeyFiles, RegionsFileError } from '../../router/contracts/regions-file.ts';
 import { checkRouterConfig } from '../../infra/constructs/router-config-check.ts';
 import { renderRouterConfig } from '../../infra/constructs/router-config.ts';
 import { definePassage } from '../../infra/stacks/passage.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pino } from 'pino';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import { addRegion, loadRegionsFile, parseRegionsFile, removeRegion } from '../../cli/aws/regions.ts';
+import { addRegion, loadRegionsFile, parseRegionsFile, removeRegion } from '../../router/contracts/regions-file.ts';
 import { run as deploy } from '../../cli/commands/deploy.ts';
 import { run as validateTable } from '../../cli/commands/table-validate.ts';
 import type { CdkRunner } from '../../cli/deploy/cdk.ts';

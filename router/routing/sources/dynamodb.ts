@@ -3,18 +3,14 @@
 // consistent read, and a replica is seconds behind at most, far below any poll interval worth having.
 
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../contracts/dynamodb-keys.ts';
 import { TableTooLargeError } from '../../table/errors.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
 
 export const DEFAULT_DYNAMODB_TIMEOUT_MS = 5_000;
-/** The item attributes, shared with passagectl's publisher (which cannot import this file). */
-export const ITEM_ENVELOPE = 'envelope';
-export const ITEM_VERSION = 'version';
-export const LATEST_SORT_KEY = 'LATEST';
-
-export function tablePartitionKey(tableId: string): string {
-  return `TABLE#${tableId}`;
-}
+/** The item attributes and keys: the layout passagectl publishes (router/contracts/dynamodb-keys.ts). */
+const ITEM_ENVELOPE = TABLE_ITEM.envelope;
+const LATEST_SORT_KEY = SORT_KEY.latest;
 
 export interface DynamoDbSourceOptions {
   readonly client: DynamoDBClient;

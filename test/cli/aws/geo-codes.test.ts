@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { add } from '../../../cli/commands/regions.ts';
 import { CliError } from '../../../cli/context.ts';
-import { ROUTE53_COUNTRY_CODES, route53LocationProblem } from '../../../cli/aws/geo-codes.ts';
+import { ROUTE53_COUNTRY_CODES, route53LocationProblem } from '../../../router/contracts/geo-codes.ts';
 import { fakeContext } from '../../helpers/tables.ts';
 
 function regionsFile(): string {

@@ -11,7 +11,7 @@ import {
   RegionsFileError,
   removeRegion,
   removeRegionFromFile,
-} from '../../../cli/aws/regions.ts';
+} from '../../../router/contracts/regions-file.ts';
 
 const BASE = `# operator comment that must survive
 home_region = "eu-west-1"

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StackOutputMissingError } from '../../../cli/aws/errors.ts';
-import { parseRegionsFile } from '../../../cli/aws/regions.ts';
+import { parseRegionsFile } from '../../../router/contracts/regions-file.ts';
 import { desiredDnsFromOutputs, webAclRefFromOutputs } from '../../../cli/aws/stack-outputs.ts';
 
 const file = parseRegionsFile(`

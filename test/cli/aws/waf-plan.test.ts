@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Rule } from '@aws-sdk/client-wafv2';
-import type { RateRuleSpec } from '../../../cli/aws/regions.ts';
+import type { RateRuleSpec } from '../../../router/contracts/regions-file.ts';
 import { planWafRules, readRateRule, renderWafPlan, toWafRule } from '../../../cli/aws/waf-plan.ts';
 
 const perIp: RateRuleSpec = { name: 'per-ip', limit: 600, windowSeconds: 300, aggregation: 'IP' };

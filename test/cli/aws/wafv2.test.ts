@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { WebAclNotFoundError } from '../../../cli/aws/errors.ts';
-import type { RateRuleSpec } from '../../../cli/aws/regions.ts';
+import type { RateRuleSpec } from '../../../router/contracts/regions-file.ts';
 import { toWafRule } from '../../../cli/aws/waf-plan.ts';
 import { findWebAcl, syncWafRules, type WebAclRef } from '../../../cli/aws/wafv2.ts';
 

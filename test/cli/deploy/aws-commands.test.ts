@@ -11,7 +11,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client, type Rule, type WebACL } from '@aws-sdk/client-wafv2';
 import { desiredRecordSets } from '../../../cli/aws/dns-plan.ts';
-import { loadRegionsFile } from '../../../cli/aws/regions.ts';
+import { loadRegionsFile } from '../../../router/contracts/regions-file.ts';
 import { desiredDnsFromOutputs } from '../../../cli/aws/stack-outputs.ts';
 import { toWafRule } from '../../../cli/aws/waf-plan.ts';
 import { CliError } from '../../../cli/context.ts';

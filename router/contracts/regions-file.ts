@@ -6,7 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
-import { parsePublicKeyPem } from '../../router/table/keys.ts';
+import { parsePublicKeyPem } from '../table/keys.ts';
 import { RegionsFileError } from './errors.ts';
 import { route53LocationProblem } from './geo-codes.ts';
 
@@ -151,7 +151,7 @@ function parseRegion(name: string, value: unknown): RegionSpec {
     locations.push({ kind: 'continent', code: code as ContinentCode });
   }
   for (const [i, code] of (optionalStringArray(value, 'countries', at) ?? []).entries()) {
-    // Only codes Route53 accepts (cli/aws/geo-codes.ts): a typo must fail here, not in a change batch.
+    // Only codes Route53 accepts (geo-codes.ts): a typo must fail here, not in a change batch.
     const problem = route53LocationProblem(code);
     if (problem !== undefined) throw new RegionsFileError(`${at}.countries[${i}]`, problem);
     const sub = SUBDIVISION.exec(code);

@@ -1,5 +1,6 @@
 // Names shared by the CDK app (infra/) and passagectl: stack names and the CloudFormation output keys
-// the CLI reads back (NLB DNS name for GeoDNS, web ACL for WAF rules, ECS service for rollouts).
+// the CLI reads back (NLB DNS name for GeoDNS, web ACL for WAF rules, ECS service for rollouts). The
+// DynamoDB key layout is in dynamodb-keys.ts.
 
 /** CLOUDFRONT-scoped WAF resources exist only in us-east-1. */
 export const EDGE_REGION = 'us-east-1';
@@ -35,23 +36,17 @@ export const OUTPUTS = {
   tableTokenSecretArn: 'TableTokenSecretArn',
 } as const;
 
+/**
+ * The object `s3://BUCKET` (no key) means. The CDK stack's CloudFront distribution serves the bucket
+ * as-is, so routers' `[table] url` is `<TableUrl>/table.json` with this default.
+ */
+export const DEFAULT_S3_KEY = 'table.json';
+
 /** The table endpoint serves only requests carrying `?passage_token=<secret>` (the web ACL blocks the rest). */
 export const TABLE_TOKEN_QUERY_PARAMETER = 'passage_token';
 
 /** `-c min_table_version=N`: the routers' `[table] min_version`, set by `passagectl deploy` to the published version. */
 export const MIN_TABLE_VERSION_CONTEXT = 'min_table_version';
-
-/** DynamoDB keys of the items the routers touch (see DESIGN.md, "Signed routing tables"). */
-export function tablePartitionKey(tableId: string): string {
-  return `TABLE#${tableId}`;
-}
-
-/** Fleet heartbeats: one item per task, expired by the `expires_at` TTL attribute. */
-export function fleetPartitionKey(tableId: string): string {
-  return `FLEET#${tableId}`;
-}
-
-export const HEARTBEAT_TTL_ATTRIBUTE = 'expires_at';
 
 /**
  * The account-level access stack (home region; IAM is global): the CloudFormation execution policy and
