@@ -1,12 +1,10 @@
 // The table from any HTTP endpoint (S3, CloudFront, a plain web server). Conditional requests keep a
 // poll cheap: an unchanged table is a 304 with no body.
 
+import { TABLE_TOKEN_QUERY_PARAMETER } from '../../contracts/stacks.ts';
 import { redactUrl } from '../../redact-url.ts';
 import { TableTooLargeError } from '../../table/errors.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
-
-/** The query argument the CDK table endpoint's web ACL checks. */
-export const TABLE_TOKEN_PARAMETER = 'passage_token';
 
 /** A poll that has not answered in this time is a failed poll; the next one starts fresh. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 5_000;
@@ -35,7 +33,7 @@ export class HttpTableSource implements TableSource {
       this.requestUrl = opts.url;
     } else {
       const u = new URL(opts.url);
-      u.searchParams.set(TABLE_TOKEN_PARAMETER, opts.token);
+      u.searchParams.set(TABLE_TOKEN_QUERY_PARAMETER, opts.token);
       this.requestUrl = u.toString();
     }
     // Never show credentials or signed query strings (presigned S3 URLs) in logs or /status.
