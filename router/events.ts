@@ -1,6 +1,7 @@
 // The core publishes what happens on node:diagnostics_channel; metrics (and anything else, such as
 // tests or tracing) subscribe. The core imports no metrics library.
-import { channel } from 'node:diagnostics_channel';
+import { channel, subscribe as subscribeChannel, unsubscribe as unsubscribeChannel } from 'node:diagnostics_channel';
+import type { Channel } from 'node:diagnostics_channel';
 
 export type Intent = 'status' | 'login' | 'transfer' | 'legacy' | 'unknown';
 
@@ -154,35 +155,96 @@ export interface AdapterTargetsEvent {
   readonly targets: number;
 }
 
+/**
+ * Every channel the router publishes on, by name, with the type of its messages: `publish` and
+ * `subscribe` take a channel of this map, so the compiler checks each message against its channel's
+ * type at both ends. A new event is one line here, its message interface above, and a key in `events`.
+ */
+export interface EventMap {
+  'passage:adapter:call': AdapterCallEvent;
+  'passage:adapter:targets': AdapterTargetsEvent;
+  'passage:auth:cookie': CookieEvent;
+  'passage:resource_pack': ResourcePackEvent;
+  'passage:connection:opened': ConnectionOpened;
+  'passage:connection:closed': ConnectionClosed;
+  'passage:error': ErrorEvent;
+  'passage:auth': AuthEvent;
+  'passage:transfer': TransferEvent;
+  'passage:handshake': HandshakeEvent;
+  'passage:status': StatusEvent;
+  'passage:disconnect': DisconnectEvent;
+  'passage:login:protocol': LoginProtocolEvent;
+  'passage:protocol:newer_failure': NewerProtocolFailureEvent;
+  'passage:table:fetch': TableFetchEvent;
+  'passage:table:rejected': TableRejectedEvent;
+  'passage:table:applied': TableAppliedEvent;
+  'passage:rate_limited': RateLimitedEvent;
+  'passage:rate_limiter:size': RateLimiterSizeEvent;
+  'passage:connection:rejected': ConnectionRejectedEvent;
+  'passage:proxy:error': ProxyHeaderErrorEvent;
+  'passage:relay:started': RelayStartedEvent;
+  'passage:relay:bytes': RelayBytesEvent;
+  'passage:relay:ended': RelayEndedEvent;
+  'passage:relay:status': RelayStatusEvent;
+}
+
+export type EventName = keyof EventMap;
+
+/** What a subscriber receives: the message, tagged with the router instance that published it. */
+export type Published<N extends EventName> = EventMap[N] & { readonly source: object };
+
+declare const eventName: unique symbol;
+
+/** A diagnostics channel that carries `EventMap[N]` (the name is a compile-time tag: at run time it is the plain channel). */
+export type EventChannel<N extends EventName> = Channel & { readonly [eventName]: N };
+
+function eventChannel<N extends EventName>(name: N): EventChannel<N> {
+  return channel(name) as EventChannel<N>;
+}
+
 export const events = {
-  adapterCall: channel('passage:adapter:call'),
-  adapterTargets: channel('passage:adapter:targets'),
-  cookie: channel('passage:auth:cookie'),
-  resourcePack: channel('passage:resource_pack'),
-  connectionOpened: channel('passage:connection:opened'),
-  connectionClosed: channel('passage:connection:closed'),
-  error: channel('passage:error'),
-  auth: channel('passage:auth'),
-  transfer: channel('passage:transfer'),
-  handshake: channel('passage:handshake'),
-  status: channel('passage:status'),
-  disconnect: channel('passage:disconnect'),
-  loginProtocol: channel('passage:login:protocol'),
-  newerProtocolFailure: channel('passage:protocol:newer_failure'),
-  tableFetch: channel('passage:table:fetch'),
-  tableRejected: channel('passage:table:rejected'),
-  tableApplied: channel('passage:table:applied'),
-  rateLimited: channel('passage:rate_limited'),
-  rateLimiterSize: channel('passage:rate_limiter:size'),
-  connectionRejected: channel('passage:connection:rejected'),
-  proxyHeaderError: channel('passage:proxy:error'),
-  relayStarted: channel('passage:relay:started'),
-  relayBytes: channel('passage:relay:bytes'),
-  relayEnded: channel('passage:relay:ended'),
-  relayStatus: channel('passage:relay:status'),
-};
+  adapterCall: eventChannel('passage:adapter:call'),
+  adapterTargets: eventChannel('passage:adapter:targets'),
+  cookie: eventChannel('passage:auth:cookie'),
+  resourcePack: eventChannel('passage:resource_pack'),
+  connectionOpened: eventChannel('passage:connection:opened'),
+  connectionClosed: eventChannel('passage:connection:closed'),
+  error: eventChannel('passage:error'),
+  auth: eventChannel('passage:auth'),
+  transfer: eventChannel('passage:transfer'),
+  handshake: eventChannel('passage:handshake'),
+  status: eventChannel('passage:status'),
+  disconnect: eventChannel('passage:disconnect'),
+  loginProtocol: eventChannel('passage:login:protocol'),
+  newerProtocolFailure: eventChannel('passage:protocol:newer_failure'),
+  tableFetch: eventChannel('passage:table:fetch'),
+  tableRejected: eventChannel('passage:table:rejected'),
+  tableApplied: eventChannel('passage:table:applied'),
+  rateLimited: eventChannel('passage:rate_limited'),
+  rateLimiterSize: eventChannel('passage:rate_limiter:size'),
+  connectionRejected: eventChannel('passage:connection:rejected'),
+  proxyHeaderError: eventChannel('passage:proxy:error'),
+  relayStarted: eventChannel('passage:relay:started'),
+  relayBytes: eventChannel('passage:relay:bytes'),
+  relayEnded: eventChannel('passage:relay:ended'),
+  relayStatus: eventChannel('passage:relay:status'),
+} satisfies { readonly [key: string]: EventChannel<EventName> };
 
 /** Publishes `message` tagged with its source (the router instance), only when someone listens. */
-export function publish<T extends object>(ch: ReturnType<typeof channel>, source: object, message: T): void {
+export function publish<N extends EventName>(ch: EventChannel<N>, source: object, message: EventMap[N]): void {
   if (ch.hasSubscribers) ch.publish({ source, ...message });
+}
+
+/**
+ * Calls `fn` with every message on `ch` that `source` published (one process may run several
+ * routers, as tests do); returns the unsubscribe function.
+ */
+export function subscribe<N extends EventName>(ch: EventChannel<N>, source: object, fn: (message: Published<N>) => void): () => void {
+  const handler = (m: unknown): void => {
+    if ((m as { source?: unknown }).source === source) fn(m as Published<N>);
+  };
+  subscribeChannel(ch.name, handler);
+  return () => {
+    unsubscribeChannel(ch.name, handler);
+  };
 }

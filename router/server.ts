@@ -7,6 +7,7 @@ import type { PassageConfig } from './config/schema.ts';
 import { cidrList } from './config/load.ts';
 import { Connection } from './connection/connection.ts';
 import type { ConnectionOptions } from './connection/connection.ts';
+import { HandshakePhase } from './connection/handshake-handler.ts';
 import { events, publish } from './events.ts';
 import { Admission } from './limits/admission.ts';
 import { readProxyHeader } from './proxy/reader.ts';
@@ -129,7 +130,7 @@ export class Router {
       this.admission.caps.releaseOpen();
     };
     conn.onClosed = () => this.connections.delete(conn);
-    conn.start(rest);
+    conn.start(new HandshakePhase(conn), rest);
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */

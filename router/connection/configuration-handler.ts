@@ -11,159 +11,215 @@ import {
 import type { ResourcePackResult } from '../protocol/configuration.ts';
 import { textComponent } from '../protocol/text.ts';
 import { selectTarget } from '../routing/strategies.ts';
-import type { Target } from '../table/types.ts';
+import type { Handshake } from '../protocol/handshake.ts';
+import type { GameProfile } from '../protocol/login.ts';
+import type { ResourcePack, Route, Target } from '../table/types.ts';
 import type { Connection } from './connection.ts';
-import { MAX_CONFIGURATION_FRAME } from './limits.ts';
+import type { Phase } from './phase.ts';
 
 /** `accepted` and `downloaded` are progress reports; every other result ends that pack's story. */
 const INTERMEDIATE_RESULTS: ReadonlySet<ResourcePackResult> = new Set(['accepted', 'downloaded']);
 
+/** What a finished login hands the configuration phase. */
+export interface VerifiedLogin {
+  readonly profile: GameProfile;
+  /**
+   * When the session server last verified this player: now for a Mojang login, the cookie's own time
+   * for a cookie login (never moved forward); undefined when no auth cookie may be issued from this
+   * login (offline mode, or an old-format cookie without that time).
+   */
+  readonly verifiedAt: number | undefined;
+}
+
+/** Where the configuration phase is between packets. */
+export type ConfigurationStep = 'await_client_information' | 'await_resource_packs' | 'transferring';
+
 /**
- * Configuration: Client Information (locale) → resource packs, each until its final result →
+ * Phase 4, configuration: Client Information (locale) → resource packs, each until its final result →
  * Store Cookie (when cookies are on) → Transfer. Keep-alives run throughout.
  */
-export function beginConfiguration(conn: Connection): void {
-  conn.state = 'configuration';
-  conn.step = 'await_client_information';
-  conn.decoder.maxFrame = MAX_CONFIGURATION_FRAME;
-  conn.setStateDeadline(conn.ctx.config.limits.configurationTimeoutMs);
-  conn.startKeepAlive(() => {
-    if (conn.pendingKeepAlive !== undefined) {
+export class ConfigurationPhase implements Phase {
+  readonly state = 'configuration';
+  private readonly conn: Connection;
+  private readonly handshake: Handshake;
+  private readonly route: Route;
+  private readonly login: VerifiedLogin;
+  private step: ConfigurationStep = 'await_client_information';
+  private clientLocale: string | undefined;
+  /** The id of the keep-alive sent and not answered yet. */
+  private pendingKeepAlive: bigint | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  /** Resource packs pushed and still waiting for a final result, by pack UUID. */
+  private readonly pendingPacks = new Map<string, ResourcePack>();
+
+  constructor(conn: Connection, handshake: Handshake, route: Route, login: VerifiedLogin) {
+    this.conn = conn;
+    this.handshake = handshake;
+    this.route = route;
+    this.login = login;
+  }
+
+  get locale(): string | undefined {
+    return this.clientLocale;
+  }
+
+  get playerName(): string {
+    return this.login.profile.name;
+  }
+
+  begin(): void {
+    this.keepAliveTimer = setInterval(() => this.keepAlive(), this.conn.ctx.config.limits.keepAliveIntervalMs).unref();
+  }
+
+  leave(): void {
+    if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
+  }
+
+  handle(body: Buffer): void {
+    const packet = decodeConfigurationPacket(body, this.handshake.protocol);
+    switch (packet.kind) {
+      case 'client_information':
+        this.clientLocale = packet.locale;
+        if (this.step === 'await_client_information') this.pushResourcePacks();
+        return;
+      case 'keep_alive':
+        if (this.pendingKeepAlive !== packet.id) {
+          throw new ProtocolError('ERR_BAD_VALUE', `keep alive: id ${packet.id} was never sent`);
+        }
+        this.pendingKeepAlive = undefined;
+        return;
+      case 'resource_pack':
+        this.onResourcePackResult(packet.uuid, packet.result);
+        return;
+      case 'plugin_message':
+      case 'known_packs':
+      case 'pong':
+      case 'cookie':
+        return;
+      default:
+        throw new ProtocolError('ERR_UNEXPECTED_PACKET', `configuration: ${packet.kind} while ${this.step}`);
+    }
+  }
+
+  private keepAlive(): void {
+    const conn = this.conn;
+    if (this.pendingKeepAlive !== undefined) {
       // The previous keep-alive is still unanswered after a whole interval: the client is gone.
       conn.reportError('ERR_KEEPALIVE_TIMEOUT');
       conn.disconnect('timeout', {}, 'timeout');
       return;
     }
-    conn.pendingKeepAlive = BigInt(Date.now());
-    conn.send(encodeConfigurationKeepAlive(conn.pendingKeepAlive));
-  });
-}
+    this.pendingKeepAlive = BigInt(Date.now());
+    conn.send(encodeConfigurationKeepAlive(this.pendingKeepAlive));
+  }
 
-export function handleConfiguration(conn: Connection, body: Buffer): void {
-  const packet = decodeConfigurationPacket(body, conn.handshake!.protocol);
-  switch (packet.kind) {
-    case 'client_information':
-      conn.locale = packet.locale;
-      if (conn.step === 'await_client_information') pushResourcePacks(conn);
+  private pushResourcePacks(): void {
+    const conn = this.conn;
+    const packs = this.route.resourcePacks ?? [];
+    if (packs.length === 0) {
+      this.transfer();
       return;
-    case 'keep_alive':
-      if (conn.pendingKeepAlive !== packet.id) {
-        throw new ProtocolError('ERR_BAD_VALUE', `keep alive: id ${packet.id} was never sent`);
-      }
-      conn.pendingKeepAlive = undefined;
+    }
+    this.step = 'await_resource_packs';
+    for (const pack of packs) {
+      this.pendingPacks.set(pack.id, pack);
+      conn.send(encodeAddResourcePack({ uuid: pack.id, url: pack.url, hash: pack.hash, forced: pack.forced, ...(pack.prompt === undefined ? {} : { prompt: textComponent(pack.prompt) }) }));
+    }
+    // Downloads take a while: a deadline of their own, after which only forced packs matter.
+    conn.limit({ deadlineMs: conn.ctx.config.limits.resourcePackTimeoutMs, onDeadline: () => this.onResourcePackTimeout() });
+  }
+
+  private onResourcePackResult(uuid: string, result: ResourcePackResult): void {
+    const conn = this.conn;
+    const pack = this.pendingPacks.get(uuid);
+    if (this.step !== 'await_resource_packs' || pack === undefined || INTERMEDIATE_RESULTS.has(result)) return;
+    this.pendingPacks.delete(uuid);
+    publish(events.resourcePack, conn.ctx.source, { route: this.route.id, pack: uuid, result });
+    if (pack.forced && result !== 'loaded') {
+      conn.disconnect('resource_pack_required', {}, `resource_pack:${result}`);
       return;
-    case 'resource_pack':
-      onResourcePackResult(conn, packet.uuid, packet.result);
-      return;
-    case 'plugin_message':
-    case 'known_packs':
-    case 'pong':
-    case 'cookie':
-      return;
-    default:
-      throw new ProtocolError('ERR_UNEXPECTED_PACKET', `configuration: ${packet.kind} while ${conn.step}`);
+    }
+    if (this.pendingPacks.size === 0) this.transfer();
   }
-}
 
-function pushResourcePacks(conn: Connection): void {
-  const packs = conn.route!.resourcePacks ?? [];
-  if (packs.length === 0) {
-    transfer(conn);
-    return;
-  }
-  conn.step = 'await_resource_packs';
-  for (const pack of packs) {
-    conn.pendingPacks.set(pack.id, pack);
-    conn.send(encodeAddResourcePack({ uuid: pack.id, url: pack.url, hash: pack.hash, forced: pack.forced, ...(pack.prompt === undefined ? {} : { prompt: textComponent(pack.prompt) }) }));
-  }
-  // Downloads take a while: a deadline of their own, after which only forced packs matter.
-  conn.setStateDeadline(conn.ctx.config.limits.resourcePackTimeoutMs, () => onResourcePackTimeout(conn));
-}
-
-function onResourcePackResult(conn: Connection, uuid: string, result: ResourcePackResult): void {
-  const pack = conn.pendingPacks.get(uuid);
-  if (conn.step !== 'await_resource_packs' || pack === undefined || INTERMEDIATE_RESULTS.has(result)) return;
-  conn.pendingPacks.delete(uuid);
-  publish(events.resourcePack, conn.ctx.source, { route: conn.route!.id, pack: uuid, result });
-  if (pack.forced && result !== 'loaded') {
-    conn.disconnect('resource_pack_required', {}, `resource_pack:${result}`);
-    return;
-  }
-  if (conn.pendingPacks.size === 0) transfer(conn);
-}
-
-function onResourcePackTimeout(conn: Connection): void {
-  if (conn.state === 'closed') return;
-  const forcedPending = [...conn.pendingPacks.values()].some((p) => p.forced);
-  for (const pack of conn.pendingPacks.values()) publish(events.resourcePack, conn.ctx.source, { route: conn.route!.id, pack: pack.id, result: 'timeout' });
-  conn.pendingPacks.clear();
-  if (forcedPending) {
-    conn.reportError('ERR_RESOURCE_PACK_TIMEOUT');
-    conn.disconnect('resource_pack_required', {}, 'timeout');
-    return;
-  }
-  transfer(conn);
-}
-
-/**
- * Stores an auth cookie for the next login, when cookies are on and this login was verified. It
- * carries the time of the session-server check this login rests on (a cookie login passes its own
- * along unchanged) and expires no later than `cookie_max_age` after it.
- */
-function storeAuthCookie(conn: Connection, target: Target): void {
-  const secrets = conn.ctx.cookieSecrets;
-  const verifiedAt = conn.verifiedAt;
-  if (secrets === undefined || !conn.verified || verifiedAt === undefined) return;
-  const now = conn.ctx.now();
-  const { cookieTtlMs, cookieMaxAgeMs } = conn.ctx.config.auth;
-  const expiresAt = cookieExpiry(now, verifiedAt, { ttlMs: cookieTtlMs, maxAgeMs: cookieMaxAgeMs });
-  if (expiresAt <= now) return;
-  try {
-    const cookie = issueAuthCookie({ profile: conn.profile!, ip: conn.clientIp, issuedAt: now, verifiedAt, expiresAt, target: target.id }, secrets);
-    conn.send(encodeStoreCookie(AUTH_COOKIE_KEY, cookie));
-  } catch (err) {
-    // A profile too large for the cookie limit only costs the player a session-server call next time.
-    conn.reportError('ERR_COOKIE_TOO_LARGE');
-    if (conn.ctx.log.isLevelEnabled('debug')) conn.ctx.log.debug({ player: conn.profile!.name }, (err as Error).message);
-  }
-}
-
-/**
- * Picks the target by the route's strategy and hands the player over. A route with adapters takes its
- * targets from discovery and may ask a strategy adapter, falling back to its own strategy when that fails.
- */
-export function transfer(conn: Connection): void {
-  const route = conn.route!;
-  const hook = conn.table?.adapters;
-  const targets = hook?.targets(route) ?? route.targets;
-  const select = (): Target | undefined => selectTarget(route, { playerId: conn.profile!.id, random: conn.ctx.random, counters: conn.ctx.counters }, targets);
-  const asked = hook?.choose(route, targets, { id: conn.profile!.id, name: conn.profile!.name, ip: conn.clientIp, protocol: conn.handshake!.protocol, host: conn.handshake!.host, ...(conn.locale === undefined ? {} : { locale: conn.locale }) });
-  if (asked === undefined) {
-    sendTransfer(conn, select());
-    return;
-  }
-  conn.step = 'transferring';
-  // Outside the frame loop nobody else catches: a failure here (a hook that broke its never-rejects
-  // promise, an encoding error) must still end as a disconnect and a metric, not an unhandled rejection.
-  asked.then((choice) => {
+  private onResourcePackTimeout(): void {
+    const conn = this.conn;
     if (conn.state === 'closed') return;
-    sendTransfer(conn, choice.kind === 'chosen' ? choice.target : choice.kind === 'none' ? undefined : select());
-  }).catch((err: unknown) => conn.fail(err));
-}
+    const forcedPending = [...this.pendingPacks.values()].some((p) => p.forced);
+    for (const pack of this.pendingPacks.values()) publish(events.resourcePack, conn.ctx.source, { route: this.route.id, pack: pack.id, result: 'timeout' });
+    this.pendingPacks.clear();
+    if (forcedPending) {
+      conn.reportError('ERR_RESOURCE_PACK_TIMEOUT');
+      conn.disconnect('resource_pack_required', {}, 'timeout');
+      return;
+    }
+    this.transfer();
+  }
 
-function sendTransfer(conn: Connection, target: Target | undefined): void {
-  const route = conn.route!;
-  if (target === undefined) {
-    conn.reportError('ERR_NO_TARGET');
-    conn.disconnect('no_target');
-    return;
+  /**
+   * Stores an auth cookie for the next login, when cookies are on and this login was verified. It
+   * carries the time of the session-server check this login rests on (a cookie login passes its own
+   * along unchanged) and expires no later than `cookie_max_age` after it.
+   */
+  private storeAuthCookie(target: Target): void {
+    const conn = this.conn;
+    const secrets = conn.ctx.cookieSecrets;
+    const { profile, verifiedAt } = this.login;
+    if (secrets === undefined || verifiedAt === undefined) return;
+    const now = conn.ctx.now();
+    const { cookieTtlMs, cookieMaxAgeMs } = conn.ctx.config.auth;
+    const expiresAt = cookieExpiry(now, verifiedAt, { ttlMs: cookieTtlMs, maxAgeMs: cookieMaxAgeMs });
+    if (expiresAt <= now) return;
+    try {
+      const cookie = issueAuthCookie({ profile, ip: conn.clientIp, issuedAt: now, verifiedAt, expiresAt, target: target.id }, secrets);
+      conn.send(encodeStoreCookie(AUTH_COOKIE_KEY, cookie));
+    } catch (err) {
+      // A profile too large for the cookie limit only costs the player a session-server call next time.
+      conn.reportError('ERR_COOKIE_TOO_LARGE');
+      if (conn.ctx.log.isLevelEnabled('debug')) conn.ctx.log.debug({ player: profile.name }, (err as Error).message);
+    }
   }
-  conn.step = 'transferring';
-  storeAuthCookie(conn, target);
-  conn.send(encodeTransfer(target.host, target.port));
-  publish(events.transfer, conn.ctx.source, { route: route.id, target: target.id, connectionId: conn.id });
-  if (conn.ctx.log.isLevelEnabled('debug')) {
-    conn.ctx.log.debug({ player: conn.profile!.name, route: route.id, target: target.id }, 'transferred');
+
+  /**
+   * Picks the target by the route's strategy and hands the player over. A route with adapters takes its
+   * targets from discovery and may ask a strategy adapter, falling back to its own strategy when that fails.
+   */
+  transfer(): void {
+    const conn = this.conn;
+    const route = this.route;
+    const { profile } = this.login;
+    const hook = conn.table?.adapters;
+    const targets = hook?.targets(route) ?? route.targets;
+    const select = (): Target | undefined => selectTarget(route, { playerId: profile.id, random: conn.ctx.random, counters: conn.ctx.counters }, targets);
+    const asked = hook?.choose(route, targets, { id: profile.id, name: profile.name, ip: conn.clientIp, protocol: this.handshake.protocol, host: this.handshake.host, ...(this.clientLocale === undefined ? {} : { locale: this.clientLocale }) });
+    if (asked === undefined) {
+      this.sendTransfer(select());
+      return;
+    }
+    this.step = 'transferring';
+    // Outside the frame loop nobody else catches: a failure here (a hook that broke its never-rejects
+    // promise, an encoding error) must still end as a disconnect and a metric, not an unhandled rejection.
+    asked.then((choice) => {
+      if (conn.state === 'closed') return;
+      this.sendTransfer(choice.kind === 'chosen' ? choice.target : choice.kind === 'none' ? undefined : select());
+    }).catch((err: unknown) => conn.fail(err));
   }
-  conn.closeAfterTransfer();
+
+  private sendTransfer(target: Target | undefined): void {
+    const conn = this.conn;
+    const route = this.route;
+    if (target === undefined) {
+      conn.reportError('ERR_NO_TARGET');
+      conn.disconnect('no_target');
+      return;
+    }
+    this.step = 'transferring';
+    this.storeAuthCookie(target);
+    conn.send(encodeTransfer(target.host, target.port));
+    publish(events.transfer, conn.ctx.source, { route: route.id, target: target.id, connectionId: conn.id });
+    if (conn.ctx.log.isLevelEnabled('debug')) {
+      conn.ctx.log.debug({ player: this.login.profile.name, route: route.id, target: target.id }, 'transferred');
+    }
+    conn.closeAfterTransfer();
+  }
 }

@@ -6,58 +6,41 @@ import type { RouterContext } from '../context.ts';
 import { events, publish } from '../events.ts';
 import type { Intent } from '../events.ts';
 import type { MessageKey } from '../messages/catalog.ts';
+import type { Messages } from '../messages/messages.ts';
 import { encodeConfigurationDisconnect } from '../protocol/configuration.ts';
 import { EncodeError, ProtocolError } from '../protocol/errors.ts';
 import { LogThrottle } from '../log-throttle.ts';
 import { FrameDecoder } from '../protocol/framer.ts';
 import type { Handshake } from '../protocol/handshake.ts';
-import { LEGACY_PING_BYTE } from '../protocol/legacy.ts';
 import { encodeLoginDisconnect } from '../protocol/login.ts';
 import { protocolSupport, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
-import type { GameProfile } from '../protocol/login.ts';
 import type { ActiveTable } from '../routing/active-table.ts';
 import type { Route } from '../table/types.ts';
-import { handleConfiguration } from './configuration-handler.ts';
-import { handleHandshake } from './handshake-handler.ts';
-import { answerLegacyPing } from './legacy-handler.ts';
-import { admitHandshake } from '../limits/admission.ts';
 import { ProxyHeaderError } from '../proxy/errors.ts';
 import { looksLikeProxyHeader } from '../proxy/reader.ts';
-import { CLOSE_LINGER_MS, MAX_HANDSHAKE_FRAME, MAX_LOGIN_FRAME, MAX_QUEUED_FRAMES, TRANSFER_CLOSE_GRACE_MS } from './limits.ts';
-import { handleLogin } from './login-handler.ts';
-import { handleStatus } from './status-handler.ts';
-import { handlePassthrough } from './passthrough-handler.ts';
+import { CLOSE_LINGER_MS, MAX_HANDSHAKE_FRAME, MAX_QUEUED_FRAMES, TRANSFER_CLOSE_GRACE_MS } from './limits.ts';
+import type { EntryLimits, Phase, PhaseLimits, State } from './phase.ts';
 
+export type { State } from './phase.ts';
 
 /**
- * The states of one client connection and their order:
+ * One client connection, from accept to close. It holds only what every phase shares (socket,
+ * cipher, client IP, handshake, table, route) and runs the current phase's frames one at a time:
  *   handshake → status → closed
  *   handshake → login → configuration → (Transfer sent) closed
  *   handshake → passthrough → (status answered, or Login Start read and the socket handed to a relay) closed
- * Every state has one handler; a packet that does not belong to the current state closes the connection.
+ * Each phase lives in its own file and owns its own fields; `enter(phase, limits)` is the one way to
+ * move on, and sets the frame limit and deadline of the phase entered. A packet that does not belong
+ * to the current phase closes the connection.
  */
-export type State = 'handshake' | 'status' | 'login' | 'configuration' | 'passthrough' | 'closed';
 
-export type FrameHandler = (conn: Connection, body: Buffer) => void | Promise<void>;
-
-const HANDLERS: Record<Exclude<State, 'closed'>, FrameHandler> = {
-  handshake: handleHandshake,
-  status: handleStatus,
-  login: handleLogin,
-  configuration: handleConfiguration,
-  passthrough: handlePassthrough,
+/** Until `start`: a connection reads nothing before its first phase is given. */
+const NOT_STARTED: Phase = {
+  state: 'handshake',
+  handle(): void {
+    throw new ProtocolError('ERR_UNEXPECTED_PACKET', 'a frame before the connection started');
+  },
 };
-
-/** Where a login is between packets; the login and configuration handlers advance it. */
-export type LoginStep =
-  | 'await_start'
-  | 'await_cookie'
-  | 'await_encryption'
-  | 'authenticating'
-  | 'await_acknowledged'
-  | 'await_client_information'
-  | 'await_resource_packs'
-  | 'transferring';
 
 /** Encoder failures come from a table or adapter value, so they repeat on every connection: log them sparingly. */
 const ENCODE_LOG = new LogThrottle();
@@ -70,35 +53,18 @@ export class Connection {
   readonly ctx: RouterContext;
   readonly socket: Socket;
   /** The client's IP address (from the PROXY header when a trusted proxy sent one). */
-  clientIp: string;
+  readonly clientIp: string;
   /** When the socket was accepted (before any PROXY header): the handshake deadline counts from here. */
   readonly openedAt: number;
-  state: State = 'handshake';
-  intent: Intent = 'unknown';
-  step: LoginStep = 'await_start';
-  handshake: Handshake | undefined;
-  /** The table this connection started with; a swap mid-login does not change it. */
-  table: ActiveTable | undefined;
-  route: Route | undefined;
-  /** From Client Information; messages before it use the default locale. */
-  locale: string | undefined;
-  playerName: string | undefined;
-  profile: GameProfile | undefined;
-  verifyToken: Buffer | undefined;
-  pendingKeepAlive: bigint | undefined;
-  /** A profile from a valid auth cookie: the session-server call is skipped. */
-  cookieProfile: GameProfile | undefined;
-  /** True when this login was verified (session server or cookie), so a fresh cookie may be issued. */
-  verified = false;
-  /**
-   * When the session server last verified this player: now for a Mojang login, the cookie's own time
-   * for a cookie login (never moved forward); undefined when no cookie may be issued from this login.
-   */
-  verifiedAt: number | undefined;
-  /** Resource packs pushed and still waiting for a final result, by pack UUID. */
-  readonly pendingPacks = new Map<string, import('../table/types.ts').ResourcePack>();
-
+  /** Frames of the current phase; the relay takes what is buffered after a hand-over (`takePending`). */
   readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME);
+
+  private phase: Phase = NOT_STARTED;
+  private currentState: State = 'handshake';
+  private currentIntent: Intent = 'unknown';
+  private greeting: Handshake | undefined;
+  private startTable: ActiveTable | undefined;
+  private startRoute: Route | undefined;
   private cipher: Cipheriv | undefined;
   private decipher: Decipheriv | undefined;
   private reframe = false;
@@ -107,9 +73,8 @@ export class Connection {
   private sawData = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private stateTimer: NodeJS.Timeout | undefined;
-  private keepAliveTimer: NodeJS.Timeout | undefined;
   private closedPublished = false;
-  outcome = 'client_closed';
+  private outcome = 'client_closed';
 
   /** PROXY protocol is on but this peer is not a trusted proxy: a header from it is refused. */
   private readonly refuseProxyHeader: boolean;
@@ -123,13 +88,16 @@ export class Connection {
     this.refuseProxyHeader = opts.refuseProxyHeader ?? false;
   }
 
-  /** Starts reading; `initial` holds bytes already read off the socket (after a PROXY header). */
-  start(initial?: Buffer): void {
+  /**
+   * Starts reading in `first` (the handshake phase); `initial` holds bytes already read off the
+   * socket (after a PROXY header).
+   */
+  start(first: Phase, initial?: Buffer): void {
     publish(events.connectionOpened, this.ctx.source, { remote: this.clientIp, connectionId: this.id });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', () => {
       // ECONNRESET and friends: the peer went away. 'close' follows and does the accounting.
-      if (this.state !== 'closed') this.outcome = 'client_reset';
+      if (this.currentState !== 'closed') this.outcome = 'client_reset';
     });
     this.socket.on('close', () => this.onSocketClosed());
     // Both deadlines count from accept, so time spent on a PROXY header is not granted twice.
@@ -139,19 +107,81 @@ export class Connection {
     // One hard limit per connection, whatever state it is in.
     this.timers.push(setTimeout(() => this.timeout(), Math.max(0, this.ctx.config.timeoutMs - elapsed)).unref());
     // One absolute deadline from accept to Login Start (no per-read timer a trickle can reset).
-    this.setStateDeadline(Math.max(0, this.ctx.config.limits.handshakeTimeoutMs - elapsed));
+    this.enter(first, { maxFrame: MAX_HANDSHAKE_FRAME, deadlineMs: Math.max(0, this.ctx.config.limits.handshakeTimeoutMs - elapsed) });
     if (initial !== undefined && initial.length > 0) this.onData(initial);
   }
 
-  /** Replaces the state deadline (e.g. longer for the configuration phase); `onExpiry` defaults to a timeout disconnect. */
-  setStateDeadline(ms: number, onExpiry?: () => void): void {
-    if (this.stateTimer !== undefined) clearTimeout(this.stateTimer);
-    this.stateTimer = setTimeout(() => (onExpiry === undefined ? this.timeout() : onExpiry()), ms).unref();
+  /** Where the client is: the current phase's protocol state, or `closed`. */
+  get state(): State {
+    return this.currentState;
+  }
+
+  /** What the handshake asked for (`unknown` before it, `legacy` for a pre-1.7 ping). */
+  get intent(): Intent {
+    return this.currentIntent;
+  }
+
+  /** The handshake, once read. */
+  get handshake(): Handshake | undefined {
+    return this.greeting;
+  }
+
+  /** The table this connection started with; a swap mid-login does not change it. */
+  get table(): ActiveTable | undefined {
+    return this.startTable;
+  }
+
+  /** The route the handshake's host resolved to in `table`. */
+  get route(): Route | undefined {
+    return this.startRoute;
+  }
+
+  /** From Client Information (the configuration phase); messages before it use the default locale. */
+  get locale(): string | undefined {
+    return this.phase.locale;
+  }
+
+  /** From Login Start (the login or passthrough phase), for logs. */
+  get playerName(): string | undefined {
+    return this.phase.playerName;
   }
 
   /** Player-facing text: the table's overrides, then the config's, then the built-ins. */
-  get messages(): import('../messages/messages.ts').Messages {
-    return this.table === undefined ? this.ctx.messages : this.table.messages(this.ctx.messages);
+  get messages(): Messages {
+    return this.startTable === undefined ? this.ctx.messages : this.startTable.messages(this.ctx.messages);
+  }
+
+  /** The handshake phase records what the client asked for; every later phase reads it from here. */
+  identify(intent: Intent, handshake?: Handshake, table?: ActiveTable, route?: Route): void {
+    this.currentIntent = intent;
+    this.greeting = handshake;
+    this.startTable = table;
+    this.startRoute = route;
+  }
+
+  /**
+   * Moves to `next` (Velocity's `setActiveSessionHandler`): the phase left stops what it started, and
+   * the frame limit (and, when given, the deadline) of the phase entered apply from the next frame on.
+   */
+  enter(next: Phase, limits: EntryLimits): void {
+    if (this.currentState === 'closed') return;
+    this.phase.leave?.();
+    this.phase = next;
+    this.currentState = next.state;
+    this.limit(limits);
+    next.begin?.();
+  }
+
+  /** Changes the limits within the current phase (Login Start allows larger frames and starts the login deadline). */
+  limit(limits: PhaseLimits): void {
+    if (this.currentState === 'closed') return;
+    if (limits.maxFrame !== undefined) this.decoder.maxFrame = limits.maxFrame;
+    if (limits.deadlineMs !== undefined) this.setDeadline(limits.deadlineMs, limits.onDeadline);
+  }
+
+  private setDeadline(ms: number, onExpiry: (() => void) | undefined): void {
+    if (this.stateTimer !== undefined) clearTimeout(this.stateTimer);
+    this.stateTimer = setTimeout(() => (onExpiry === undefined ? this.timeout() : onExpiry()), ms).unref();
   }
 
   private timeout(): void {
@@ -168,15 +198,14 @@ export class Connection {
         this.fail(new ProxyHeaderError('ERR_PROXY_UNTRUSTED', 'PROXY header from a peer outside proxy_protocol.trusted_proxies'));
         return;
       }
-      if (chunk[0] === LEGACY_PING_BYTE && this.state === 'handshake') {
-        this.intent = 'legacy';
-        // Unframed, but under the same error handling as every frame: one connection fails, never the process.
+      if (this.phase.firstChunk !== undefined) {
+        // Unframed (a legacy ping), but under the same error handling as every frame: one connection fails, never the process.
         try {
-          if (admitHandshake(this)) answerLegacyPing(this, chunk);
+          if (this.phase.firstChunk(chunk)) return;
         } catch (err) {
           this.fail(err);
+          return;
         }
-        return;
       }
     }
     const data = this.decipher === undefined ? chunk : this.decipher.update(chunk);
@@ -206,10 +235,7 @@ export class Connection {
       this.queue.push(Buffer.from(body));
       return true;
     }
-    const before = this.state;
-    const hadLoginStart = this.playerName !== undefined;
-    const result = HANDLERS[this.state](this, body);
-    this.advanceLimits(before, hadLoginStart);
+    const result = this.phase.handle(body);
     if (result instanceof Promise) {
       this.busy = true;
       result.then(
@@ -224,17 +250,6 @@ export class Connection {
       );
     }
     return (this.state as State) !== 'closed' && !this.reframe;
-  }
-
-  /**
-   * Until Login Start the accept deadline runs and only a Login Start-sized frame is read (the
-   * handshake handler sets that limit); Login Start starts the login's own deadline (which spans the
-   * session-server call) and allows the larger login frames (cookie responses).
-   */
-  private advanceLimits(before: State, hadLoginStart: boolean): void {
-    if (this.state !== 'login' || before !== 'login' || hadLoginStart || this.playerName === undefined) return;
-    this.setStateDeadline(this.ctx.config.limits.loginTimeoutMs);
-    this.decoder.maxFrame = MAX_LOGIN_FRAME;
   }
 
   private drainQueue(): void {
@@ -294,10 +309,9 @@ export class Connection {
 
   /** The bookkeeping every way of ending shares; false when the connection had already ended. */
   private markEnded(outcome: string): boolean {
-    if (this.state === 'closed') return false;
-    this.state = 'closed';
+    if (this.currentState === 'closed') return false;
     this.outcome = outcome;
-    this.clearTimers();
+    this.end();
     this.settle();
     return true;
   }
@@ -328,18 +342,21 @@ export class Connection {
    * connection is still counted until the socket closes, which is what lets a drain wait for relays.
    */
   handOver(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
+    if (this.currentState === 'closed') return;
     this.outcome = 'relayed';
-    this.clearTimers();
+    this.end();
     // A relayed player is through the front door: it no longer counts against the pending caps.
     this.settle();
     this.socket.pause();
     this.socket.removeAllListeners('data');
   }
 
-  startKeepAlive(send: () => void): void {
-    this.keepAliveTimer = setInterval(send, this.ctx.config.limits.keepAliveIntervalMs).unref();
+  /**
+   * How a handed-over connection ended when no relay took it after all (the client left while the
+   * backend was dialled, or no backend accepted it): counted under this outcome instead of `relayed`.
+   */
+  relayNotStarted(outcome: string): void {
+    this.outcome = outcome;
   }
 
   /** Counts an error by its stable code. */
@@ -405,17 +422,16 @@ export class Connection {
     }
   }
 
-  private clearTimers(): void {
+  /** Every way of ending runs this once: no more frames, no deadlines, and the phase stops what it started. */
+  private end(): void {
+    this.currentState = 'closed';
     for (const t of this.timers) clearTimeout(t);
     if (this.stateTimer !== undefined) clearTimeout(this.stateTimer);
-    if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
+    this.phase.leave?.();
   }
 
   private onSocketClosed(): void {
-    if (this.state !== 'closed') {
-      this.state = 'closed';
-      this.clearTimers();
-    }
+    if (this.currentState !== 'closed') this.end();
     // The linger timer would otherwise keep this Connection (and its socket) alive for seconds after
     // the peer is gone: thousands of them at a few thousand transfers a second.
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);

@@ -22,9 +22,11 @@ function utf16be(bytes: Buffer, offset: number, chars: number): string {
   return s;
 }
 
-/** Pre-1.7 clients get a kick-style status: they cannot log in (transfer needs 1.20.5+), but their list shows why. */
+/**
+ * Pre-1.7 clients get a kick-style status: they cannot log in (transfer needs 1.20.5+), but their list
+ * shows why. The handshake phase calls this for a first chunk that starts with `FE`.
+ */
 export function answerLegacyPing(conn: Connection, chunk: Buffer): void {
-  conn.intent = 'legacy';
   publish(events.handshake, conn.ctx.source, { intent: 'legacy', route: '', protocol: 0 });
   const table = conn.ctx.tables.current;
   const host = legacyPingHost(chunk);

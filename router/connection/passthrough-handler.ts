@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { events, publish } from '../events.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { INTENT_STATUS } from '../protocol/handshake.ts';
+import type { Handshake } from '../protocol/handshake.ts';
 import { encodeLoginDisconnect } from '../protocol/login.ts';
 import { frameBody, readLoginStartName } from '../protocol/relay.ts';
 import { textComponent } from '../protocol/text.ts';
@@ -23,8 +24,10 @@ import {
 import { encodeProxyV2Header } from '../relay/proxy-header.ts';
 import { RelaySession } from '../relay/session.ts';
 import { fetchBackendStatus } from '../relay/status-exchange.ts';
+import type { ActiveTable } from '../routing/active-table.ts';
 import type { Route } from '../table/types.ts';
 import type { Connection } from './connection.ts';
+import type { EntryLimits, Phase } from './phase.ts';
 import { CLOSE_LINGER_MS, MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
 import { buildStatus } from './status-handler.ts';
 import { LogThrottle } from '../log-throttle.ts';
@@ -32,23 +35,65 @@ import { LogThrottle } from '../log-throttle.ts';
 const BACKEND_DOWN_LOG = new LogThrottle();
 
 /** Whether a connection on `route` is relayed: passthrough routes, and old clients on a route with the fallback. */
-export function isRelayed(route: Route | undefined, protocol: number): boolean {
-  if (route === undefined) return false;
+export function isRelayed(route: Route, protocol: number): boolean {
   if (route.mode === 'passthrough') return true;
   return route.fallback === 'passthrough' && protocol < TRANSFER_MIN_PROTOCOL;
 }
 
-/** Called by the handshake handler once it has decided the connection is relayed. */
-export function beginPassthrough(conn: Connection): void {
-  conn.state = 'passthrough';
-  // Login Start of 1.19 carries signature data (a public key and its signature): the login limit covers it.
-  conn.decoder.maxFrame = conn.intent === 'status' ? MAX_STATUS_FRAME : MAX_LOGIN_FRAME;
-}
+const STATUS_LIMITS: EntryLimits = { maxFrame: MAX_STATUS_FRAME };
+// Login Start of 1.19 carries signature data (a public key and its signature): the login limit covers it.
+const LOGIN_LIMITS: EntryLimits = { maxFrame: MAX_LOGIN_FRAME };
 
-export function handlePassthrough(conn: Connection, body: Buffer): void | Promise<void> {
-  if (conn.intent === 'status') return handleStatusPacket(conn, body);
-  conn.playerName = readLoginStartName(body);
-  startRelay(conn, frameBody(body));
+/**
+ * Phase 2b/3b, passthrough: the handshake phase moves here once it has decided the connection is
+ * relayed. A status ping is answered with the backend's status; a login's first frame (Login Start)
+ * is read for the player name and the socket goes to a relay session with everything read so far.
+ */
+export class PassthroughPhase implements Phase {
+  readonly state = 'passthrough';
+  private readonly conn: Connection;
+  private readonly handshake: Handshake;
+  private readonly table: ActiveTable;
+  private readonly route: Route;
+  private answered = false;
+  private name: string | undefined;
+
+  /** The frame limit of a relayed status ping or login. */
+  static limits(intent: 'status' | 'login'): EntryLimits {
+    return intent === 'status' ? STATUS_LIMITS : LOGIN_LIMITS;
+  }
+
+  constructor(conn: Connection, handshake: Handshake, table: ActiveTable, route: Route) {
+    this.conn = conn;
+    this.handshake = handshake;
+    this.table = table;
+    this.route = route;
+  }
+
+  get playerName(): string | undefined {
+    return this.name;
+  }
+
+  handle(body: Buffer): void | Promise<void> {
+    const conn = this.conn;
+    if (conn.intent === 'status') return this.handleStatusPacket(body);
+    this.name = readLoginStartName(body);
+    startRelay(conn, this.handshake, this.route, this.name, frameBody(body));
+  }
+
+  private handleStatusPacket(body: Buffer): void | Promise<void> {
+    const conn = this.conn;
+    const packet = decodeStatusPacket(body);
+    if (packet.kind === 'ping') {
+      // Answered here: the backend connection of the status request is already gone (and cached).
+      conn.send(encodePong(packet.payload));
+      conn.close('status');
+      return;
+    }
+    if (this.answered) throw new ProtocolError('ERR_UNEXPECTED_PACKET', 'status: second status request');
+    this.answered = true;
+    return answerStatus(conn, this.handshake, this.table, this.route);
+  }
 }
 
 /** Relay deadlines of a route, with the defaults filled in. */
@@ -62,23 +107,8 @@ export function relayTimeouts(route: Route): { connect: number; read: number; wr
 
 // --- status ----------------------------------------------------------------------------------------
 
-function handleStatusPacket(conn: Connection, body: Buffer): void | Promise<void> {
-  const packet = decodeStatusPacket(body);
-  if (packet.kind === 'ping') {
-    // Answered here: the backend connection of the status request is already gone (and cached).
-    conn.send(encodePong(packet.payload));
-    conn.close('status');
-    return;
-  }
-  if (conn.step !== 'await_start') throw new ProtocolError('ERR_UNEXPECTED_PACKET', 'status: second status request');
-  conn.step = 'transferring';
-  return answerStatus(conn);
-}
-
-async function answerStatus(conn: Connection): Promise<void> {
+async function answerStatus(conn: Connection, hs: Handshake, table: ActiveTable, route: Route): Promise<void> {
   const started = performance.now();
-  const route = conn.route!;
-  const hs = conn.handshake!;
   const timeouts = relayTimeouts(route);
   const { json, result } = await conn.ctx.relays.statusCache.lookup(route.id, hs.protocol, async () => {
     try {
@@ -100,7 +130,7 @@ async function answerStatus(conn: Connection): Promise<void> {
   });
   publish(events.relayStatus, conn.ctx.source, { route: route.id, result });
   if (conn.state === 'closed') return;
-  conn.send(encodeStatusResponse(json ?? offlineStatus(conn, route, hs.protocol)));
+  conn.send(encodeStatusResponse(json ?? offlineStatus(conn, table, route, hs.protocol)));
   publish(events.status, conn.ctx.source, { route: route.id, durationSeconds: (performance.now() - started) / 1000 });
 }
 
@@ -109,8 +139,8 @@ async function answerStatus(conn: Connection): Promise<void> {
  * "Offline" (protocol -1, so every client shows it in red where the player count would be) and no
  * one is online.
  */
-function offlineStatus(conn: Connection, route: Route, protocol: number): string {
-  const status = buildStatus(conn.table!, route, protocol);
+function offlineStatus(conn: Connection, table: ActiveTable, route: Route, protocol: number): string {
+  const status = buildStatus(table, route, protocol);
   return JSON.stringify({
     ...status,
     version: { name: conn.messages.text('backend_offline_version', undefined), protocol: -1 },
@@ -120,14 +150,13 @@ function offlineStatus(conn: Connection, route: Route, protocol: number): string
 
 // --- login -----------------------------------------------------------------------------------------
 
-function startRelay(conn: Connection, loginStart: Buffer): void {
-  const route = conn.route!;
+function startRelay(conn: Connection, hs: Handshake, route: Route, player: string, loginStart: Buffer): void {
   if (!conn.ctx.relays.reserve(route.id, route.maxPlayers ?? 0)) {
     conn.disconnect('server_full');
     return;
   }
   conn.handOver();
-  connectAndRelay(conn, route, loginStart).catch((err: unknown) => {
+  connectAndRelay(conn, hs, route, player, loginStart).catch((err: unknown) => {
     // Our bug (the expected failures are handled inside): log it, free the slot, drop the client.
     conn.ctx.relays.release(route.id);
     conn.reportError('ERR_INTERNAL');
@@ -136,7 +165,7 @@ function startRelay(conn: Connection, loginStart: Buffer): void {
   });
 }
 
-async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffer): Promise<void> {
+async function connectAndRelay(conn: Connection, hs: Handshake, route: Route, player: string, loginStart: Buffer): Promise<void> {
   const { ctx, socket: client } = conn;
   const timeouts = relayTimeouts(route);
   let backend: BackendConnection;
@@ -146,7 +175,7 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
     ctx.relays.release(route.id);
     const code = err instanceof RelayError ? err.code : 'ERR_RELAY_CONNECT_FAILED';
     if (code === 'ERR_RELAY_CLIENT_GONE') {
-      conn.outcome = 'client_closed';
+      conn.relayNotStarted('client_closed');
       return;
     }
     conn.reportError(code);
@@ -154,7 +183,7 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
     const admitted = BACKEND_DOWN_LOG.admit(route.id);
     if (admitted !== undefined) {
       ctx.log.warn(
-        { route: route.id, player: conn.playerName, client: conn.clientIp, attempts: err instanceof RelayError ? err.attempts : [], suppressedSinceLast: admitted.suppressed },
+        { route: route.id, player, client: conn.clientIp, attempts: err instanceof RelayError ? err.attempts : [], suppressedSinceLast: admitted.suppressed },
         'no target of a relayed route accepted the connection',
       );
     }
@@ -166,8 +195,8 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
   }
   const preamble: Buffer[] = [];
   if (route.sendProxyProtocol === true) preamble.push(proxyHeader(conn));
-  const forward = { mode: route.forwarding, player: { ip: conn.clientIp, name: conn.playerName ?? '' } };
-  preamble.push(backendHandshake(conn.handshake!, route.domainRewrite, backend.target, conn.handshake!.intent, forward), loginStart);
+  const forward = { mode: route.forwarding, player: { ip: conn.clientIp, name: player } };
+  preamble.push(backendHandshake(hs, route.domainRewrite, backend.target, hs.intent, forward), loginStart);
   const rest = conn.decoder.takePending();
   if (rest !== undefined) preamble.push(rest);
   const session = new RelaySession({
@@ -175,7 +204,7 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
     backend: backend.socket,
     route: route.id,
     target: backend.target.id,
-    player: conn.playerName ?? '',
+    player,
     clientIp: conn.clientIp,
     readTimeoutMs: timeouts.read,
     writeTimeoutMs: timeouts.write,
@@ -189,7 +218,7 @@ async function connectAndRelay(conn: Connection, route: Route, loginStart: Buffe
 function refuse(conn: Connection, message: unknown): void {
   const component = textComponent(message ?? conn.messages.text('no_target', conn.locale));
   publish(events.disconnect, conn.ctx.source, { reason: 'no_target' });
-  conn.outcome = 'disconnected:no_target';
+  conn.relayNotStarted('disconnected:no_target');
   const socket = conn.socket;
   if (socket.destroyed) return;
   socket.end(encodeLoginDisconnect(component));

@@ -7,7 +7,9 @@ import { NEWEST_PROTOCOL, protocolSupport, SUPPORTED_RANGE_TEXT } from '../proto
 import type { ActiveTable } from '../routing/active-table.ts';
 import { textComponent } from '../protocol/text.ts';
 import type { Route } from '../table/types.ts';
+import type { Handshake } from '../protocol/handshake.ts';
 import type { Connection } from './connection.ts';
+import type { Phase } from './phase.ts';
 
 /**
  * The status for a route. A client that can log in sees its own protocol echoed (so the list shows
@@ -31,8 +33,7 @@ function servesProtocol(conn: Connection, protocol: number): boolean {
   return support === 'known' || (support === 'newer' && conn.ctx.newerProtocols.accepts(protocol));
 }
 
-function statusJson(conn: Connection): string {
-  const hs = conn.handshake!;
+function statusJson(conn: Connection, hs: Handshake): string {
   const table = conn.table;
   const route = conn.route;
   const echo = servesProtocol(conn, hs.protocol);
@@ -60,16 +61,30 @@ function statusJson(conn: Connection): string {
   return `${head},"protocol":${echo ? hs.protocol : NEWEST_PROTOCOL}}}`;
 }
 
-export function handleStatus(conn: Connection, body: Buffer): void {
-  const packet = decodeStatusPacket(body);
-  if (packet.kind === 'request') {
-    if (conn.step !== 'await_start') throw new ProtocolError('ERR_UNEXPECTED_PACKET', 'status: second status request');
-    conn.step = 'transferring';
-    const started = performance.now();
-    conn.send(encodeStatusResponse(statusJson(conn)));
-    publish(events.status, conn.ctx.source, { route: conn.route?.id ?? '', durationSeconds: (performance.now() - started) / 1000 });
-    return;
+/** Phase 2a, status (server-list ping): one status request → the route's status, ping → pong, close. */
+export class StatusPhase implements Phase {
+  readonly state = 'status';
+  private readonly conn: Connection;
+  private readonly handshake: Handshake;
+  private answered = false;
+
+  constructor(conn: Connection, handshake: Handshake) {
+    this.conn = conn;
+    this.handshake = handshake;
   }
-  conn.send(encodePong(packet.payload));
-  conn.close('status');
+
+  handle(body: Buffer): void {
+    const conn = this.conn;
+    const packet = decodeStatusPacket(body);
+    if (packet.kind === 'request') {
+      if (this.answered) throw new ProtocolError('ERR_UNEXPECTED_PACKET', 'status: second status request');
+      this.answered = true;
+      const started = performance.now();
+      conn.send(encodeStatusResponse(statusJson(conn, this.handshake)));
+      publish(events.status, conn.ctx.source, { route: conn.route?.id ?? '', durationSeconds: (performance.now() - started) / 1000 });
+      return;
+    }
+    conn.send(encodePong(packet.payload));
+    conn.close('status');
+  }
 }

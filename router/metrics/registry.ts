@@ -1,32 +1,8 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import { BoundedRegistry } from './bounded.ts';
 import type { BoundedRegistryOptions } from './bounded.ts';
-import type {
-  ConnectionRejectedEvent,
-  ProxyHeaderErrorEvent,
-  RateLimitedEvent,
-  RateLimiterSizeEvent,
-  CookieEvent,
-  ResourcePackEvent,
-  AuthEvent,
-  ConnectionClosed,
-  DisconnectEvent,
-  ErrorEvent,
-  HandshakeEvent,
-  StatusEvent,
-  TableAppliedEvent,
-  TableFetchEvent,
-  TableRejectedEvent,
-  TransferEvent,
-  RelayBytesEvent,
-  RelayEndedEvent,
-  RelayStatusEvent,
-  AdapterCallEvent,
-  AdapterTargetsEvent,
-  LoginProtocolEvent,
-  NewerProtocolFailureEvent,
-} from '../events.ts';
+import { events, subscribe } from '../events.ts';
+import type { EventChannel, EventName, Published } from '../events.ts';
 
 /** Sub-millisecond buckets: a status answer or a transfer decision takes well under 1 ms. */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -184,57 +160,53 @@ export class RouterMetrics {
    * may run several routers, as tests do).
    */
   attach(source: object): this {
-    const on = <T>(name: string, fn: (m: T) => void): void => {
-      const handler = (m: unknown): void => {
-        if ((m as { source?: unknown }).source === source) fn(m as T);
-      };
-      subscribe(name, handler);
-      this.unsubscribers.push(() => unsubscribe(name, handler));
+    const on = <N extends EventName>(ch: EventChannel<N>, fn: (m: Published<N>) => void): void => {
+      this.unsubscribers.push(subscribe(ch, source, fn));
     };
-    on<unknown>('passage:connection:opened', () => this.connectionsActive.inc());
-    on<ConnectionClosed>('passage:connection:closed', (m) => {
+    on(events.connectionOpened, () => this.connectionsActive.inc());
+    on(events.connectionClosed, (m) => {
       this.connectionsActive.dec();
       this.connectionDuration.observe({ intent: m.intent, outcome: m.outcome }, m.durationSeconds);
     });
-    on<HandshakeEvent>('passage:handshake', (m) => this.connectionsTotal.inc({ intent: m.intent }));
-    on<ErrorEvent>('passage:error', (m) => this.errorsTotal.inc({ kind: m.kind, intent: m.intent }));
-    on<AuthEvent>('passage:auth', (m) => this.authDuration.observe({ result: m.result }, m.durationSeconds));
-    on<TransferEvent>('passage:transfer', (m) => this.transfersTotal.inc({ route: m.route, target: m.target }));
-    on<DisconnectEvent>('passage:disconnect', (m) => this.disconnectsTotal.inc({ reason: m.reason }));
-    on<CookieEvent>('passage:auth:cookie', (m) => this.authCookies.inc({ result: m.result }));
-    on<ResourcePackEvent>('passage:resource_pack', (m) => this.resourcePackResults.inc({ route: m.route, pack: m.pack, result: m.result }));
-    on<StatusEvent>('passage:status', (m) => this.statusDuration.observe({ route: m.route }, m.durationSeconds));
-    on<TableAppliedEvent>('passage:table:applied', (m) => {
+    on(events.handshake, (m) => this.connectionsTotal.inc({ intent: m.intent }));
+    on(events.error, (m) => this.errorsTotal.inc({ kind: m.kind, intent: m.intent }));
+    on(events.auth, (m) => this.authDuration.observe({ result: m.result }, m.durationSeconds));
+    on(events.transfer, (m) => this.transfersTotal.inc({ route: m.route, target: m.target }));
+    on(events.disconnect, (m) => this.disconnectsTotal.inc({ reason: m.reason }));
+    on(events.cookie, (m) => this.authCookies.inc({ result: m.result }));
+    on(events.resourcePack, (m) => this.resourcePackResults.inc({ route: m.route, pack: m.pack, result: m.result }));
+    on(events.status, (m) => this.statusDuration.observe({ route: m.route }, m.durationSeconds));
+    on(events.tableApplied, (m) => {
       this.tableVersion.set(m.version);
       this.tableTimes = { appliedAt: this.now(), ...(m.issuedAt === undefined ? {} : { issuedAt: m.issuedAt }), ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }) };
     });
-    on<TableRejectedEvent>('passage:table:rejected', (m) => this.tableRejections.inc({ reason: m.reason }));
-    on<TableFetchEvent>('passage:table:fetch', (m) => {
+    on(events.tableRejected, (m) => this.tableRejections.inc({ reason: m.reason }));
+    on(events.tableFetch, (m) => {
       this.tableFetchDuration.observe({ result: m.result }, m.durationSeconds);
       if (m.result === 'error') this.tableFetchErrors.inc({ kind: m.kind ?? 'unknown' });
     });
-    on<RateLimitedEvent>('passage:rate_limited', (m) => this.rateLimitExceeded.inc({ budget: m.budget }));
-    on<RateLimiterSizeEvent>('passage:rate_limiter:size', (m) => this.rateLimiterSize.set({ budget: m.budget }, m.size));
-    on<ConnectionRejectedEvent>('passage:connection:rejected', (m) => this.connectionsRejected.inc({ reason: m.reason }));
-    on<ProxyHeaderErrorEvent>('passage:proxy:error', (m) => this.proxyHeaderErrors.inc({ kind: m.kind }));
-    on<unknown>('passage:relay:started', () => this.relayActive.inc());
-    on<RelayBytesEvent>('passage:relay:bytes', (m) => {
+    on(events.rateLimited, (m) => this.rateLimitExceeded.inc({ budget: m.budget }));
+    on(events.rateLimiterSize, (m) => this.rateLimiterSize.set({ budget: m.budget }, m.size));
+    on(events.connectionRejected, (m) => this.connectionsRejected.inc({ reason: m.reason }));
+    on(events.proxyHeaderError, (m) => this.proxyHeaderErrors.inc({ kind: m.kind }));
+    on(events.relayStarted, () => this.relayActive.inc());
+    on(events.relayBytes, (m) => {
       if (m.toBackend > 0) this.relayBytes.inc({ direction: 'to_backend' }, m.toBackend);
       if (m.toClient > 0) this.relayBytes.inc({ direction: 'to_client' }, m.toClient);
     });
-    on<RelayEndedEvent>('passage:relay:ended', (m) => {
+    on(events.relayEnded, (m) => {
       this.relayActive.dec();
       this.relaySessions.inc({ route: m.route, reason: m.reason });
     });
-    on<RelayStatusEvent>('passage:relay:status', (m) => this.relayStatus.inc({ route: m.route, result: m.result }));
-    on<AdapterCallEvent>('passage:adapter:call', (m) => {
+    on(events.relayStatus, (m) => this.relayStatus.inc({ route: m.route, result: m.result }));
+    on(events.adapterCall, (m) => {
       const histogram = m.kind === 'discovery' ? this.adapterDiscoveryDuration : m.kind === 'strategy' ? this.adapterStrategyDuration : this.adapterStatusFetchDuration;
       histogram.observe({ adapter: m.adapter, result: m.result }, m.durationSeconds);
       if (m.result === 'error') this.adapterErrors.inc({ adapter: m.adapter, kind: m.kind, code: m.code ?? 'unknown' });
     });
-    on<LoginProtocolEvent>('passage:login:protocol', (m) => this.loginProtocols.inc({ support: m.support, result: m.result }));
-    on<NewerProtocolFailureEvent>('passage:protocol:newer_failure', (m) => this.newerProtocolFailures.inc({ protocol: m.label }));
-    on<AdapterTargetsEvent>('passage:adapter:targets', (m) => this.adapterTargets.set({ adapter: m.adapter, route: m.route }, m.targets));
+    on(events.loginProtocol, (m) => this.loginProtocols.inc({ support: m.support, result: m.result }));
+    on(events.newerProtocolFailure, (m) => this.newerProtocolFailures.inc({ protocol: m.label }));
+    on(events.adapterTargets, (m) => this.adapterTargets.set({ adapter: m.adapter, route: m.route }, m.targets));
     return this;
   }
 

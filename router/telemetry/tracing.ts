@@ -5,7 +5,6 @@
 //     ├─ passage.handshake  (accept → handshake parsed)
 //     ├─ passage.auth       (session server or cookie; its measured duration)
 //     └─ events: transfer (route, target), disconnect (message key), error (stable code)
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Span, Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -13,7 +12,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
-import type { AuthEvent, ConnectionClosed, ConnectionOpened, DisconnectEvent, ErrorEvent, HandshakeEvent, TransferEvent } from '../events.ts';
+import { events, subscribe } from '../events.ts';
+import type { EventChannel, EventMap, EventName, Published } from '../events.ts';
 import { redactUrl } from '../redact-url.ts';
 
 /** Connections traced at once; beyond this, new connections go untraced rather than grow memory. */
@@ -51,47 +51,46 @@ export function startTracing(opts: TelemetryOptions, source: object, log: Logger
   const open = new Map<number, Traced>();
   const unsubscribers: (() => void)[] = [];
 
-  const on = <T extends { connectionId?: number }>(name: string, fn: (m: T, traced: Traced | undefined) => void): void => {
-    const handler = (m: unknown): void => {
-      const msg = m as T & { source?: unknown };
-      if (msg.source !== source || msg.connectionId === undefined) return;
-      fn(msg, open.get(msg.connectionId));
-    };
-    subscribe(name, handler);
-    unsubscribers.push(() => unsubscribe(name, handler));
+  /** Only events of one connection: they carry its id. */
+  type ConnectionEvent = { [N in EventName]: 'connectionId' extends keyof EventMap[N] ? N : never }[EventName];
+  const on = <N extends ConnectionEvent>(ch: EventChannel<N>, fn: (m: Published<N>, traced: Traced | undefined) => void): void => {
+    unsubscribers.push(subscribe(ch, source, (m) => {
+      const id = (m as { readonly connectionId?: number }).connectionId;
+      if (id !== undefined) fn(m, open.get(id));
+    }));
   };
   const child = (parent: Traced, name: string, start: number, end: number, attributes: Record<string, string | number>): void => {
     const span = tracer.startSpan(name, { startTime: start, attributes }, trace.setSpan(context.active(), parent.root));
     span.end(end);
   };
 
-  on<ConnectionOpened>('passage:connection:opened', (m) => {
+  on(events.connectionOpened, (m) => {
     if (open.size >= MAX_TRACED_CONNECTIONS) return;
     const now = Date.now();
     const root = tracer.startSpan('passage.connection', { kind: SpanKind.SERVER, startTime: now, attributes: { 'client.address': m.remote } });
     if (!root.isRecording()) return; // not sampled: nothing to keep
     open.set(m.connectionId!, { root, openedAt: now });
   });
-  on<HandshakeEvent>('passage:handshake', (m, t) => {
+  on(events.handshake, (m, t) => {
     if (t === undefined) return;
     t.root.setAttributes({ 'minecraft.intent': m.intent, 'minecraft.protocol': m.protocol, ...(m.route === '' ? {} : { 'passage.route': m.route }) });
     child(t, 'passage.handshake', t.openedAt, Date.now(), { 'minecraft.intent': m.intent });
   });
-  on<AuthEvent>('passage:auth', (m, t) => {
+  on(events.auth, (m, t) => {
     if (t === undefined) return;
     const end = Date.now();
     child(t, 'passage.auth', end - m.durationSeconds * 1000, end, { 'passage.auth.result': m.result });
   });
-  on<TransferEvent>('passage:transfer', (m, t) => {
+  on(events.transfer, (m, t) => {
     t?.root.addEvent('transfer', { 'passage.route': m.route, 'passage.target': m.target });
     t?.root.setAttribute('passage.target', m.target);
   });
-  on<DisconnectEvent>('passage:disconnect', (m, t) => t?.root.addEvent('disconnect', { 'passage.message': m.reason }));
-  on<ErrorEvent>('passage:error', (m, t) => {
+  on(events.disconnect, (m, t) => t?.root.addEvent('disconnect', { 'passage.message': m.reason }));
+  on(events.error, (m, t) => {
     t?.root.addEvent('error', { 'error.type': m.kind });
     t?.root.setStatus({ code: SpanStatusCode.ERROR, message: m.kind });
   });
-  on<ConnectionClosed>('passage:connection:closed', (m, t) => {
+  on(events.connectionClosed, (m, t) => {
     if (t === undefined) return;
     open.delete(m.connectionId!);
     t.root.setAttributes({ 'minecraft.intent': m.intent, 'passage.outcome': m.outcome });

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from '../../router/connection/connection.ts';
-import { transfer } from '../../router/connection/configuration-handler.ts';
+import { ConfigurationPhase } from '../../router/connection/configuration-handler.ts';
+import type { Handshake } from '../../router/protocol/handshake.ts';
+import type { Route } from '../../router/table/types.ts';
 import type { RouteAdapterHook } from '../../router/routing/adapter-hook.ts';
 
 test('a strategy adapter that rejects ends the connection through fail, not as an unhandled rejection', async () => {
@@ -17,16 +19,15 @@ test('a strategy adapter that rejects ends the connection through fail, not as a
   };
   const conn = {
     state: 'configuration',
-    step: 'await_resource_packs',
     clientIp: '127.0.0.1',
-    route: { id: 'main', strategy: 'priority', targets: [] },
     table: { adapters: hook },
-    profile: { id: '00000000-0000-0000-0000-000000000001', name: 'Player', properties: [] },
-    handshake: { protocol: 769, host: 'play.test' },
     ctx: { random: Math.random, counters: new Map() },
     fail: (err: unknown) => failures.push(err),
   } as unknown as Connection;
-  transfer(conn);
+  const route = { id: 'main', strategy: 'priority', targets: [] } as unknown as Route;
+  const handshake = { protocol: 769, host: 'play.test' } as Handshake;
+  const profile = { id: '00000000-0000-0000-0000-000000000001', name: 'Player', properties: [] };
+  new ConfigurationPhase(conn, handshake, route, { profile, verifiedAt: undefined }).transfer();
   await sleep(10);
   assert.equal(failures.length, 1);
   assert.match((failures[0] as Error).message, /broke its promise/);
