@@ -247,6 +247,10 @@ export class FleetReporter {
     }
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   status(): FleetStatus {
     return {
       region: this.opts.region,
