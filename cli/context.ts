@@ -3,6 +3,8 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { PassageError } from '../router/errors.ts';
+import { exitCodeForError } from './exit-codes.ts';
 
 export interface Output {
   write(text: string): unknown;
@@ -36,21 +38,16 @@ export interface CliContext {
   readonly signal: AbortSignal;
 }
 
-/** Exit codes, documented in docs/TABLES.md and `passagectl --help`. */
-export const EXIT_OK = 0;
-/** The operation failed: an invalid table, a verification failure, an unreachable store. */
-export const EXIT_FAILURE = 1;
-/** The command line was wrong: unknown flag, missing argument, a URL passagectl cannot use. */
-export const EXIT_USAGE = 2;
-/** Someone else published first; nothing was written. Re-run `table diff`, then publish a higher version. */
-export const EXIT_CONFLICT = 3;
+// Exit codes live in cli/exit-codes.ts; re-exported here for the commands that import them with the context.
+export { EXIT_CONFLICT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
 
 /** A mistake or an expected failure: printed as one short message, no stack. */
-export class CliError extends Error {
+export class CliError extends PassageError {
   readonly exitCode: number;
   readonly code: string;
 
-  constructor(code: string, message: string, exitCode = EXIT_FAILURE, options?: ErrorOptions) {
+  /** `exitCode` defaults to what cli/exit-codes.ts maps `code` to. */
+  constructor(code: string, message: string, exitCode = exitCodeForError(code), options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.exitCode = exitCode;
@@ -60,7 +57,7 @@ export class CliError extends Error {
 
 export class UsageError extends CliError {
   constructor(message: string) {
-    super('PASSAGE_USAGE', message, EXIT_USAGE);
+    super('PASSAGE_USAGE', message);
     this.name = 'UsageError';
   }
 }
@@ -71,7 +68,7 @@ export class PublishConflictError extends CliError {
 
   constructor(publishedVersion: number | undefined, detail = '') {
     const who = publishedVersion === undefined ? 'someone published first' : `someone published version ${publishedVersion} first`;
-    super('PASSAGE_PUBLISH_CONFLICT', `${who}${detail}; nothing was written. Run \`npx passagectl table diff\` and publish a higher version.`, EXIT_CONFLICT);
+    super('PASSAGE_PUBLISH_CONFLICT', `${who}${detail}; nothing was written. Run \`npx passagectl table diff\` and publish a higher version.`);
     this.name = 'PublishConflictError';
     this.publishedVersion = publishedVersion;
   }

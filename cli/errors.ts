@@ -4,7 +4,9 @@
 // a bug, and main.ts prints its stack. Stores and status call `environmentFailure` so their messages
 // say the same thing the top level would.
 
-import { CliError, EXIT_FAILURE } from './context.ts';
+import { PassageError } from '../router/errors.ts';
+import { CliError } from './context.ts';
+import { EXIT_FAILURE } from './exit-codes.ts';
 
 /** The environment problems passagectl recognizes, by stable code (tests and --json consumers pin these). */
 export type EnvironmentFailureCode =
@@ -128,18 +130,14 @@ function classifyOne(e: ErrorShape, env: Readonly<Record<string, string | undefi
   return undefined;
 }
 
-/** Error codes from elsewhere in the project that are expected failures: the table contract and the router's config loader. */
-function hasExpectedCode(err: unknown): err is Error & { code: string } {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return err instanceof Error && typeof code === 'string' && (code.startsWith('ERR_TABLE') || code === 'ERR_CONFIG' || code.startsWith('PASSAGE_'));
-}
-
 /** What main.ts prints for `err`: a CliError for every failure an operator can fix, undefined for a bug. */
 export function classifyError(err: unknown, env: Readonly<Record<string, string | undefined>> = process.env): CliError | undefined {
   if (err instanceof CliError) return err;
   const failure = environmentFailure(err, env);
   if (failure !== undefined) return new CliError(failure.code, failure.message, EXIT_FAILURE, { cause: err });
-  if (hasExpectedCode(err)) return new CliError(err.code, err.message, EXIT_FAILURE, { cause: err });
+  // Errors Passage raises on purpose elsewhere (the table contract, the router's config loader, cli/aws,
+  // infra's image check) keep their code; their exit code is what cli/exit-codes.ts maps it to.
+  if (err instanceof PassageError) return new CliError(err.code, err.message, undefined, { cause: err });
   return undefined;
 }
 

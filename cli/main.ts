@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Entry point of `passagectl`, the operator CLI. The one place that turns errors into exit codes:
-// mistakes and expected failures print one line; anything else is a bug and prints its stack.
+// Entry point of `passagectl`, the operator CLI. The one place that reports a failure: mistakes and
+// expected failures (cli/errors.ts classifies them) print one line and exit with the code
+// cli/exit-codes.ts maps them to; anything else is a bug and prints its stack.
 
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../router/version.ts';
-import { EXIT_FAILURE, EXIT_USAGE, processContext, UsageError, type Runner } from './context.ts';
+import { processContext, UsageError, type Runner } from './context.ts';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
 import { classifyError } from './errors.ts';
 import * as deploy from './commands/deploy.ts';
 import * as dns from './commands/dns.ts';
@@ -91,7 +93,7 @@ function guardVersionFlag(program: Command): void {
 export function reportFailure(err: unknown, json: boolean, out: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }): number {
   if (err instanceof CommanderError) {
     // Commander has printed the message (or the help/version, exit code 0).
-    if (err.exitCode === 0) return 0;
+    if (err.exitCode === 0) return EXIT_OK;
     if (json) out.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'PASSAGE_USAGE', message: err.message.replace(/^error: /, '') } })}\n`);
     return EXIT_USAGE;
   }
@@ -111,7 +113,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let interrupts = 0;
   process.on('SIGINT', () => {
     // First Ctrl-C stops cleanly; a second one means "now".
-    if (++interrupts > 1) process.exit(130);
+    if (++interrupts > 1) process.exit(EXIT_INTERRUPTED);
     abort.abort();
   });
   process.on('SIGTERM', () => abort.abort());

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { createAdminServer, listenAdmin } from './admin/server.ts';
+import { closeAdmin, createAdminServer, listenAdmin } from './admin/server.ts';
 import { RouteAdapters } from './adapters/route-adapters.ts';
 import { createFleetReporter } from './fleet/from-config.ts';
 import type { PassageConfig } from './config/schema.ts';
@@ -15,7 +15,7 @@ import { TableStore } from './routing/store.ts';
 import { Router } from './server.ts';
 import { VERSION } from './version.ts';
 
-export interface RunningPassage {
+export interface RunningPassage extends AsyncDisposable {
   readonly router: Router;
   readonly metrics: RouterMetrics;
   readonly address: AddressInfo;
@@ -23,7 +23,10 @@ export interface RunningPassage {
   readonly log: Logger;
   /** Fetches, verifies and swaps the routing table; `status()` is what /status shows as `tableSource`. */
   readonly poller: TablePoller;
-  /** Graceful stop (drain, then close the admin server). Resolves with the connections cut at the deadline. */
+  /**
+   * Graceful stop (drain, then close the admin server). Resolves with the connections cut at the
+   * deadline. Disposal is the same stop with the configured `drain_timeout`; a second call does nothing.
+   */
   stop(drainMs?: number): Promise<number>;
 }
 
@@ -44,7 +47,14 @@ export function createLogger(config: PassageConfig): Logger {
   return pino({ level: config.log.level, base: { service: 'passage' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
-/** Loads the table, starts the router and its admin server. Throws on startup errors; never exits. */
+/**
+ * Loads the table, starts the router and its admin server. Throws on startup errors; never exits.
+ *
+ * Every component is registered on one AsyncDisposableStack as soon as it exists, so a failure half-way
+ * through start-up disposes exactly what was started, and the graceful stop is the same stack disposed
+ * in reverse (last in, first out): fleet, poller, adapters, then the drain while /readyz says 503, then
+ * the admin server, tracing and metrics.
+ */
 export async function startPassage(config: PassageConfig, opts: StartOptions = {}): Promise<RunningPassage> {
   const log = opts.log ?? createLogger(config);
   const tables = new TableStore();
@@ -56,82 +66,79 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     ...(opts.cookieSecrets === undefined ? {} : { cookieSecrets: opts.cookieSecrets }),
     ...(opts.now === undefined ? {} : { now: opts.now }),
   });
-  // Attached before the first table arrives, so its version and times reach the gauges.
-  const metrics = new RouterMetrics().attach(router);
-  // Tracing subscribes to the core's events; without an endpoint no OpenTelemetry code is even loaded.
-  const tracing = config.telemetry.otlpEndpoint === ''
-    ? undefined
-    : (await import('./telemetry/tracing.ts')).startTracing({ ...config.telemetry, serviceVersion: VERSION }, router, log);
-  // Adapters start with the table that names them and stop when a table without them replaces it.
-  const adapters = new RouteAdapters({ source: router, log, policy: config.adapters });
-  tables.onSwap((active) => adapters.apply(active));
-  const poller = await createTablePoller(config.table, {
-    store: tables,
-    log,
-    eventSource: router,
-    ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }),
-  });
-  if (config.table.source === 'file') {
-    // A local file is the operator's own: a broken one is a startup error they must see (exit 2).
-    const first = await poller.pollOnce();
-    if (first.kind === 'error' || first.kind === 'rejected') {
-      adapters.stop();
-      await tracing?.stop();
-      metrics.detach();
-      throw new TableFileError(first.kind === 'rejected' ? `${config.table.path}: ${first.message}` : first.message);
+  const stack = new AsyncDisposableStack();
+  /** How long the drain may take when the stack is disposed: 0 when start-up fails, else what stop() asks for. */
+  let drainMs = 0;
+  let cut = 0;
+  try {
+    // Attached before the first table arrives, so its version and times reach the gauges.
+    const metrics = stack.use(new RouterMetrics().attach(router));
+    // Tracing subscribes to the core's events; without an endpoint no OpenTelemetry code is even loaded.
+    if (config.telemetry.otlpEndpoint !== '') {
+      stack.use((await import('./telemetry/tracing.ts')).startTracing({ ...config.telemetry, serviceVersion: VERSION }, router, log));
     }
-    poller.start(config.table.pollIntervalMs);
-  } else {
-    // The control plane may be down: start anyway, from the cache if it still verifies, else with
-    // /readyz at 503 until the first good table arrives.
-    await poller.loadCache();
-    poller.start();
-  }
-  const fleet = createFleetReporter(config, { router, metrics, poller, log, routerVersion: VERSION });
-  const admin: Server = createAdminServer({ router, metrics, version: VERSION, extraStatus: () => ({ tableSource: poller.status(), fleet: fleet.status(), adapters: adapters.states() }) });
-  const listen = opts.listen ?? config.address;
-  const adminListen = opts.adminListen ?? config.admin.address;
-  let address: AddressInfo;
-  let adminAddress: AddressInfo;
-  try {
-    address = await router.listen(listen.host, listen.port);
-  } catch (err) {
-    await poller.stop();
-    adapters.stop();
-    await tracing?.stop();
-    metrics.detach();
-    throw err;
-  }
-  try {
-    adminAddress = await listenAdmin(admin, adminListen.host, adminListen.port);
-  } catch (err) {
-    await poller.stop();
-    adapters.stop();
-    await router.close();
-    await tracing?.stop();
-    metrics.detach();
-    throw err;
-  }
-  fleet.start();
-  return {
-    router,
-    metrics,
-    address,
-    adminAddress,
-    log,
-    poller,
-    async stop(drainMs?: number): Promise<number> {
-      // First, so the fleet view shows this instance draining while it drains.
-      await fleet.stop();
-      await poller.stop();
-      adapters.stop();
-      const cut = await router.drain(drainMs);
-      await new Promise<void>((r) => admin.close(() => r()));
-      admin.closeAllConnections();
-      // After the drain, so the spans of the last connections are flushed too.
-      await tracing?.stop();
-      metrics.detach();
+    // Registered here, before the table machinery, so that disposal drains the router and closes the
+    // admin port only after the fleet, poller and adapters have stopped. /status reads those lazily:
+    // the admin server answers nothing until it listens, below.
+    const admin: Server = createAdminServer({ router, metrics, version: VERSION, extraStatus: () => ({ tableSource: poller.status(), fleet: fleet.status(), adapters: adapters.states() }) });
+    stack.defer(() => closeAdmin(admin));
+    stack.defer(async () => {
+      cut = await router.drain(drainMs);
+    });
+    // Adapters start with the table that names them and stop when a table without them replaces it.
+    const adapters = stack.use(new RouteAdapters({ source: router, log, policy: config.adapters }));
+    tables.onSwap((active) => adapters.apply(active));
+    const poller = stack.use(
+      await createTablePoller(config.table, {
+        store: tables,
+        log,
+        eventSource: router,
+        ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }),
+      }),
+    );
+    if (config.table.source === 'file') {
+      // A local file is the operator's own: a broken one is a startup error they must see (exit 2).
+      const first = await poller.pollOnce();
+      if (first.kind === 'error' || first.kind === 'rejected') {
+        throw new TableFileError(first.kind === 'rejected' ? `${config.table.path}: ${first.message}` : first.message);
+      }
+      poller.start(config.table.pollIntervalMs);
+    } else {
+      // The control plane may be down: start anyway, from the cache if it still verifies, else with
+      // /readyz at 503 until the first good table arrives.
+      await poller.loadCache();
+      poller.start();
+    }
+    const fleet = createFleetReporter(config, { router, metrics, poller, log, routerVersion: VERSION });
+    const listen = opts.listen ?? config.address;
+    const adminListen = opts.adminListen ?? config.admin.address;
+    const address = await router.listen(listen.host, listen.port);
+    const adminAddress = await listenAdmin(admin, adminListen.host, adminListen.port);
+    // Last, so it is disposed first: the fleet view shows this instance draining while it drains. A
+    // reporter that never started writes no final heartbeat.
+    fleet.start();
+    stack.use(fleet);
+    const running = stack.move();
+    const stop = async (ms?: number): Promise<number> => {
+      drainMs = ms ?? config.drainTimeoutMs;
+      await running.disposeAsync();
       return cut;
-    },
-  };
+    };
+    return {
+      router,
+      metrics,
+      address,
+      adminAddress,
+      log,
+      poller,
+      stop,
+      async [Symbol.asyncDispose](): Promise<void> {
+        await stop();
+      },
+    };
+  } catch (err) {
+    // The start-up error is what the operator must see; a failure while cleaning up is only logged.
+    await stack.disposeAsync().catch((cleanup: unknown) => log.warn({ err: cleanup }, 'cleaning up after a failed start failed'));
+    throw err;
+  }
 }

@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 // Entry point of the `passage` router: read the config, start, stop on signals. The only place that exits.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from './config/load.ts';
+import { loadConfigFile } from './config/load.ts';
 import type { PassageConfig } from './config/schema.ts';
 import { startPassage, createLogger } from './app.ts';
-import { TableFileError } from './routing/file-source.ts';
-import { TableKeyError } from './table/errors.ts';
-import { CookieSecretError } from './auth/cookie.ts';
-import { MessagesFileError } from './messages/file.ts';
+import { EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, startupFailure } from './exit-codes.ts';
 import { VERSION } from './version.ts';
 import { listeningField } from './contracts/listening.ts';
 
@@ -40,7 +37,7 @@ async function main(): Promise<void> {
       strict: true,
     });
   } catch (err) {
-    fail(2, `${(err as Error).message}\n\n${HELP}`);
+    fail(EXIT_CONFIG, `${(err as Error).message}\n\n${HELP}`);
   }
   if (args.values.help) {
     process.stdout.write(`${HELP}\n`);
@@ -54,7 +51,8 @@ async function main(): Promise<void> {
   try {
     config = loadConfigFile(args.values.config as string);
   } catch (err) {
-    if (err instanceof ConfigError) fail(2, `invalid configuration\n${err.message}`);
+    const failure = startupFailure(err);
+    if (failure !== undefined) fail(failure.exitCode, failure.message);
     throw err;
   }
   const log = createLogger(config);
@@ -62,11 +60,8 @@ async function main(): Promise<void> {
   try {
     running = await startPassage(config, { log });
   } catch (err) {
-    if (err instanceof TableFileError) fail(2, `invalid routing table\n${err.message}`);
-    if (err instanceof TableKeyError) fail(2, `invalid table.public_keys\n${err.message}`);
-    if (err instanceof CookieSecretError || err instanceof MessagesFileError) fail(2, `invalid configuration\n${err.message}`);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') fail(1, `cannot listen: ${(err as Error).message}`);
+    const failure = startupFailure(err);
+    if (failure !== undefined) fail(failure.exitCode, failure.message);
     throw err;
   }
   const { address, adminAddress } = running;
@@ -87,13 +82,13 @@ async function main(): Promise<void> {
   const stop = async (signal: string): Promise<void> => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      process.exit(EXIT_RUNTIME);
     }
     stopping = true;
     log.info({ signal, drainSeconds: config.drainTimeoutMs / 1000 }, 'draining: no new connections, finishing logins in flight');
     const cut = await running.stop();
     log.info({ cut }, 'stopped');
-    process.exit(0);
+    process.exit(EXIT_OK);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -101,5 +96,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`passage: unexpected failure\n${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  process.exit(EXIT_RUNTIME);
 });

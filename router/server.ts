@@ -171,4 +171,9 @@ export class Router {
   async close(): Promise<void> {
     await this.drain(0);
   }
+
+  /** Disposal is the immediate stop; a graceful stop calls `drain` first (startPassage's stop does). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }

@@ -2,11 +2,13 @@
 // tests pin. User mistakes (a bad regions file) and AWS-side states (a conflicting record) are both
 // "expected" errors: commands print the message without a stack.
 
+import { PassageError } from '../../router/errors.ts';
+
 /** Raised by the regions-file parser (router/contracts/regions-file.ts), which infra shares. */
 export { RegionsFileError } from '../../router/contracts/errors.ts';
 
 /** Records at the managed name that Passage does not own and that Route53 would refuse to mix with. */
-export class DnsConflictError extends Error {
+export class DnsConflictError extends PassageError {
   readonly code = 'PASSAGE_DNS_CONFLICT';
   readonly records: readonly string[];
   constructor(recordName: string, records: readonly string[]) {
@@ -16,7 +18,7 @@ export class DnsConflictError extends Error {
   }
 }
 
-export class DnsWaitTimeoutError extends Error {
+export class DnsWaitTimeoutError extends PassageError {
   readonly code = 'PASSAGE_DNS_WAIT_TIMEOUT';
   readonly changeId: string;
   readonly timeoutMs: number;
@@ -28,7 +30,7 @@ export class DnsWaitTimeoutError extends Error {
   }
 }
 
-export class HostedZoneNotFoundError extends Error {
+export class HostedZoneNotFoundError extends PassageError {
   readonly code = 'PASSAGE_HOSTED_ZONE_NOT_FOUND';
   constructor(zoneName: string) {
     super(`no public Route53 hosted zone named ${zoneName}`);
@@ -36,7 +38,7 @@ export class HostedZoneNotFoundError extends Error {
   }
 }
 
-export class WebAclNotFoundError extends Error {
+export class WebAclNotFoundError extends PassageError {
   readonly code = 'PASSAGE_WEB_ACL_NOT_FOUND';
   constructor(name: string, scope: string) {
     super(`no ${scope} web ACL named ${name}`);
@@ -45,7 +47,7 @@ export class WebAclNotFoundError extends Error {
 }
 
 /** A stack output the CLI needs is absent: the stack was not deployed (or not with this table id). */
-export class StackOutputMissingError extends Error {
+export class StackOutputMissingError extends PassageError {
   readonly code = 'PASSAGE_STACK_OUTPUT_MISSING';
   readonly stackName: string;
   readonly outputKey: string;

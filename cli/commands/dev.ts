@@ -31,7 +31,7 @@ export interface DevOptions {
   readonly logLevel: string;
 }
 
-export interface DevEnvironment {
+export interface DevEnvironment extends AsyncDisposable {
   readonly router: RunningPassage;
   readonly endpoint: string;
   /** `dynamodb://…` to pass to `passagectl table publish --to`. */
@@ -40,16 +40,19 @@ export interface DevEnvironment {
   /** The throwaway key's public half: the only key the dev router trusts (`table publish --public-key`). */
   readonly publicKeyFile: string;
   readonly tableId: string;
+  /** Stops the router at once, then the in-memory DynamoDB, and removes the temporary folder; disposal does the same. */
   stop(): Promise<void>;
 }
 
 export async function startDev(opts: DevOptions, ctx: CliContext): Promise<DevEnvironment> {
-  const dir = await mkdtemp(join(tmpdir(), 'passage-dev-'));
   const local = await readTableFile(opts.routes);
   const tableId = local.table.tableId;
-  const db = await startLocalDynamoDb();
-  let router: RunningPassage | undefined;
+  // Disposed last in, first out: the router, then the database it polls, then the folder both use.
+  const stack = new AsyncDisposableStack();
   try {
+    const dir = await mkdtemp(join(tmpdir(), 'passage-dev-'));
+    stack.defer(() => rm(dir, { recursive: true, force: true }));
+    const db = stack.use(await startLocalDynamoDb());
     const client = ctx.clients.dynamodb({ region: DEV_REGION, endpoint: db.endpoint });
     await createRoutingTableStore(client, DEV_TABLE);
     const keys = await writeKeyPair(join(dir, 'keys'));
@@ -74,10 +77,14 @@ export async function startDev(opts: DevOptions, ctx: CliContext): Promise<DevEn
       join(dir, 'passage.toml'),
     );
     // Logs to stderr, so stdout stays the instructions (or the --json document).
-    router = await startPassage(config, { log: pino({ level: opts.logLevel }, pino.destination({ fd: 2, sync: true })) });
-    const running = router;
+    const running = await startPassage(config, { log: pino({ level: opts.logLevel }, pino.destination({ fd: 2, sync: true })) });
+    stack.defer(async () => {
+      await running.stop(0);
+    });
     // Print "connect now" only once the table is in: the router starts before its first poll answers.
     await running.poller.pollOnce();
+    const owned = stack.move();
+    const stop = (): Promise<void> => owned.disposeAsync();
     return {
       router: running,
       endpoint: db.endpoint,
@@ -85,16 +92,11 @@ export async function startDev(opts: DevOptions, ctx: CliContext): Promise<DevEn
       keyFile: keys.privateKeyPath,
       publicKeyFile: keys.publicKeyPath,
       tableId,
-      async stop() {
-        await running.stop(0);
-        await db.close();
-        await rm(dir, { recursive: true, force: true });
-      },
+      stop,
+      [Symbol.asyncDispose]: stop,
     };
   } catch (err) {
-    await router?.stop(0);
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
+    await stack.disposeAsync();
     throw err;
   }
 }

@@ -11,14 +11,12 @@ import {
   type NewRegion,
   type RegionsFile,
 } from '../../router/contracts/regions-file.ts';
+import { PassageError } from '../../router/errors.ts';
 import { CliError, EXIT_FAILURE, emit, UsageError, type CliContext, type Runner } from '../context.ts';
 
-/** cli/aws errors carry a stable `PASSAGE_*` code; commands print them as one line, no stack. */
+/** cli/aws errors (PassageErrors with a stable `PASSAGE_*` code) print as one line, no stack. */
 export function asCliError(err: unknown): unknown {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (err instanceof Error && !(err instanceof CliError) && typeof code === 'string' && code.startsWith('PASSAGE_')) {
-    return new CliError(code, err.message, EXIT_FAILURE, { cause: err });
-  }
+  if (err instanceof PassageError && !(err instanceof CliError)) return new CliError(err.code, err.message, undefined, { cause: err });
   return err;
 }
 

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { signTable, type SignedTable } from '../../router/table/envelope.ts';
 import { readPrivateKeyFile } from '../../router/table/keys.ts';
+import { TableError } from '../../router/table/errors.ts';
 import { CliError, collect, emit, parseExpiry, UsageError, type CliContext, type Runner } from '../context.ts';
 import { readTableFile } from '../tables/document.ts';
 
@@ -32,8 +33,7 @@ export async function signDocument(document: Record<string, unknown>, keyFiles: 
   try {
     return signTable(document, keys, { expiresInMs, now });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_TABLE')) throw new CliError(code, `${name}: ${(err as Error).message}`);
+    if (err instanceof TableError) throw new CliError(err.code, `${name}: ${err.message}`);
     throw err;
   }
 }

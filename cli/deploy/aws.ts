@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
+import { EXIT_CHANGES_PENDING, EXIT_FAILURE, EXIT_OK, EXIT_ROLLED_BACK } from '../exit-codes.ts';
 import type { RegionsFile } from '../../router/contracts/regions-file.ts';
 import { controlPlaneStackName, EDGE_REGION, edgeStackName, OUTPUTS, regionStackName } from '../../router/contracts/stacks.ts';
 import type { StackOutputs } from '../aws/stack-outputs.ts';
@@ -19,8 +19,7 @@ import type { DeployCloud, ServiceRef, StackState } from './cloud.ts';
 import type { DeployEvent, Reporter } from './events.ts';
 import { assessEcsRollout, deploymentStartedBy, isFinal, type EcsRolloutStatus } from './rollout.ts';
 
-export const EXIT_CHANGES_PENDING = 3;
-export const EXIT_ROLLED_BACK = 4;
+export { EXIT_CHANGES_PENDING, EXIT_ROLLED_BACK };
 export const ROLLOUT_POLL_INTERVAL_MS = 10_000;
 /** ECS waits for the NLB health checks and the 30 s deregistration delay per batch; 30 min is generous. */
 export const ROLLOUT_TIMEOUT_MS = 30 * 60_000;

@@ -23,7 +23,7 @@ interface BackendState extends Backend {
   registered: boolean;
 }
 
-export interface LocalBalancer {
+export interface LocalBalancer extends AsyncDisposable {
   readonly address: AddressInfo;
   /** Adds a backend; it receives connections once `/readyz` answers 200. */
   register(backend: Backend): void;
@@ -32,6 +32,7 @@ export interface LocalBalancer {
   /** Whether the backend is registered and its last health check passed. */
   isHealthy(id: string): boolean;
   readonly stats: { connections: number; replays: number; refused: number };
+  /** Stops health checks and cuts every connection; disposal does the same. */
   close(): Promise<void>;
 }
 
@@ -128,6 +129,13 @@ export async function startLocalBalancer(host: string, port: number, fetchImpl: 
     });
   });
 
+  const close = async (): Promise<void> => {
+    clearInterval(timer);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  };
   return {
     address: server.address() as AddressInfo,
     register(backend) {
@@ -144,12 +152,7 @@ export async function startLocalBalancer(host: string, port: number, fetchImpl: 
       return b !== undefined && b.registered && b.healthy;
     },
     stats,
-    async close() {
-      clearInterval(timer);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

@@ -8,13 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { EXIT_FAILURE, EXIT_OK, type CliContext } from '../context.ts';
+import type { CliContext } from '../context.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_ROLLED_BACK } from '../exit-codes.ts';
 import type { Reporter } from './events.ts';
 import { startLocalBalancer, type LocalBalancer } from './local-balancer.ts';
 import { servedTable, spawnRouter, waitReady, type RouterProcess, type RouterSpec } from './local-fleet.ts';
 import { nextLocalStep, withInstance, type FleetState, type InstanceState } from './rollout.ts';
 
-export const EXIT_ROLLED_BACK = 4;
+export { EXIT_ROLLED_BACK };
 /** After deregistering a router, connections the balancer already picked it for still reach it. */
 export const DEREGISTRATION_DELAY_MS = 1_000;
 const BALANCER_HEALTHY_TIMEOUT_MS = 5_000;

@@ -9,7 +9,8 @@ import { parseRoutingTable } from '../../router/table/schema.ts';
 import type { RoutingTable } from '../../router/table/types.ts';
 import { loadFavicon } from '../../router/table/favicon.ts';
 import { tomlToJsonValues } from '../../router/table/toml.ts';
-import { CliError } from '../context.ts';
+import { TableError } from '../../router/table/errors.ts';
+import { CliError, EXIT_FAILURE } from '../context.ts';
 
 
 export interface PlainTable {
@@ -67,9 +68,8 @@ function withName<T>(name: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_TABLE')) throw new CliError(code, `${name}: ${(err as Error).message}`, 1, { cause: err });
-    if (err instanceof SyntaxError) throw new CliError('ERR_TABLE_MALFORMED_ENVELOPE', `${name}: payload is not JSON`, 1, { cause: err });
+    if (err instanceof TableError) throw new CliError(err.code, `${name}: ${err.message}`, EXIT_FAILURE, { cause: err });
+    if (err instanceof SyntaxError) throw new CliError('ERR_TABLE_MALFORMED_ENVELOPE', `${name}: payload is not JSON`, EXIT_FAILURE, { cause: err });
     throw err;
   }
 }

@@ -8,8 +8,9 @@ import { CreateTableCommand, waitUntilTableExists, type DynamoDBClient } from '@
 
 const require = createRequire(import.meta.url);
 
-export interface LocalDynamoDb {
+export interface LocalDynamoDb extends AsyncDisposable {
   readonly endpoint: string;
+  /** Closes the server and its connections; disposal does the same. */
   close(): Promise<void>;
 }
 
@@ -21,14 +22,12 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return { endpoint: `http://127.0.0.1:${port}`, close, [Symbol.asyncDispose]: close };
 }
 
 /** The table layout infra/ creates (pk/sk strings), ready to publish to. */

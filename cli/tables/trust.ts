@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_TABLE_BYTES, verifyEnvelope } from '../../router/table/envelope.ts';
 import { readPublicKeyFile } from '../../router/table/keys.ts';
+import { TableError } from '../../router/table/errors.ts';
 import { loadRegionsFile, PUBLIC_KEYS_HINT, readTrustedKeyFiles, RegionsFileError } from '../../router/contracts/regions-file.ts';
 import { CliError, type CliContext } from '../context.ts';
 import type { EnvelopeTable } from './document.ts';
@@ -67,22 +68,17 @@ export async function checkPublishable(envelope: EnvelopeTable, trust: PublishTr
         skewMs: DEFAULT_CLOCK_SKEW_MS,
       }).keyid;
     } catch (error) {
-      if (!isTableError(error)) throw error;
+      if (!(error instanceof TableError)) throw error;
       const what = `${envelope.table.tableId}@${envelope.table.version} (signed by ${envelope.keyids.join(', ')})`;
       throw new CliError(error.code, `the routers trusting ${source} would refuse ${what}: ${error.message}`, undefined, { cause: error });
     }
   } catch (error) {
     // A key file that is not a public key (ERR_TABLE_KEY) is the same kind of mistake.
-    if (isTableError(error)) problem = new CliError(error.code, error.message, undefined, { cause: error });
+    if (error instanceof TableError) problem = new CliError(error.code, error.message, undefined, { cause: error });
     else if (error instanceof CliError) problem = error;
     else throw error;
   }
   if (!force) throw new CliError(problem.code, `${problem.message}; ${FORCE_HINT}`, problem.exitCode, { cause: problem });
   ctx.stderr.write(`passagectl: warning: --force: publishing a table the target routers may refuse: ${problem.message}\n`);
   return undefined;
-}
-
-function isTableError(error: unknown): error is Error & { code: string } {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return error instanceof Error && !(error instanceof CliError) && typeof code === 'string' && code.startsWith('ERR_TABLE');
 }

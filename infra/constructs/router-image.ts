@@ -8,8 +8,9 @@
 import { ContainerImage, type ContainerDefinition, type ContainerImageConfig } from 'aws-cdk-lib/aws-ecs';
 import { Repository } from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
+import { PassageError } from '../../router/errors.ts';
 
-export class RouterImageError extends Error {
+export class RouterImageError extends PassageError {
   readonly code = 'PASSAGE_IMAGE_INVALID';
   constructor(message: string) {
     super(message);

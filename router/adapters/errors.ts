@@ -1,6 +1,8 @@
 // Every way an adapter call fails, each with a stable code that metrics label and tests pin. A failed
 // call never reaches a player: the adapter keeps serving its last good result.
 
+import { PassageError } from '../errors.ts';
+
 export type AdapterErrorCode =
   /** No answer within the adapter's `timeout`. */
   | 'ERR_ADAPTER_TIMEOUT'
@@ -23,7 +25,7 @@ export type AdapterErrorCode =
    */
   | 'ERR_ADAPTER_NOT_ALLOWED';
 
-export class AdapterError extends Error {
+export class AdapterError extends PassageError {
   readonly code: AdapterErrorCode;
 
   constructor(code: AdapterErrorCode, message: string, options?: { cause?: unknown }) {

@@ -129,6 +129,10 @@ export class RouteAdapters implements RouteAdapterHook {
     this.running = new Map();
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.stop();
+  }
+
   /** For /status: one entry per polling or watching adapter. */
   states(): AdapterState[] {
     return [...this.running.values()].flatMap((a) => ('state' in a ? [a.state()] : []));

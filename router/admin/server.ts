@@ -113,6 +113,13 @@ export function createAdminServer(opts: AdminOptions): Server {
   });
 }
 
+/** Stops the admin server: no new requests, then every open connection (keep-alive scrapers) is closed. */
+export async function closeAdmin(server: Server): Promise<void> {
+  // close() reports ERR_SERVER_NOT_RUNNING when the server never listened: nothing to wait for then.
+  await new Promise<void>((r) => server.close(() => r()));
+  server.closeAllConnections();
+}
+
 export function listenAdmin(server: Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -17,6 +17,7 @@
 // and never re-issued: the next login after that goes to Mojang and gets a version-2 cookie.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PassageError } from '../errors.ts';
 import type { GameProfile, ProfileProperty } from '../protocol/login.ts';
 import { MAX_COOKIE_BYTES } from '../protocol/limits.ts';
 
@@ -53,7 +54,7 @@ export type CookieRejection = 'missing' | 'malformed' | 'version' | 'signature' 
 
 export type CookieCheck = { readonly ok: true; readonly claims: AuthCookieClaims } | { readonly ok: false; readonly reason: CookieRejection };
 
-export class CookieSecretError extends Error {
+export class CookieSecretError extends PassageError {
   readonly code = 'ERR_COOKIE_SECRET';
 }
 

@@ -8,9 +8,10 @@ import { endpointKey, plainHttpHost } from '../adapters/policy.ts';
 import { parseDuration } from './duration.ts';
 import { CONFIG_SCHEMA, isField } from './schema.ts';
 import type { Field, PassageConfig, Section } from './schema.ts';
+import { PassageError } from '../errors.ts';
 
 /** A mistake in the operator's config: names the file, the key and the problem. Exit code 2. */
-export class ConfigError extends Error {
+export class ConfigError extends PassageError {
   readonly code = 'ERR_CONFIG';
   readonly file: string;
   readonly problems: readonly { key: string; message: string }[];

@@ -1,7 +1,9 @@
 // Errors raised by the shared contracts. A bad regions file is a user mistake: commands and the CDK app
 // print its message without a stack, naming the file and the key.
 
-export class RegionsFileError extends Error {
+import { PassageError } from '../errors.ts';
+
+export class RegionsFileError extends PassageError {
   readonly code = 'PASSAGE_REGIONS_INVALID';
   /** Dotted path of the offending key, e.g. `regions.eu-west-1.cpu` (empty for the whole file). */
   readonly key: string;

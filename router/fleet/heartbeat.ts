@@ -184,6 +184,10 @@ export class FleetReporter {
     }
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   status(): FleetStatus {
     return {
       region: this.opts.region,

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { MESSAGE_KEYS } from './catalog.ts';
 import type { Catalog } from './catalog.ts';
+import { PassageError } from '../errors.ts';
 
-export class MessagesFileError extends Error {
+export class MessagesFileError extends PassageError {
   readonly code = 'ERR_MESSAGES_FILE';
 }
 

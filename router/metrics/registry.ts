@@ -213,4 +213,8 @@ export class RouterMetrics {
   detach(): void {
     for (const u of this.unsubscribers.splice(0)) u();
   }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.detach();
+  }
 }

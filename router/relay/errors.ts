@@ -1,6 +1,8 @@
 // Every way a relay can fail, each with a stable code that logs, metrics and tests pin.
 // Backends being down is routine operation, so these errors carry no stack either.
 
+import { QuietError } from '../quiet-error.ts';
+
 export type RelayErrorCode =
   | 'ERR_RELAY_CONNECT_TIMEOUT'
   | 'ERR_RELAY_CONNECT_FAILED'
@@ -16,16 +18,13 @@ export interface FailedAttempt {
   readonly code: RelayErrorCode;
 }
 
-export class RelayError extends Error {
+export class RelayError extends QuietError {
   readonly code: RelayErrorCode;
   /** For ERR_RELAY_NO_TARGET: every target tried, in order. */
   readonly attempts: readonly FailedAttempt[];
 
   constructor(code: RelayErrorCode, message: string, attempts: readonly FailedAttempt[] = []) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
     this.code = code;
     this.attempts = attempts;
     this.name = 'RelayError';

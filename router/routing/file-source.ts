@@ -6,8 +6,9 @@ import type { Route, RoutingTable } from '../table/types.ts';
 import { checkFaviconDataUri, loadFavicon } from '../table/favicon.ts';
 import { statusJsonProblem } from '../table/bounds.ts';
 import { tomlToJsonValues } from '../table/toml.ts';
+import { PassageError } from '../errors.ts';
 
-export class TableFileError extends Error {
+export class TableFileError extends PassageError {
   readonly code = 'ERR_TABLE_FILE';
 }
 

@@ -1,6 +1,8 @@
 // Every way a routing table can be refused, in one place. The `code` strings are stable: the router
 // counts rejections by code and shows the last one on /status, and tests pin them.
 
+import { PassageError } from '../errors.ts';
+
 export const TABLE_ERROR_CODES = [
   'ERR_TABLE_INVALID',
   'ERR_TABLE_SIGNATURE',
@@ -16,7 +18,7 @@ export const TABLE_ERROR_CODES = [
 ] as const;
 export type TableErrorCode = (typeof TABLE_ERROR_CODES)[number];
 
-export class TableError extends Error {
+export class TableError extends PassageError {
   readonly code: TableErrorCode;
 
   constructor(code: TableErrorCode, message: string, options?: ErrorOptions) {

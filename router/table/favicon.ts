@@ -1,12 +1,13 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { PassageError } from '../errors.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The client draws a 64×64 icon; a larger file only costs bandwidth on every ping. */
 export const FAVICON_SIZE = 64;
 export const MAX_FAVICON_BYTES = 64 * 1024;
 
-export class FaviconError extends Error {
+export class FaviconError extends PassageError {
   readonly code = 'ERR_FAVICON';
 }
 

@@ -30,8 +30,8 @@ export interface TelemetryOptions {
   readonly spanProcessor?: SpanProcessor;
 }
 
-export interface ConnectionTracing {
-  /** Unsubscribes, ends the spans of open connections and flushes what is buffered. */
+export interface ConnectionTracing extends AsyncDisposable {
+  /** Unsubscribes, ends the spans of open connections and flushes what is buffered. Disposal does the same. */
   stop(): Promise<void>;
 }
 
@@ -108,6 +108,9 @@ export function startTracing(opts: TelemetryOptions, source: object, log: Logger
       } catch (err) {
         log.warn({ err }, 'could not flush traces to the OTLP endpoint');
       }
+    },
+    [Symbol.asyncDispose](): Promise<void> {
+      return this.stop();
     },
   };
 }

@@ -145,6 +145,10 @@ export class TablePoller {
     await this.inFlight?.catch(() => undefined);
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   /** One fetch-verify-swap round. Never throws for source or table problems: they become outcomes. */
   pollOnce(): Promise<PollOutcome> {
     this.inFlight ??= this.fetchAndApply().finally(() => {

@@ -1,6 +1,7 @@
 // Where a router gets its routing table from. A source only fetches bytes; what they are worth
 // (signature, table id, version, expiry) is decided by the poller, the same way for every source.
 
+import { PassageError } from '../../errors.ts';
 import type { RoutingTable } from '../../table/types.ts';
 
 export type FetchResult =
@@ -32,7 +33,7 @@ export const SOURCE_ERROR_CODES = [
 export type SourceErrorCode = (typeof SOURCE_ERROR_CODES)[number];
 
 /** The source could not give us a table this time; the poller backs off and retries. */
-export class TableSourceError extends Error {
+export class TableSourceError extends PassageError {
   readonly code: SourceErrorCode;
 
   constructor(code: SourceErrorCode, message: string, options?: ErrorOptions) {
