@@ -77,7 +77,9 @@ describe('PROXY protocol', () => {
       routes: transferRoutes([{ id: 'a', port: 25599 }]),
       config: {
         auth: { mode: 'online', session_server: session.url, prevent_proxy_connections: true },
-        proxy_protocol: { enabled: true, trusted_proxies: ['127.0.0.0/24'], header_timeout: '300ms' },
+        // Long enough that a login's header (sent with its first bytes) is never cut off on a loaded
+        // machine; the trickle below takes several times longer.
+        proxy_protocol: { enabled: true, trusted_proxies: ['127.0.0.0/24'], header_timeout: '1s' },
       },
     });
   });
@@ -112,7 +114,8 @@ describe('PROXY protocol', () => {
       exchange(router.port, '127.0.0.1', [statusHandshake, statusRequest]),
       exchange(router.port, '127.0.0.2', [Buffer.from('GET / HTTP/1.1\r\n\r\n')]),
       exchange(router.port, '127.0.0.3', []),
-      exchange(router.port, '127.0.0.4', bytewise(Buffer.from('PROXY TCP4 203.0.113.1 127.0.0.1 1 2\r\n')), { gapMs: 50 }),
+      // 38 bytes, 100 ms apart: ~3.8 s, far past the 1 s header deadline.
+      exchange(router.port, '127.0.0.4', bytewise(Buffer.from('PROXY TCP4 203.0.113.1 127.0.0.1 1 2\r\n')), { gapMs: 100, timeoutMs: 6000 }),
     ]);
     for (const r of [direct, garbage, silent, trickle]) assert.notEqual(r.how, 'open');
     assert.equal(direct.data.length, 0, 'no status for a connection without a header');
@@ -247,7 +250,9 @@ describe('a burst of fuzzed connections', () => {
   before(async () => {
     router = await startTestRouter({
       routes: transferRoutes([{ id: 'a', port: 25599 }]),
-      config: { auth: { mode: 'offline' }, limits: { handshake_timeout: '300ms' }, rate_limiter: { size: 1000, status_size: 1000 } },
+      // Short enough that silent fuzz connections end within their 2 s exchange, long enough that the real
+      // login and ping afterwards never race the deadline on a loaded machine.
+      config: { auth: { mode: 'offline' }, limits: { handshake_timeout: '1500ms' }, rate_limiter: { size: 1000, status_size: 1000 } },
     });
   });
   after(() => router.stop(0));
