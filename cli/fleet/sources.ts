@@ -168,6 +168,9 @@ export async function collectSnapshot(sources: FleetSources): Promise<FleetSnaps
   for (const a of admins) if (a.error !== null) problems.push(a.error);
   // A router read both ways appears once: its /status answer is the fresher.
   const answered = new Set(admins.filter((a) => a.error === null).map((a) => `${a.region}#${a.instance}`));
-  const reports = [...heartbeats.filter((h) => !answered.has(`${h.region}#${h.instance}`)), ...admins];
-  return buildSnapshot(reports, latest, problems, sources.now());
+  // An instance that answered during this read is live as of the snapshot, however long the other
+  // reads (DynamoDB) took: its age is not the time spent waiting for them.
+  const at = sources.now();
+  const reports = [...heartbeats.filter((h) => !answered.has(`${h.region}#${h.instance}`)), ...admins.map((a) => (a.error === null ? { ...a, at } : a))];
+  return buildSnapshot(reports, latest, problems, at);
 }
