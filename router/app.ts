@@ -32,8 +32,8 @@ export interface RunningPassage extends AsyncDisposable {
 
 export interface StartOptions {
   readonly log?: Logger;
-  /** Override listen addresses (tests use port 0). */
-  readonly listen?: { host: string; port: number };
+  /** Override listen addresses (tests use port 0); `reusePort`: a worker sharing the port (router/workers/). */
+  readonly listen?: { host: string; port: number; reusePort?: boolean };
   readonly adminListen?: { host: string; port: number };
   readonly random?: () => number;
   /** Auth-cookie secrets instead of the config's (tests). */
@@ -41,6 +41,8 @@ export interface StartOptions {
   readonly now?: () => number;
   /** Replaces the table source built from `[table]` (tests, `passagectl dev`). */
   readonly tableSource?: TableSource;
+  /** The store tables are swapped into: a worker's, fed by its supervisor (router/workers/). */
+  readonly tables?: TableStore;
 }
 
 export function createLogger(config: PassageConfig): Logger {
@@ -57,7 +59,7 @@ export function createLogger(config: PassageConfig): Logger {
  */
 export async function startPassage(config: PassageConfig, opts: StartOptions = {}): Promise<RunningPassage> {
   const log = opts.log ?? createLogger(config);
-  const tables = new TableStore();
+  const tables = opts.tables ?? new TableStore();
   const router = new Router({
     config,
     log,
@@ -112,7 +114,7 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     const fleet = createFleetReporter(config, { router, metrics, poller, log, routerVersion: VERSION });
     const listen = opts.listen ?? config.address;
     const adminListen = opts.adminListen ?? config.admin.address;
-    const address = await router.listen(listen.host, listen.port);
+    const address = await router.listen(listen.host, listen.port, opts.listen?.reusePort === true);
     const adminAddress = await listenAdmin(admin, adminListen.host, adminListen.port);
     // Last, so it is disposed first: the fleet view shows this instance draining while it drains. A
     // reporter that never started writes no final heartbeat.

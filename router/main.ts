@@ -56,6 +56,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config);
+  if (config.workers > 1) {
+    await supervise(config, log);
+    return;
+  }
   let running;
   try {
     running = await startPassage(config, { log });
@@ -86,6 +90,46 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info({ signal, drainSeconds: config.drainTimeoutMs / 1000 }, 'draining: no new connections, finishing logins in flight');
+    const cut = await running.stop();
+    log.info({ cut }, 'stopped');
+    process.exit(EXIT_OK);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** `workers > 1`: this process polls the table, serves the admin port and runs N workers (router/workers/). */
+async function supervise(config: PassageConfig, log: ReturnType<typeof createLogger>): Promise<void> {
+  const { startSupervisor, WorkerStartError } = await import('./workers/supervisor.ts');
+  let running;
+  try {
+    running = await startSupervisor(config, { log });
+  } catch (err) {
+    const failure = err instanceof WorkerStartError ? err.failure ?? { exitCode: EXIT_RUNTIME, message: err.message } : startupFailure(err);
+    if (failure !== undefined) fail(failure.exitCode, failure.message);
+    throw err;
+  }
+  const { address, adminAddress } = running;
+  const table = running.tables.current?.table;
+  log.info(
+    {
+      address: `${address.address}:${address.port}`,
+      admin: `http://${adminAddress.address}:${adminAddress.port}`,
+      table: table && `${table.tableId}@${table.version}`,
+      auth: config.auth.mode,
+      workers: running.slots.map((s) => s.pid),
+      ...listeningField(address, adminAddress),
+    },
+    `passage ${VERSION} listening on ${address.address}:${address.port} with ${config.workers} workers; admin on http://${adminAddress.address}:${adminAddress.port}/status`,
+  );
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(EXIT_RUNTIME);
+    }
+    stopping = true;
+    log.info({ signal, drainSeconds: config.drainTimeoutMs / 1000, workers: config.workers }, 'draining all workers: no new connections, finishing logins in flight');
     const cut = await running.stop();
     log.info({ cut }, 'stopped');
     process.exit(EXIT_OK);

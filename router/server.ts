@@ -133,12 +133,15 @@ export class Router {
     conn.start(new HandshakePhase(conn), rest);
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(host = this.ctx.config.address.host, port = this.ctx.config.address.port): Promise<AddressInfo> {
+  /**
+   * Starts listening; resolves with the bound address (port 0 picks a free port). `reusePort` lets the
+   * worker processes of one instance bind the same port (router/workers/): the kernel spreads connections.
+   */
+  listen(host = this.ctx.config.address.host, port = this.ctx.config.address.port, reusePort = false): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host, port, backlog: 4096 }, () => {
+      this.server.listen({ host, port, backlog: 4096, ...(reusePort ? { reusePort } : {}) }, () => {
         this.server.off('error', onError);
         resolve(this.server.address() as AddressInfo);
       });

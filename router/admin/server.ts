@@ -32,7 +32,7 @@ export interface AdminOptions {
 /** Set on /readyz while the table in use is past expires_at: its expiry, as RFC 3339. */
 export const TABLE_EXPIRED_HEADER = 'passage-table-expired';
 
-async function counterTotals(metrics: RouterMetrics): Promise<Record<string, number>> {
+export async function counterTotals(metrics: RouterMetrics): Promise<Record<string, number>> {
   const sum = async (m: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> =>
     (await m.get()).values.reduce((a, v) => a + v.value, 0);
   return {

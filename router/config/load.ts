@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { BlockList, isIP } from 'node:net';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -93,6 +93,16 @@ function checkField(key: string, f: Field, v: unknown, problems: { key: string; 
       if (hp === undefined) return bad(`expected "host:port" with a port from 0 to 65535, got "${v}"`);
       return hp;
     }
+    case 'count_or_auto': {
+      const max = f.max ?? Number.MAX_SAFE_INTEGER;
+      // "auto": one per core this process may use (cgroup CPU limits included), within the bound.
+      if (v === 'auto') return Math.min(Math.max(availableParallelism(), f.min ?? 1), max);
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n)) return bad(`expected an integer or "auto", got ${describe(v)}`);
+      if (f.min !== undefined && n < f.min) return bad(`must be at least ${f.min} (or "auto"), got ${n}`);
+      if (n > max) return bad(`must be at most ${max} (or "auto"), got ${n}`);
+      return n;
+    }
     case 'string[]':
     case 'cidr[]': {
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return bad(`expected an array of strings, got ${describe(v)}`);
@@ -182,6 +192,7 @@ export function buildConfig(raw: Raw, file: string, env: Readonly<Record<string,
     address: c.address,
     timeoutMs: c.timeout,
     drainTimeoutMs: c.drain_timeout,
+    workers: c.workers,
     proxyProtocol: { enabled: c.proxy_protocol.enabled, trustedProxies: c.proxy_protocol.trusted_proxies, headerTimeoutMs: c.proxy_protocol.header_timeout },
     rateLimiter: {
       enabled: c.rate_limiter.enabled,

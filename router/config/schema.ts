@@ -1,7 +1,10 @@
 // The router's own settings (`passage.toml`). Each key is declared once here with its type and
 // default; adding a key is adding a line. Names follow the configuration contract in DESIGN.md.
 
-export type FieldType = 'string' | 'boolean' | 'integer' | 'number' | 'duration' | 'address' | 'string[]' | 'cidr[]';
+export type FieldType = 'string' | 'boolean' | 'integer' | 'number' | 'duration' | 'address' | 'string[]' | 'cidr[]' | 'count_or_auto';
+
+/** `workers` at most: a bound on processes forked from one config key (a 256-core host is already rare). */
+export const MAX_WORKERS = 256;
 
 export interface Field {
   readonly type: FieldType;
@@ -24,6 +27,8 @@ const SCHEMA = {
   address: { type: 'address', default: '0.0.0.0:25565' },
   timeout: { type: 'duration', default: '120s' },
   drain_timeout: { type: 'duration', default: '30s' },
+  // Router processes sharing the listening port (router/workers/): an integer, or "auto" for one per core.
+  workers: { type: 'count_or_auto', default: 1, min: 1, max: MAX_WORKERS },
   proxy_protocol: {
     enabled: { type: 'boolean', default: false },
     trusted_proxies: { type: 'cidr[]', default: [] },
@@ -138,6 +143,8 @@ type FieldValue<F> = F extends { readonly type: 'string'; readonly oneOf: readon
       ? boolean
       : F extends { readonly type: 'integer' | 'number' }
         ? number
+        : F extends { readonly type: 'count_or_auto' }
+          ? number | 'auto'
         : F extends { readonly type: 'duration' }
           ? number | string
           : F extends { readonly type: 'string[]' | 'cidr[]' }
@@ -159,6 +166,8 @@ export interface PassageConfig {
   readonly address: { host: string; port: number };
   readonly timeoutMs: number;
   readonly drainTimeoutMs: number;
+  /** Router processes sharing the port: `workers`, with "auto" resolved to os.availableParallelism(). */
+  readonly workers: number;
   readonly proxyProtocol: { enabled: boolean; trustedProxies: readonly string[]; headerTimeoutMs: number };
   readonly rateLimiter: {
     enabled: boolean;

@@ -1,0 +1,310 @@
+// `workers > 1`: this process is the instance's supervisor. It polls and verifies the routing table once
+// for the instance, forks N worker processes that share the listening port (reusePort; the kernel spreads
+// connections by 4-tuple), hands each the table over IPC, serves the one admin endpoint (aggregated
+// /metrics, /readyz over all workers, /status), replaces a worker that dies (counted), and on stop drains
+// them all. It accepts no players itself.
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { Counter, Gauge } from 'prom-client';
+import type { PassageConfig } from '../config/schema.ts';
+import { closeAdmin, listenAdmin } from '../admin/server.ts';
+import { RouterMetrics } from '../metrics/registry.ts';
+import { TableFileError } from '../routing/file-source.ts';
+import { createTablePoller } from '../routing/sources/from-config.ts';
+import type { TablePoller } from '../routing/sources/poller.ts';
+import type { TableSource } from '../routing/sources/source.ts';
+import { TableStore } from '../routing/store.ts';
+import { createSupervisorAdmin } from './admin.ts';
+import { workerConfig } from './budget.ts';
+import { WORKER_REPLY_TIMEOUT_MS, WORKER_START_TIMEOUT_MS } from './messages.ts';
+import type { FromWorker, ToWorker, WorkerMetrics, WorkerStatus } from './messages.ts';
+
+const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+/** A worker that dies within this long of starting is crash-looping: its replacement waits longer. */
+export const CRASH_LOOP_WINDOW_MS = 10_000;
+export const RESPAWN_MIN_DELAY_MS = 100;
+export const RESPAWN_MAX_DELAY_MS = 10_000;
+/** After the drain deadline, how long workers get to exit before they are killed. */
+const EXIT_GRACE_MS = 5_000;
+
+/** A worker that could not start. `failure`: what `passage` alone would have printed and exited with. */
+export class WorkerStartError extends Error {
+  readonly code: string;
+  readonly failure: { exitCode: number; message: string } | undefined;
+  constructor(message: string, code: string, failure?: { exitCode: number; message: string }) {
+    super(message);
+    this.name = 'WorkerStartError';
+    this.code = code;
+    this.failure = failure;
+  }
+}
+
+interface Pending {
+  readonly resolve: (reply: Extract<FromWorker, { type: 'reply' }> | undefined) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** One of the N places a worker runs in; a replacement takes the same index. */
+export class WorkerSlot {
+  readonly index: number;
+  child: ChildProcess | undefined;
+  listening = false;
+  startedAt = 0;
+  restartDelayMs = RESPAWN_MIN_DELAY_MS;
+  respawnTimer: NodeJS.Timeout | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(index: number) {
+    this.index = index;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  post(message: ToWorker): void {
+    const child = this.child;
+    // A worker that just died may still be here until its 'exit': what it misses, its replacement gets in init.
+    if (child === undefined || !child.connected) return;
+    child.send(message, undefined, {}, () => undefined);
+  }
+
+  /** Asks the worker; undefined when it does not answer within WORKER_REPLY_TIMEOUT_MS (stopped, busy or gone). */
+  ask(what: 'metrics' | 'status'): Promise<Extract<FromWorker, { type: 'reply' }> | undefined> {
+    if (this.child === undefined || !this.child.connected || !this.listening) return Promise.resolve(undefined);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(undefined);
+      }, WORKER_REPLY_TIMEOUT_MS);
+      this.pending.set(id, { resolve, timer });
+      this.post({ type: 'request', id, what });
+    });
+  }
+
+  answered(reply: Extract<FromWorker, { type: 'reply' }>): void {
+    const pending = this.pending.get(reply.id);
+    if (pending === undefined) return;
+    this.pending.delete(reply.id);
+    clearTimeout(pending.timer);
+    pending.resolve(reply);
+  }
+
+  forgetRequests(): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.resolve(undefined);
+    }
+    this.pending.clear();
+  }
+}
+
+export interface SupervisorOptions {
+  readonly log: Logger;
+  /** Override listen addresses (tests use port 0). */
+  readonly listen?: { host: string; port: number };
+  readonly adminListen?: { host: string; port: number };
+  readonly tableSource?: TableSource;
+  /** The program each worker runs (tests); router/workers/worker.ts by default. */
+  readonly workerEntry?: URL;
+}
+
+export interface RunningSupervisor {
+  readonly address: AddressInfo;
+  readonly adminAddress: AddressInfo;
+  readonly tables: TableStore;
+  readonly poller: TablePoller;
+  readonly slots: readonly WorkerSlot[];
+  /** Drains every worker (they finish logins in flight until the deadline), then stops. Resolves with the connections cut. */
+  stop(drainMs?: number): Promise<number>;
+}
+
+/** Learns the port for `port = 0`: every worker must bind the same one. Held until they all listen. */
+async function reservePort(host: string, port: number): Promise<{ port: number; release: () => Promise<void> }> {
+  if (port !== 0) return { port, release: async () => undefined };
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: 0, reusePort: true }, () => resolve());
+  });
+  return { port: (server.address() as AddressInfo).port, release: () => new Promise((r) => server.close(() => r())) };
+}
+
+export async function startSupervisor(config: PassageConfig, opts: SupervisorOptions): Promise<RunningSupervisor> {
+  const { log } = opts;
+  const n = config.workers;
+  const tag = {};
+  const tables = new TableStore();
+  const stack = new AsyncDisposableStack();
+  const slots = Array.from({ length: n }, (_, i) => new WorkerSlot(i));
+  let stopping = false;
+  try {
+    // The supervisor's own metrics: the table's (its poller is the instance's only one), its process, and the workers'.
+    const metrics = stack.use(new RouterMetrics().attach(tag));
+    const registers = [metrics.registry];
+    const workersGauge = new Gauge({ name: 'passage_workers', help: 'Worker processes by state (configured, listening)', labelNames: ['state'], registers });
+    const restarts = new Counter({ name: 'passage_worker_restarts_total', help: 'Workers that ended unexpectedly and were replaced, by how they ended (exit, signal)', labelNames: ['how'], registers });
+    workersGauge.set({ state: 'configured' }, n);
+    restarts.inc({ how: 'exit' }, 0);
+    restarts.inc({ how: 'signal' }, 0);
+
+    const poller = stack.use(await createTablePoller(config.table, { store: tables, log, eventSource: tag, ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }) }));
+    tables.onSwap((active) => {
+      for (const slot of slots) slot.post({ type: 'table', table: active.table });
+    });
+    if (config.table.source === 'file') {
+      const first = await poller.pollOnce();
+      if (first.kind === 'error' || first.kind === 'rejected') {
+        throw new TableFileError(first.kind === 'rejected' ? `${config.table.path}: ${first.message}` : first.message);
+      }
+      poller.start(config.table.pollIntervalMs);
+    } else {
+      await poller.loadCache();
+      poller.start();
+    }
+
+    const listen = opts.listen ?? config.address;
+    const reserved = await reservePort(listen.host, listen.port);
+    const listenAt = { host: listen.host, port: reserved.port };
+    let address: AddressInfo | undefined;
+    /** Connections the workers cut at the drain deadline, as they report them. */
+    let cutTotal = 0;
+    const countListening = (): void => workersGauge.set({ state: 'listening' }, slots.filter((s) => s.listening).length);
+
+    /** Forks the worker of `slot`; resolves once it listens, rejects when it fails to start. */
+    const spawn = (slot: WorkerSlot): Promise<void> => new Promise((resolve, reject) => {
+      const child = fork(opts.workerEntry ?? WORKER_ENTRY, [], { serialization: 'advanced', execArgv: process.execArgv, stdio: 'inherit' });
+      slot.child = child;
+      slot.listening = false;
+      slot.startedAt = Date.now();
+      let settled = false;
+      const settle = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(startTimer);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const startTimer = setTimeout(() => {
+        settle(new WorkerStartError(`worker ${slot.index} did not start listening within ${WORKER_START_TIMEOUT_MS / 1000}s`, 'ERR_WORKER_START_TIMEOUT'));
+        child.kill('SIGKILL');
+      }, WORKER_START_TIMEOUT_MS);
+      child.on('message', (message: FromWorker) => {
+        switch (message.type) {
+          case 'listening':
+            slot.listening = true;
+            address ??= { address: message.address.address, port: message.address.port, family: message.address.address.includes(':') ? 'IPv6' : 'IPv4' };
+            countListening();
+            settle();
+            return;
+          case 'failed':
+            settle(new WorkerStartError(message.failure?.message ?? message.message, 'ERR_WORKER_START', message.failure));
+            return;
+          case 'reply':
+            slot.answered(message);
+            return;
+          case 'drained':
+            cutTotal += message.cut;
+            return;
+        }
+      });
+      child.on('error', (err) => {
+        log.error({ err, worker: slot.index }, 'worker process error');
+        settle(err);
+      });
+      child.on('exit', (code, signal) => {
+        slot.forgetRequests();
+        if (slot.child === child) {
+          slot.child = undefined;
+          slot.listening = false;
+          countListening();
+        }
+        if (!settled) {
+          settle(new WorkerStartError(`worker ${slot.index} exited before listening (${signal ?? `code ${code}`})`, 'ERR_WORKER_EXITED'));
+          return;
+        }
+        if (stopping) return;
+        // Replaced, counted, and logged; a worker that dies again soon after starting waits longer each time.
+        const how = signal === null ? 'exit' : 'signal';
+        restarts.inc({ how });
+        const quick = Date.now() - slot.startedAt < CRASH_LOOP_WINDOW_MS;
+        slot.restartDelayMs = quick ? Math.min(slot.restartDelayMs * 2, RESPAWN_MAX_DELAY_MS) : RESPAWN_MIN_DELAY_MS;
+        log.error({ worker: slot.index, pid: child.pid, code, signal, restartInMs: slot.restartDelayMs }, `worker ${slot.index} ended unexpectedly; replacing it`);
+        slot.respawnTimer = setTimeout(() => {
+          slot.respawnTimer = undefined;
+          if (stopping) return;
+          spawn(slot).catch((err: unknown) => log.error({ err, worker: slot.index }, `replacement for worker ${slot.index} failed to start`));
+        }, slot.restartDelayMs);
+      });
+      child.send({ type: 'init', index: slot.index, config: workerConfig(config, slot.index), listen: listenAt, table: tables.current?.table } satisfies ToWorker);
+    });
+
+    const drainWorkers = async (drainMs: number): Promise<void> => {
+      stopping = true;
+      for (const slot of slots) clearTimeout(slot.respawnTimer);
+      const exits = slots.map((slot) => {
+        const child = slot.child;
+        if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          const kill = setTimeout(() => child.kill('SIGKILL'), drainMs + EXIT_GRACE_MS);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          slot.post({ type: 'drain', drainMs });
+        });
+      });
+      await Promise.all(exits);
+    };
+    let drainMs = 0;
+    // Workers are stopped before the admin server closes (so /readyz says 503 while they drain), and
+    // after the poller, so no table arrives half-way through.
+    const admin = createSupervisorAdmin({ config, slots, tables, metrics, poller, draining: () => stopping });
+    stack.defer(() => closeAdmin(admin));
+    stack.defer(() => drainWorkers(drainMs));
+    // The poller was registered first, so move it last in the stack: stopped before the drain.
+    stack.defer(() => poller.stop());
+
+    try {
+      await Promise.all(slots.map((slot) => spawn(slot)));
+    } finally {
+      await reserved.release();
+    }
+    const adminListen = opts.adminListen ?? config.admin.address;
+    const adminAddress = await listenAdmin(admin, adminListen.host, adminListen.port);
+    const running = stack.move();
+    return {
+      address: address!,
+      adminAddress,
+      tables,
+      poller,
+      slots,
+      async stop(ms?: number): Promise<number> {
+        drainMs = ms ?? config.drainTimeoutMs;
+        await running.disposeAsync();
+        return cutTotal;
+      },
+    };
+  } catch (err) {
+    stopping = true;
+    for (const slot of slots) {
+      clearTimeout(slot.respawnTimer);
+      slot.child?.kill('SIGKILL');
+    }
+    await stack.disposeAsync().catch((cleanup: unknown) => log.warn({ err: cleanup }, 'cleaning up after a failed start failed'));
+    throw err;
+  }
+}
+
+/** The workers' answers, in slot order; undefined for a worker that did not answer. */
+export async function askAll(slots: readonly WorkerSlot[], what: 'status'): Promise<(WorkerStatus | undefined)[]>;
+export async function askAll(slots: readonly WorkerSlot[], what: 'metrics'): Promise<(WorkerMetrics | undefined)[]>;
+export async function askAll(slots: readonly WorkerSlot[], what: 'metrics' | 'status'): Promise<unknown[]> {
+  const replies = await Promise.all(slots.map((s) => s.ask(what)));
+  return replies.map((r) => (what === 'status' ? r?.status : r?.metrics));
+}
