@@ -22,8 +22,9 @@ export interface Player {
 
 /** 32 lower-case hex digits, or undefined when `text` is not a UUID. */
 export function normalizeUuid(text: string): string | undefined {
-  const hex = text.replaceAll('-', '').toLowerCase();
-  return /^[0-9a-f]{32}$/.test(hex) && (text.length === 32 || text.length === 36) ? hex : undefined;
+  const lower = text.toLowerCase();
+  if (/^[0-9a-f]{32}$/.test(lower)) return lower;
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(lower) ? lower.replaceAll('-', '') : undefined;
 }
 
 export function playerSet(entries: readonly string[]): PlayerSet {
