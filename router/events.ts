@@ -160,7 +160,23 @@ export interface AdapterTargetsEvent {
  * `subscribe` take a channel of this map, so the compiler checks each message against its channel's
  * type at both ends. A new event is one line here, its message interface above, and a key in `events`.
  */
+/** A login refused by the route's edge policy (router/routing/access.ts, the login hook). */
+export interface AccessDeniedEvent extends ConnectionScoped {
+  readonly route: string;
+  /** deny_ip, deny_player, not_allowed, maintenance, hook_deny, hook_error. */
+  readonly reason: string;
+}
+/** One login-hook call and what it decided (`error`: failed, late or garbled; on_error decided). */
+export interface LoginHookEvent extends ConnectionScoped {
+  readonly route: string;
+  readonly result: 'allow' | 'deny' | 'target' | 'error';
+  readonly code?: string;
+  readonly durationSeconds: number;
+}
+
 export interface EventMap {
+  'passage:access:denied': AccessDeniedEvent;
+  'passage:login_hook': LoginHookEvent;
   'passage:adapter:call': AdapterCallEvent;
   'passage:adapter:targets': AdapterTargetsEvent;
   'passage:auth:cookie': CookieEvent;
@@ -203,6 +219,8 @@ function eventChannel<N extends EventName>(name: N): EventChannel<N> {
 }
 
 export const events = {
+  accessDenied: eventChannel('passage:access:denied'),
+  loginHook: eventChannel('passage:login_hook'),
   adapterCall: eventChannel('passage:adapter:call'),
   adapterTargets: eventChannel('passage:adapter:targets'),
   cookie: eventChannel('passage:auth:cookie'),

@@ -3,6 +3,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { Route, RoutingTable, Target } from '../../router/table/types.ts';
+import { policyChanges } from './policy-diff.ts';
 
 export interface FieldChange {
   readonly field: string;
@@ -20,6 +21,8 @@ export interface RouteChange {
   readonly id: string;
   readonly changes: readonly FieldChange[];
   readonly targets: TargetDiff;
+  /** Edge-policy changes (access lists, filters, hooks) as readable lines. */
+  readonly policy: readonly string[];
 }
 
 export interface TableDiff {
@@ -45,8 +48,9 @@ export function diffTables(from: RoutingTable | undefined, to: RoutingTable): Ta
     if (old === undefined) continue;
     const changes = fieldChanges(old, route, ROUTE_FIELDS);
     const targets = diffTargets(old.targets, route.targets);
-    if (changes.length > 0 || targets.added.length + targets.removed.length + targets.changed.length > 0) {
-      changed.push({ id: route.id, changes, targets });
+    const policy = policyChanges(old, route);
+    if (changes.length > 0 || policy.length > 0 || targets.added.length + targets.removed.length + targets.changed.length > 0) {
+      changed.push({ id: route.id, changes, targets, policy });
     }
   }
   return {
@@ -86,6 +90,7 @@ export function formatDiff(diff: TableDiff): string {
   for (const r of diff.changed) {
     lines.push(`~ route ${r.id}`);
     for (const c of r.changes) lines.push(`    ${c.field}: ${show(c.from, c.field)} → ${show(c.to, c.field)}`);
+    for (const p of r.policy) lines.push(`    ${p}`);
     for (const t of r.targets.added) lines.push(`    + target ${t.id} ${t.address} (priority ${t.priority})`);
     for (const t of r.targets.removed) lines.push(`    - target ${t.id} ${t.address}`);
     for (const t of r.targets.changed) {

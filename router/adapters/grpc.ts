@@ -69,7 +69,7 @@ export class AdapterClient {
     });
   }
 
-  call<Req, Res>(method: 'GetTargets' | 'GetStatus' | 'Apply', req: Req, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
+  call<Req, Res>(method: 'GetTargets' | 'GetStatus' | 'Apply' | 'Login', req: Req, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
     const fn = (this.client as unknown as Record<string, Call<Req, Res>>)[method].bind(this.client);
     return new Promise((resolve, reject) => {
       const call = fn(req, new this.grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {

@@ -247,7 +247,7 @@ export function buildConfig(raw: Raw, file: string, env: Readonly<Record<string,
       instance: c.fleet.instance !== '' ? c.fleet.instance : `${hostname()}-${process.pid}`,
     },
     protocol: { newer: c.protocol.newer, maxProtocol: c.protocol.max_protocol },
-    log: { level: c.log.level },
+    log: { level: c.log.level, playerIps: c.log.player_ips },
     telemetry: { otlpEndpoint: c.telemetry.otlp_endpoint, serviceName: c.telemetry.service_name, sampleRatio: c.telemetry.sample_ratio },
   };
 }

@@ -129,6 +129,8 @@ const SCHEMA = {
   },
   log: {
     level: { type: 'string', default: 'info', oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    // Access decisions (debug) name the player; the client IP only when this is true.
+    player_ips: { type: 'boolean', default: false },
   },
 } as const satisfies Section;
 
@@ -225,7 +227,7 @@ export interface PassageConfig {
   readonly fleet: { heartbeatIntervalMs: number; region: string; instance: string };
   /** Day-one versions: whether protocols newer than the newest known one are served, and up to which. */
   readonly protocol: { newer: 'accept' | 'refuse'; maxProtocol: number };
-  readonly log: { level: string };
+  readonly log: { level: string; playerIps: boolean };
   /** OpenTelemetry tracing; off (no OTel code loaded) while otlpEndpoint is empty. */
   readonly telemetry: { otlpEndpoint: string; serviceName: string; sampleRatio: number };
 }

@@ -11,6 +11,8 @@ import {
 import type { ResourcePackResult } from '../protocol/configuration.ts';
 import { textComponent } from '../protocol/text.ts';
 import { selectTarget } from '../routing/strategies.ts';
+import { filterTargets } from '../routing/target-filter.ts';
+import { runLoginHook } from './access-check.ts';
 import type { Handshake } from '../protocol/handshake.ts';
 import type { GameProfile } from '../protocol/login.ts';
 import type { ResourcePack, Route, Target } from '../table/types.ts';
@@ -32,7 +34,7 @@ export interface VerifiedLogin {
 }
 
 /** Where the configuration phase is between packets. */
-export type ConfigurationStep = 'await_client_information' | 'await_resource_packs' | 'transferring';
+export type ConfigurationStep = 'await_client_information' | 'login_hook' | 'await_resource_packs' | 'transferring';
 
 /**
  * Phase 4, configuration: Client Information (locale) → resource packs, each until its final result →
@@ -51,6 +53,8 @@ export class ConfigurationPhase implements Phase {
   private keepAliveTimer: NodeJS.Timeout | undefined;
   /** Resource packs pushed and still waiting for a final result, by pack UUID. */
   private readonly pendingPacks = new Map<string, ResourcePack>();
+  /** The target the login hook named (`action = "target"`): it replaces the strategy's choice. */
+  private hookTarget: string | undefined;
 
   constructor(conn: Connection, handshake: Handshake, route: Route, login: VerifiedLogin) {
     this.conn = conn;
@@ -80,7 +84,8 @@ export class ConfigurationPhase implements Phase {
     switch (packet.kind) {
       case 'client_information':
         this.clientLocale = packet.locale;
-        if (this.step === 'await_client_information') this.pushResourcePacks();
+        // Not awaited: keep-alives must be answered while the hook thinks (its timeout may pass the keep-alive interval).
+        if (this.step === 'await_client_information') this.askLoginHook().catch((err: unknown) => this.conn.fail(err));
         return;
       case 'keep_alive':
         if (this.pendingKeepAlive !== packet.id) {
@@ -111,6 +116,23 @@ export class ConfigurationPhase implements Phase {
     }
     this.pendingKeepAlive = BigInt(Date.now());
     conn.send(encodeConfigurationKeepAlive(this.pendingKeepAlive));
+  }
+
+  /**
+   * The route's login hook, once the locale is known and before any pack is downloaded: it may refuse
+   * the player or name the target. Keep-alives go on meanwhile.
+   */
+  private async askLoginHook(): Promise<void> {
+    const conn = this.conn;
+    if (this.route.loginHook === undefined) return this.pushResourcePacks();
+    this.step = 'login_hook';
+    const { profile } = this.login;
+    const decision = await runLoginHook(conn, this.route, {
+      name: profile.name, uuid: profile.id, ip: conn.clientIp, host: this.handshake.host, protocol: this.handshake.protocol, route: this.route.id, locale: this.clientLocale ?? '',
+    });
+    if (decision.kind === 'refused' || conn.state === 'closed') return;
+    this.hookTarget = decision.target;
+    this.pushResourcePacks();
   }
 
   private pushResourcePacks(): void {
@@ -189,7 +211,17 @@ export class ConfigurationPhase implements Phase {
     const route = this.route;
     const { profile } = this.login;
     const hook = conn.table?.adapters;
-    const targets = hook?.targets(route) ?? route.targets;
+    const targets = filterTargets(route.targetFilter, hook?.targets(route) ?? route.targets);
+    if (this.hookTarget !== undefined) {
+      // The hook's target must be one of the route's current targets that passes its filter.
+      const named = targets.find((t) => t.id === this.hookTarget);
+      if (named === undefined) {
+        conn.reportError('ERR_LOGIN_HOOK_TARGET');
+        if (conn.ctx.log.isLevelEnabled('debug')) conn.ctx.log.debug({ route: route.id, target: this.hookTarget }, 'the login hook named a target the route does not have');
+      }
+      this.sendTransfer(named);
+      return;
+    }
     const select = (): Target | undefined => selectTarget(route, { playerId: profile.id, random: conn.ctx.random, counters: conn.ctx.counters }, targets);
     const asked = hook?.choose(route, targets, { id: profile.id, name: profile.name, ip: conn.clientIp, protocol: this.handshake.protocol, host: this.handshake.host, ...(this.clientLocale === undefined ? {} : { locale: this.clientLocale }) });
     if (asked === undefined) {

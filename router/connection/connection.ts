@@ -279,9 +279,20 @@ export class Connection {
   /** Shows the player a localized message (when the state has a way to) and closes. */
   disconnect(key: MessageKey, params: Readonly<Record<string, string | number>> = {}, outcome: string = `disconnected:${key}`): void {
     if (this.state === 'closed') return;
-    const text = this.messages.text(key, this.locale, params);
-    const component = { text };
-    publish(events.disconnect, this.ctx.source, { reason: key, connectionId: this.id });
+    this.goodbye({ text: this.messages.text(key, this.locale, params) }, key, outcome);
+  }
+
+  /**
+   * Shows the player text a table or a login hook supplied (bounded where it was read; the encoder
+   * checks again) and closes; `reason` labels the disconnect metric like a message key does.
+   */
+  disconnectText(text: string, reason: string, outcome: string): void {
+    if (this.state === 'closed') return;
+    this.goodbye({ text }, reason, outcome);
+  }
+
+  private goodbye(component: { text: string }, reason: string, outcome: string): void {
+    publish(events.disconnect, this.ctx.source, { reason, connectionId: this.id });
     let packet: Buffer | undefined;
     try {
       // A relayed login has not left the login state either; a relayed status ping has no way to show text.

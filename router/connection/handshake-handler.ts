@@ -4,6 +4,8 @@ import { decodeHandshake, INTENT_STATUS, INTENT_TRANSFER } from '../protocol/han
 import { LEGACY_PING_BYTE } from '../protocol/legacy.ts';
 import { protocolSupport, SUPPORTED_RANGE_TEXT } from '../protocol/versions.ts';
 import { admitHandshake } from '../limits/admission.ts';
+import { ipAccess, maintenanceNeedsPlayer } from '../routing/access.ts';
+import { refuseLogin } from './access-check.ts';
 import type { Connection } from './connection.ts';
 import { answerLegacyPing } from './legacy-handler.ts';
 import { LoginPhase } from './login-handler.ts';
@@ -66,7 +68,15 @@ export class HandshakePhase implements Phase {
       conn.disconnect('no_route', { host: hs.host });
       return;
     }
-    if (route.maintenance === true) {
+    // deny_ips before anything costly (RSA, the session server, a backend dial).
+    const denied = ipAccess(route, conn.clientIp);
+    if (denied !== undefined) {
+      refuseLogin(conn, route, denied);
+      return;
+    }
+    // With a maintenance_bypass list the login goes on to authentication, where the list is checked;
+    // a relay never authenticates, so relayed clients are refused here.
+    if (route.maintenance === true && (!maintenanceNeedsPlayer(route) || isRelayed(route, hs.protocol))) {
       // Operators flip this in the table; the route's status (MOTD) is theirs to word the announcement.
       conn.disconnect('maintenance');
       return;

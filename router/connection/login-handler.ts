@@ -7,6 +7,8 @@ import { ProtocolError } from '../protocol/errors.ts';
 import type { Handshake } from '../protocol/handshake.ts';
 import { decodeLoginPacket, encodeEncryptionRequest, encodeLoginCookieRequest, encodeLoginSuccess } from '../protocol/login.ts';
 import type { GameProfile } from '../protocol/login.ts';
+import { playerAccess } from '../routing/access.ts';
+import { refuseLogin } from './access-check.ts';
 import { ConfigurationPhase } from './configuration-handler.ts';
 import type { Connection } from './connection.ts';
 import { MAX_CONFIGURATION_FRAME, MAX_LOGIN_FRAME } from './limits.ts';
@@ -53,7 +55,8 @@ export class LoginPhase implements Phase {
         if (this.step !== 'await_start') this.unexpected('login start');
         this.name = packet.name;
         conn.limit({ maxFrame: MAX_LOGIN_FRAME, deadlineMs: conn.ctx.config.limits.loginTimeoutMs });
-        if (conn.ctx.config.auth.mode === 'offline') {
+        // A route's own `auth` beats passage.toml's mode.
+        if ((conn.route?.auth ?? conn.ctx.config.auth.mode) === 'offline') {
           const started = performance.now();
           this.succeed({ id: offlineUuid(packet.name), name: packet.name, properties: [] }, undefined);
           publish(events.auth, conn.ctx.source, { result: 'offline', durationSeconds: (performance.now() - started) / 1000, connectionId: conn.id });
@@ -160,6 +163,13 @@ export class LoginPhase implements Phase {
 
   /** Login Success; `verifiedAt` is the session-server check this login rests on (undefined: no cookie from it). */
   private succeed(profile: GameProfile, verifiedAt: number | undefined): void {
+    // Names and UUIDs are checked once they are authenticated, before Login Success.
+    const route = this.conn.route;
+    const refused = route === undefined ? undefined : playerAccess(route, profile);
+    if (route !== undefined && refused !== undefined) {
+      refuseLogin(this.conn, route, refused, { name: profile.name, id: profile.id });
+      return;
+    }
     this.profile = profile;
     this.verifiedAt = verifiedAt;
     this.step = 'await_acknowledged';

@@ -17,6 +17,7 @@ export const MESSAGE_KEYS = [
   'shutting_down',
   'unknown_host_motd',
   'backend_offline_version',
+  'access_denied',
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -39,6 +40,7 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'This server is restarting. Please join again.',
     unknown_host_motd: 'Unknown host: {host}',
     backend_offline_version: 'Offline',
+    access_denied: 'You are not allowed on this server.',
   },
   de: {
     no_route: 'Unter {host} gibt es keinen Server. Prüfe die Adresse und versuche es erneut.',
@@ -56,6 +58,7 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'Dieser Server startet neu. Bitte verbinde dich erneut.',
     unknown_host_motd: 'Unbekannter Host: {host}',
     backend_offline_version: 'Offline',
+    access_denied: 'Du darfst diesen Server nicht betreten.',
   },
   es: {
     no_route: 'No hay ningún servidor en {host}. Comprueba la dirección e inténtalo de nuevo.',
@@ -73,6 +76,7 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'Este servidor se está reiniciando. Vuelve a entrar.',
     unknown_host_motd: 'Host desconocido: {host}',
     backend_offline_version: 'Sin conexión',
+    access_denied: 'No tienes permiso para entrar en este servidor.',
   },
   fr: {
     no_route: "Il n'y a pas de serveur à l'adresse {host}. Vérifiez l'adresse et réessayez.",
@@ -90,5 +94,6 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'Ce serveur redémarre. Reconnectez-vous.',
     unknown_host_motd: 'Hôte inconnu : {host}',
     backend_offline_version: 'Hors ligne',
+    access_denied: "Vous n'êtes pas autorisé sur ce serveur.",
   },
 };

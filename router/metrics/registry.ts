@@ -46,6 +46,8 @@ export class RouterMetrics {
   readonly adapterTargets: Gauge<'adapter' | 'route'>;
   readonly loginProtocols: Counter<'support' | 'result'>;
   readonly newerProtocolFailures: Counter<'protocol'>;
+  readonly accessDenied: Counter<'route' | 'reason'>;
+  readonly loginHookCalls: Histogram<'route' | 'result'>;
   /** issued_at / expires_at of the table in use (ms); the age and expiry gauges are computed at scrape time. */
   private tableTimes: { issuedAt?: number; expiresAt?: number; appliedAt: number } | undefined;
   private readonly now: () => number;
@@ -152,6 +154,14 @@ export class RouterMetrics {
       name: 'passage_newer_protocol_failures_total', help: 'Newer-protocol logins ended because a packet did not decode with the newest known layout, by protocol (the first 32 seen, then "other")',
       labelNames: ['protocol'], registers,
     });
+    this.accessDenied = new Counter({
+      name: 'passage_access_denied_total', help: 'Logins refused by a route\'s edge policy, by route and reason (deny_ip, deny_player, not_allowed, maintenance, hook_deny, hook_error)',
+      labelNames: ['route', 'reason'], registers,
+    });
+    this.loginHookCalls = new Histogram({
+      name: 'passage_login_hook_duration_seconds', help: 'Login hook calls by route and result (allow, deny, target, error)',
+      labelNames: ['route', 'result'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers,
+    });
     this.adapterTargets = new Gauge({ name: 'passage_adapter_targets', help: 'Targets a discovery adapter serves for a route (last good result)', labelNames: ['adapter', 'route'], registers });
   }
 
@@ -173,6 +183,8 @@ export class RouterMetrics {
     on(events.auth, (m) => this.authDuration.observe({ result: m.result }, m.durationSeconds));
     on(events.transfer, (m) => this.transfersTotal.inc({ route: m.route, target: m.target }));
     on(events.disconnect, (m) => this.disconnectsTotal.inc({ reason: m.reason }));
+    on(events.accessDenied, (m) => this.accessDenied.inc({ route: m.route, reason: m.reason }));
+    on(events.loginHook, (m) => this.loginHookCalls.observe({ route: m.route, result: m.result }, m.durationSeconds));
     on(events.cookie, (m) => this.authCookies.inc({ result: m.result }));
     on(events.resourcePack, (m) => this.resourcePackResults.inc({ route: m.route, pack: m.pack, result: m.result }));
     on(events.status, (m) => this.statusDuration.observe({ route: m.route }, m.durationSeconds));

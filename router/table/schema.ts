@@ -9,6 +9,8 @@ import { MESSAGE_KEYS } from '../messages/catalog.ts';
 import { MAX_FAVICON_URI_CHARS, MAX_VERSION_NAME_CHARS, statusJsonProblem, textProblem } from './bounds.ts';
 import { TableValidationError } from './errors.ts';
 import { readDiscovery, readStatusAdapter, readStrategyAdapter } from './schema-adapters.ts';
+import { checkPolicyOptions, readAccess, readLoginHook, readPlayerList, readTargetFilter } from './schema-policy.ts';
+import { AUTH_MODES } from './policy-types.ts';
 import {
   child,
   Context,
@@ -84,6 +86,11 @@ const ROUTE_FIELDS: Fields<Route> = {
   discovery: { key: 'discovery', read: readDiscovery },
   statusAdapter: { key: 'status_adapter', read: readStatusAdapter },
   strategyAdapter: { key: 'strategy_adapter', read: readStrategyAdapter },
+  auth: { key: 'auth', read: oneOf(AUTH_MODES) },
+  maintenanceBypass: { key: 'maintenance_bypass', read: readPlayerList },
+  targetFilter: { key: 'target_filter', read: readTargetFilter },
+  access: { key: 'access', read: readAccess },
+  loginHook: { key: 'login_hook', read: readLoginHook },
 };
 
 const RELAY_TIMEOUT_FIELDS: Fields<RelayTimeouts> = {
@@ -180,7 +187,7 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 }
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt) => checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), { uniqueIds: true });
+  return readArray(raw, at, ctx, (item, itemAt) => checkPolicyOptions(checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), itemAt, ctx), { uniqueIds: true });
 }
 
 // --- route -----------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // The routing-table model the router runs on. The document form (TOML file or signed JSON) uses the
 // snake_case names of the configuration contract; `parseRoutingTable` turns it into these types.
 
+import type { AuthMode, LoginHookConfig, RouteAccess, TargetFilter } from './policy-types.ts';
+
 export type RouteMode = 'transfer' | 'passthrough';
 
 export const STRATEGIES = ['priority', 'random', 'round_robin', 'least_players', 'player_fill', 'sticky'] as const;
@@ -77,6 +79,15 @@ export interface Route {
   readonly statusAdapter?: StatusAdapterConfig;
   /** The target choice from an adapter (gRPC Apply) instead of `strategy`, which stays the fallback. */
   readonly strategyAdapter?: StrategyAdapterConfig;
+  // Edge policy (router/table/policy-types.ts).
+  /** How this route authenticates; absent: `[auth] mode` of passage.toml. */
+  readonly auth?: AuthMode;
+  /** Names or UUIDs that may log in while `maintenance` is on. */
+  readonly maintenanceBypass?: readonly string[];
+  /** Conditions on target meta; targets that fail one are not chosen. */
+  readonly targetFilter?: readonly TargetFilter[];
+  readonly access?: RouteAccess;
+  readonly loginHook?: LoginHookConfig;
 }
 
 export const DISCOVERY_TYPES = ['http', 'grpc', 'dns', 'kubernetes'] as const;
