@@ -9,6 +9,7 @@ import { MESSAGE_KEYS } from '../messages/catalog.ts';
 import { MAX_FAVICON_URI_CHARS, MAX_VERSION_NAME_CHARS, statusJsonProblem, textProblem } from './bounds.ts';
 import { TableValidationError } from './errors.ts';
 import { readDiscovery, readStatusAdapter, readStrategyAdapter } from './schema-adapters.ts';
+import { checkWake, readWake, readWakeTimeout } from './schema-wake.ts';
 import {
   child,
   Context,
@@ -84,6 +85,7 @@ const ROUTE_FIELDS: Fields<Route> = {
   discovery: { key: 'discovery', read: readDiscovery },
   statusAdapter: { key: 'status_adapter', read: readStatusAdapter },
   strategyAdapter: { key: 'strategy_adapter', read: readStrategyAdapter },
+  wakeTimeout: { key: 'wake_timeout', read: readWakeTimeout },
 };
 
 const RELAY_TIMEOUT_FIELDS: Fields<RelayTimeouts> = {
@@ -105,6 +107,7 @@ const STATUS_FIELDS: Fields<RouteStatus> = {
   maxPlayers: { key: 'max_players', default: 0, read: readMaxPlayers },
   favicon: { key: 'favicon', read: readFavicon },
   versionName: { key: 'version_name', read: readVersionName },
+  sleepingMotd: { key: 'sleeping_motd', read: readMotd },
 };
 
 /** A target as the document spells it: `address` is split into host and port afterwards. */
@@ -115,6 +118,7 @@ const TARGET_FIELDS: Fields<TargetFields> = {
   endpoint: { key: 'address', required: true, read: readEndpoint },
   priority: { key: 'priority', default: 0, read: readPriority },
   meta: { key: 'meta', default: Object.freeze({}), read: readMeta },
+  wake: { key: 'wake', read: readWake },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -180,7 +184,7 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 }
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt) => checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), { uniqueIds: true });
+  return readArray(raw, at, ctx, (item, itemAt) => checkWake(checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), itemAt, ctx), { uniqueIds: true });
 }
 
 // --- route -----------------------------------------------------------------------------------------
