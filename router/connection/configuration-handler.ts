@@ -14,6 +14,9 @@ import { selectTarget } from '../routing/strategies.ts';
 import type { Handshake } from '../protocol/handshake.ts';
 import type { GameProfile } from '../protocol/login.ts';
 import type { ResourcePack, Route, Target } from '../table/types.ts';
+import { transferAfterWake } from '../wake/hold.ts';
+import type { WakeHold } from '../wake/hold.ts';
+import { hasWakeTargets } from '../wake/waker.ts';
 import type { Connection } from './connection.ts';
 import type { Phase } from './phase.ts';
 
@@ -51,6 +54,8 @@ export class ConfigurationPhase implements Phase {
   private keepAliveTimer: NodeJS.Timeout | undefined;
   /** Resource packs pushed and still waiting for a final result, by pack UUID. */
   private readonly pendingPacks = new Map<string, ResourcePack>();
+  /** Set while the player waits for a sleeping target to wake. */
+  private wakeHold: WakeHold | undefined;
 
   constructor(conn: Connection, handshake: Handshake, route: Route, login: VerifiedLogin) {
     this.conn = conn;
@@ -73,6 +78,7 @@ export class ConfigurationPhase implements Phase {
 
   leave(): void {
     if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
+    this.wakeHold?.end('left');
   }
 
   handle(body: Buffer): void {
@@ -191,6 +197,14 @@ export class ConfigurationPhase implements Phase {
     const hook = conn.table?.adapters;
     const targets = hook?.targets(route) ?? route.targets;
     const select = (): Target | undefined => selectTarget(route, { playerId: profile.id, random: conn.ctx.random, counters: conn.ctx.counters }, targets);
+    const waker = conn.ctx.wake;
+    if (waker !== undefined && hasWakeTargets(targets)) {
+      // Wake on join: awake targets first, else the player waits here while a sleeping one starts.
+      this.step = 'transferring';
+      const among = (ts: readonly Target[]): Target | undefined => selectTarget(route, { playerId: profile.id, random: conn.ctx.random, counters: conn.ctx.counters }, ts);
+      transferAfterWake(conn, route, waker, targets, among, (t) => this.sendTransfer(t), (hold) => (this.wakeHold = hold)).catch((err: unknown) => conn.fail(err));
+      return;
+    }
     const asked = hook?.choose(route, targets, { id: profile.id, name: profile.name, ip: conn.clientIp, protocol: this.handshake.protocol, host: this.handshake.host, ...(this.clientLocale === undefined ? {} : { locale: this.clientLocale }) });
     if (asked === undefined) {
       this.sendTransfer(select());

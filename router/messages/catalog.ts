@@ -17,6 +17,9 @@ export const MESSAGE_KEYS = [
   'shutting_down',
   'unknown_host_motd',
   'backend_offline_version',
+  'server_starting',
+  'wake_failed',
+  'sleeping_motd',
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -39,6 +42,9 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'This server is restarting. Please join again.',
     unknown_host_motd: 'Unknown host: {host}',
     backend_offline_version: 'Offline',
+    server_starting: 'The server is starting, please try again in a minute.',
+    wake_failed: 'The server could not be started. Please try again later.',
+    sleeping_motd: 'Sleeping: join to start the server',
   },
   de: {
     no_route: 'Unter {host} gibt es keinen Server. Prüfe die Adresse und versuche es erneut.',
@@ -56,6 +62,9 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'Dieser Server startet neu. Bitte verbinde dich erneut.',
     unknown_host_motd: 'Unbekannter Host: {host}',
     backend_offline_version: 'Offline',
+    server_starting: 'Der Server startet gerade, bitte versuche es in einer Minute erneut.',
+    wake_failed: 'Der Server konnte nicht gestartet werden. Bitte versuche es später erneut.',
+    sleeping_motd: 'Schläft: verbinde dich, um den Server zu starten',
   },
   es: {
     no_route: 'No hay ningún servidor en {host}. Comprueba la dirección e inténtalo de nuevo.',
@@ -73,6 +82,9 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'Este servidor se está reiniciando. Vuelve a entrar.',
     unknown_host_motd: 'Host desconocido: {host}',
     backend_offline_version: 'Sin conexión',
+    server_starting: 'El servidor se está iniciando, inténtalo de nuevo en un minuto.',
+    wake_failed: 'No se pudo iniciar el servidor. Inténtalo más tarde.',
+    sleeping_motd: 'En reposo: entra para iniciar el servidor',
   },
   fr: {
     no_route: "Il n'y a pas de serveur à l'adresse {host}. Vérifiez l'adresse et réessayez.",
@@ -90,5 +102,8 @@ export const BUILTIN_CATALOG: Catalog = {
     shutting_down: 'Ce serveur redémarre. Reconnectez-vous.',
     unknown_host_motd: 'Hôte inconnu : {host}',
     backend_offline_version: 'Hors ligne',
+    server_starting: 'Le serveur démarre, veuillez réessayer dans une minute.',
+    wake_failed: "Le serveur n'a pas pu être démarré. Veuillez réessayer plus tard.",
+    sleeping_motd: 'En veille : connectez-vous pour démarrer le serveur',
   },
 };
