@@ -82,7 +82,7 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
     // Registered here, before the table machinery, so that disposal drains the router and closes the
     // admin port only after the fleet, poller and adapters have stopped. /status reads those lazily:
     // the admin server answers nothing until it listens, below.
-    const admin: Server = createAdminServer({ router, metrics, version: VERSION, extraStatus: () => ({ tableSource: poller.status(), fleet: fleet.status(), adapters: adapters.states() }) });
+    const admin: Server = createAdminServer({ router, metrics, version: VERSION, extraStatus: () => ({ tableSource: poller.status(), fleet: fleet.status(), adapters: adapters.states(), waking: router.ctx.wake?.status() ?? [] }) });
     stack.defer(() => closeAdmin(admin));
     stack.defer(async () => {
       cut = await router.drain(drainMs);

@@ -31,4 +31,6 @@ export interface RouterContext {
   draining: boolean;
   /** Passthrough relay sessions, player slots and the backend status cache; drain closes the sessions at its deadline. */
   readonly relays: import('./relay/relays.ts').Relays;
+  /** Wake on join: probes and wakes sleeping targets; absent in contexts built by tests: no target is woken. */
+  readonly wake?: import('./wake/waker.ts').Waker;
 }

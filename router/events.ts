@@ -155,6 +155,29 @@ export interface AdapterTargetsEvent {
   readonly targets: number;
 }
 
+/** A wake of a sleeping target ended (router/wake/): once per wake, however many players shared it. */
+export interface WakeEvent {
+  readonly route: string;
+  readonly target: string;
+  /** `ready` (answered a status ping), `timeout` (not within wake_timeout) or `error` (the scale API failed). */
+  readonly outcome: 'ready' | 'timeout' | 'error';
+  /** The WakeError code; empty when ready. */
+  readonly code: string;
+  /** Whether this router scaled the target (0 → 1) or found it already scaled up. */
+  readonly scaled: boolean;
+  readonly durationSeconds: number;
+}
+/** A player is held in the configuration phase while a target wakes. */
+export interface WakeHoldEvent extends ConnectionScoped {
+  readonly route: string;
+}
+/** A held player's wait ended: transferred, timeout, error (the wake failed) or left (the client went away). */
+export interface WakeWaitEvent extends ConnectionScoped {
+  readonly route: string;
+  readonly outcome: 'transferred' | 'timeout' | 'error' | 'left';
+  readonly durationSeconds: number;
+}
+
 /**
  * Every channel the router publishes on, by name, with the type of its messages: `publish` and
  * `subscribe` take a channel of this map, so the compiler checks each message against its channel's
@@ -202,6 +225,9 @@ export interface EventMap {
   'passage:relay:bytes': RelayBytesEvent;
   'passage:relay:ended': RelayEndedEvent;
   'passage:relay:status': RelayStatusEvent;
+  'passage:wake': WakeEvent;
+  'passage:wake:hold': WakeHoldEvent;
+  'passage:wake:wait': WakeWaitEvent;
 }
 
 export type EventName = keyof EventMap;
@@ -246,6 +272,9 @@ export const events = {
   relayBytes: eventChannel('passage:relay:bytes'),
   relayEnded: eventChannel('passage:relay:ended'),
   relayStatus: eventChannel('passage:relay:status'),
+  wake: eventChannel('passage:wake'),
+  wakeHold: eventChannel('passage:wake:hold'),
+  wakeWait: eventChannel('passage:wake:wait'),
 } satisfies { readonly [key: string]: EventChannel<EventName> };
 
 /** Publishes `message` tagged with its source (the router instance), only when someone listens. */

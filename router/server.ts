@@ -19,6 +19,7 @@ import { loadCookieSecrets } from './auth/cookie.ts';
 import { TableStore } from './routing/store.ts';
 import { Relays } from './relay/relays.ts';
 import { NewerProtocols } from './connection/newer-protocols.ts';
+import { Waker } from './wake/waker.ts';
 
 export interface RouterOptions {
   readonly config: PassageConfig;
@@ -59,6 +60,7 @@ export class Router {
       random: opts.random ?? Math.random,
       draining: false,
       relays: new Relays(this, log),
+      wake: new Waker({ source: this, log, policy: config.adapters }),
     };
     this.admission = this.ctx.admission!;
     this.trustedProxies = config.proxyProtocol.enabled ? cidrList(config.proxyProtocol.trustedProxies) : undefined;
@@ -167,6 +169,7 @@ export class Router {
     for (const conn of this.connections) conn.socket.destroy();
     for (const socket of this.awaitingHeader) socket.destroy();
     this.ctx.sessionServer.close();
+    this.ctx.wake?.close();
     return cut;
   }
 

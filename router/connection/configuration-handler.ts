@@ -16,6 +16,9 @@ import { runLoginHook } from './access-check.ts';
 import type { Handshake } from '../protocol/handshake.ts';
 import type { GameProfile } from '../protocol/login.ts';
 import type { ResourcePack, Route, Target } from '../table/types.ts';
+import { transferAfterWake } from '../wake/hold.ts';
+import type { WakeHold } from '../wake/hold.ts';
+import { hasWakeTargets } from '../wake/waker.ts';
 import type { Connection } from './connection.ts';
 import type { Phase } from './phase.ts';
 
@@ -55,6 +58,8 @@ export class ConfigurationPhase implements Phase {
   private readonly pendingPacks = new Map<string, ResourcePack>();
   /** The target the login hook named (`action = "target"`): it replaces the strategy's choice. */
   private hookTarget: string | undefined;
+  /** Set while the player waits for a sleeping target to wake. */
+  private wakeHold: WakeHold | undefined;
 
   constructor(conn: Connection, handshake: Handshake, route: Route, login: VerifiedLogin) {
     this.conn = conn;
@@ -77,6 +82,7 @@ export class ConfigurationPhase implements Phase {
 
   leave(): void {
     if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
+    this.wakeHold?.end('left');
   }
 
   handle(body: Buffer): void {
@@ -223,6 +229,14 @@ export class ConfigurationPhase implements Phase {
       return;
     }
     const select = (): Target | undefined => selectTarget(route, { playerId: profile.id, random: conn.ctx.random, counters: conn.ctx.counters }, targets);
+    const waker = conn.ctx.wake;
+    if (waker !== undefined && hasWakeTargets(targets)) {
+      // Wake on join: awake targets first, else the player waits here while a sleeping one starts.
+      this.step = 'transferring';
+      const among = (ts: readonly Target[]): Target | undefined => selectTarget(route, { playerId: profile.id, random: conn.ctx.random, counters: conn.ctx.counters }, ts);
+      transferAfterWake(conn, route, waker, targets, among, (t) => this.sendTransfer(t), (hold) => (this.wakeHold = hold)).catch((err: unknown) => conn.fail(err));
+      return;
+    }
     const asked = hook?.choose(route, targets, { id: profile.id, name: profile.name, ip: conn.clientIp, protocol: this.handshake.protocol, host: this.handshake.host, ...(this.clientLocale === undefined ? {} : { locale: this.clientLocale }) });
     if (asked === undefined) {
       this.sendTransfer(select());

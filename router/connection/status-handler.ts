@@ -10,6 +10,7 @@ import type { Route } from '../table/types.ts';
 import type { Handshake } from '../protocol/handshake.ts';
 import type { Connection } from './connection.ts';
 import type { Phase } from './phase.ts';
+import { hasWakeTargets } from '../wake/waker.ts';
 
 /**
  * The status for a route. A client that can log in sees its own protocol echoed (so the list shows
@@ -61,6 +62,16 @@ function statusJson(conn: Connection, hs: Handshake): string {
   return `${head},"protocol":${echo ? hs.protocol : NEWEST_PROTOCOL}}}`;
 }
 
+/**
+ * The status of a route whose targets all sleep (wake on join): the route's status with its
+ * `sleeping_motd` (or the localized default) and no players. Only a login wakes a target.
+ */
+function sleepingStatusJson(conn: Connection, hs: Handshake, table: ActiveTable, route: Route): string {
+  const status = buildStatus(table, route, hs.protocol, servesProtocol(conn, hs.protocol));
+  const motd = (table.adapters?.status(route)?.status ?? route.status).sleepingMotd ?? conn.messages.text('sleeping_motd', undefined);
+  return JSON.stringify({ ...status, players: { ...status.players, online: 0 }, description: textComponent(motd) });
+}
+
 /** Phase 2a, status (server-list ping): one status request → the route's status, ping → pong, close. */
 export class StatusPhase implements Phase {
   readonly state = 'status';
@@ -73,18 +84,29 @@ export class StatusPhase implements Phase {
     this.handshake = handshake;
   }
 
-  handle(body: Buffer): void {
+  handle(body: Buffer): void | Promise<void> {
     const conn = this.conn;
     const packet = decodeStatusPacket(body);
     if (packet.kind === 'request') {
       if (this.answered) throw new ProtocolError('ERR_UNEXPECTED_PACKET', 'status: second status request');
       this.answered = true;
       const started = performance.now();
-      conn.send(encodeStatusResponse(statusJson(conn, this.handshake)));
-      publish(events.status, conn.ctx.source, { route: conn.route?.id ?? '', durationSeconds: (performance.now() - started) / 1000 });
+      const { table, route } = conn;
+      const targets = route === undefined ? undefined : (table?.adapters?.targets(route) ?? route.targets);
+      if (conn.ctx.wake !== undefined && table !== undefined && route !== undefined && targets !== undefined && hasWakeTargets(targets)) {
+        // A probe (cached and shared), never a wake: the Ping that follows waits in the connection's queue.
+        return conn.ctx.wake.routeSleeping(targets).then((sleeping) => this.respond(sleeping ? sleepingStatusJson(conn, this.handshake, table, route) : statusJson(conn, this.handshake), started));
+      }
+      this.respond(statusJson(conn, this.handshake), started);
       return;
     }
     conn.send(encodePong(packet.payload));
     conn.close('status');
+  }
+
+  private respond(json: string, started: number): void {
+    const conn = this.conn;
+    conn.send(encodeStatusResponse(json));
+    publish(events.status, conn.ctx.source, { route: conn.route?.id ?? '', durationSeconds: (performance.now() - started) / 1000 });
   }
 }

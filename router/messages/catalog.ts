@@ -18,6 +18,9 @@ export const MESSAGE_KEYS = [
   'unknown_host_motd',
   'backend_offline_version',
   'access_denied',
+  'server_starting',
+  'wake_failed',
+  'sleeping_motd',
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
@@ -41,6 +44,9 @@ export const BUILTIN_CATALOG: Catalog = {
     unknown_host_motd: 'Unknown host: {host}',
     backend_offline_version: 'Offline',
     access_denied: 'You are not allowed on this server.',
+    server_starting: 'The server is starting, please try again in a minute.',
+    wake_failed: 'The server could not be started. Please try again later.',
+    sleeping_motd: 'Sleeping: join to start the server',
   },
   de: {
     no_route: 'Unter {host} gibt es keinen Server. Prüfe die Adresse und versuche es erneut.',
@@ -59,6 +65,9 @@ export const BUILTIN_CATALOG: Catalog = {
     unknown_host_motd: 'Unbekannter Host: {host}',
     backend_offline_version: 'Offline',
     access_denied: 'Du darfst diesen Server nicht betreten.',
+    server_starting: 'Der Server startet gerade, bitte versuche es in einer Minute erneut.',
+    wake_failed: 'Der Server konnte nicht gestartet werden. Bitte versuche es später erneut.',
+    sleeping_motd: 'Schläft: verbinde dich, um den Server zu starten',
   },
   es: {
     no_route: 'No hay ningún servidor en {host}. Comprueba la dirección e inténtalo de nuevo.',
@@ -77,6 +86,9 @@ export const BUILTIN_CATALOG: Catalog = {
     unknown_host_motd: 'Host desconocido: {host}',
     backend_offline_version: 'Sin conexión',
     access_denied: 'No tienes permiso para entrar en este servidor.',
+    server_starting: 'El servidor se está iniciando, inténtalo de nuevo en un minuto.',
+    wake_failed: 'No se pudo iniciar el servidor. Inténtalo más tarde.',
+    sleeping_motd: 'En reposo: entra para iniciar el servidor',
   },
   fr: {
     no_route: "Il n'y a pas de serveur à l'adresse {host}. Vérifiez l'adresse et réessayez.",
@@ -95,5 +107,8 @@ export const BUILTIN_CATALOG: Catalog = {
     unknown_host_motd: 'Hôte inconnu : {host}',
     backend_offline_version: 'Hors ligne',
     access_denied: "Vous n'êtes pas autorisé sur ce serveur.",
+    server_starting: 'Le serveur démarre, veuillez réessayer dans une minute.',
+    wake_failed: "Le serveur n'a pas pu être démarré. Veuillez réessayer plus tard.",
+    sleeping_motd: 'En veille : connectez-vous pour démarrer le serveur',
   },
 };

@@ -48,6 +48,9 @@ export class RouterMetrics {
   readonly newerProtocolFailures: Counter<'protocol'>;
   readonly accessDenied: Counter<'route' | 'reason'>;
   readonly loginHookCalls: Histogram<'route' | 'result'>;
+  readonly wakes: Counter<'route' | 'outcome' | 'code'>;
+  readonly wakeWait: Histogram<'route' | 'outcome'>;
+  readonly wakeHeld: Gauge<'route'>;
   /** issued_at / expires_at of the table in use (ms); the age and expiry gauges are computed at scrape time. */
   private tableTimes: { issuedAt?: number; expiresAt?: number; appliedAt: number } | undefined;
   private readonly now: () => number;
@@ -162,6 +165,15 @@ export class RouterMetrics {
       name: 'passage_login_hook_duration_seconds', help: 'Login hook calls by route and result (allow, deny, target, error)',
       labelNames: ['route', 'result'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers,
     });
+    this.wakes = new Counter({
+      name: 'passage_wakes_total', help: 'Wakes of sleeping targets by route and outcome (ready, timeout, error) and stable code (empty when ready)',
+      labelNames: ['route', 'outcome', 'code'], registers,
+    });
+    this.wakeWait = new Histogram({
+      name: 'passage_wake_wait_seconds', help: 'How long players waited for a sleeping target, by route and outcome (transferred, timeout, error, left)',
+      labelNames: ['route', 'outcome'], buckets: [0.5, 1, 2.5, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600], registers,
+    });
+    this.wakeHeld = new Gauge({ name: 'passage_wake_players_held', help: 'Players waiting in the configuration phase for a target to wake, by route', labelNames: ['route'], registers });
     this.adapterTargets = new Gauge({ name: 'passage_adapter_targets', help: 'Targets a discovery adapter serves for a route (last good result)', labelNames: ['adapter', 'route'], registers });
   }
 
@@ -218,6 +230,12 @@ export class RouterMetrics {
     });
     on(events.loginProtocol, (m) => this.loginProtocols.inc({ support: m.support, result: m.result }));
     on(events.newerProtocolFailure, (m) => this.newerProtocolFailures.inc({ protocol: m.label }));
+    on(events.wake, (m) => this.wakes.inc({ route: m.route, outcome: m.outcome, code: m.code }));
+    on(events.wakeHold, (m) => this.wakeHeld.inc({ route: m.route }));
+    on(events.wakeWait, (m) => {
+      this.wakeHeld.dec({ route: m.route });
+      this.wakeWait.observe({ route: m.route, outcome: m.outcome }, m.durationSeconds);
+    });
     on(events.adapterTargets, (m) => this.adapterTargets.set({ adapter: m.adapter, route: m.route }, m.targets));
     return this;
   }

@@ -11,6 +11,7 @@ import { TableValidationError } from './errors.ts';
 import { readDiscovery, readStatusAdapter, readStrategyAdapter } from './schema-adapters.ts';
 import { checkPolicyOptions, readAccess, readLoginHook, readPlayerList, readTargetFilter } from './schema-policy.ts';
 import { AUTH_MODES } from './policy-types.ts';
+import { checkWake, readWake, readWakeTimeout } from './schema-wake.ts';
 import {
   child,
   Context,
@@ -91,6 +92,7 @@ const ROUTE_FIELDS: Fields<Route> = {
   targetFilter: { key: 'target_filter', read: readTargetFilter },
   access: { key: 'access', read: readAccess },
   loginHook: { key: 'login_hook', read: readLoginHook },
+  wakeTimeout: { key: 'wake_timeout', read: readWakeTimeout },
 };
 
 const RELAY_TIMEOUT_FIELDS: Fields<RelayTimeouts> = {
@@ -112,6 +114,7 @@ const STATUS_FIELDS: Fields<RouteStatus> = {
   maxPlayers: { key: 'max_players', default: 0, read: readMaxPlayers },
   favicon: { key: 'favicon', read: readFavicon },
   versionName: { key: 'version_name', read: readVersionName },
+  sleepingMotd: { key: 'sleeping_motd', read: readMotd },
 };
 
 /** A target as the document spells it: `address` is split into host and port afterwards. */
@@ -122,6 +125,7 @@ const TARGET_FIELDS: Fields<TargetFields> = {
   endpoint: { key: 'address', required: true, read: readEndpoint },
   priority: { key: 'priority', default: 0, read: readPriority },
   meta: { key: 'meta', default: Object.freeze({}), read: readMeta },
+  wake: { key: 'wake', read: readWake },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -187,7 +191,7 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 }
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt) => checkPolicyOptions(checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), itemAt, ctx), { uniqueIds: true });
+  return readArray(raw, at, ctx, (item, itemAt) => checkWake(checkPolicyOptions(checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), itemAt, ctx), itemAt, ctx), { uniqueIds: true });
 }
 
 // --- route -----------------------------------------------------------------------------------------

@@ -17,7 +17,18 @@ export interface Target {
   readonly priority: number;
   /** Free-form string metadata; `players` and `max_players` feed the player-count strategies. */
   readonly meta: Readonly<Record<string, string>>;
+  /** How to start this target when it sleeps (scaled to zero); only a login wakes it (router/wake/). */
+  readonly wake?: WakeConfig;
 }
+
+/**
+ * A sleeping target's scaler. Only names of the resource to scale: the API server must be one
+ * passage.toml allows (`[adapters.kubernetes]`) and AWS credentials come from the router's environment.
+ * `timeout` bounds each API call (ms).
+ */
+export type WakeConfig =
+  | { readonly kind: 'kubernetes'; readonly resource: 'statefulsets' | 'deployments'; readonly name: string; readonly namespace: string; readonly apiUrl?: string; readonly timeout: number }
+  | { readonly kind: 'ecs'; readonly cluster: string; readonly service: string; readonly region?: string; readonly timeout: number };
 
 export interface RouteStatus {
   /** A plain string or a JSON text component (already parsed when the document held JSON text). */
@@ -27,6 +38,8 @@ export interface RouteStatus {
   readonly favicon?: string;
   /** Shown as the version name in the server list (defaults to "Passage"). */
   readonly versionName?: string;
+  /** Shown instead of `motd` while every target of the route sleeps (wake on join); default: localized `sleeping_motd`. */
+  readonly sleepingMotd?: unknown;
 }
 
 /** A resource pack pushed in the configuration phase (Add Resource Pack). */
@@ -88,6 +101,8 @@ export interface Route {
   readonly targetFilter?: readonly TargetFilter[];
   readonly access?: RouteAccess;
   readonly loginHook?: LoginHookConfig;
+  /** How long a player may wait for a sleeping target to start (ms); targets with `wake` only. */
+  readonly wakeTimeout?: number;
 }
 
 export const DISCOVERY_TYPES = ['http', 'grpc', 'dns', 'kubernetes'] as const;
