@@ -4,7 +4,7 @@
 
 import { isIP } from 'node:net';
 import { parseDuration } from '../config/duration.ts';
-import { child, Context, describe, isPlainObject, oneOf, readArray, readEndpoint, readObject, readText, type Fields } from './schema-kit.ts';
+import { child, Context, describe, describeReader, DURATION_SCHEMA, fieldsSchema, isPlainObject, oneOf, readArray, readEndpoint, readObject, readText, type Fields, type JsonSchema } from './schema-kit.ts';
 import { isHostname, parseEndpoint } from './syntax.ts';
 import { AGONES_SCHEDULING, DISCOVERY_TYPES, type DiscoveryConfig, type StatusAdapterConfig, type StrategyAdapterConfig } from './types.ts';
 
@@ -195,3 +195,32 @@ function readResolvers(raw: unknown, at: string, ctx: Context): string[] | undef
     return ctx.fail(itemAt, `must be an IP address, optionally with a port ("127.0.0.1:5353", "[::1]:53"), got ${describe(item)}`);
   }, { nonEmpty: true });
 }
+
+// --- JSON Schema for editors (passagectl schema) ----------------------------------------------------
+
+/** Per `type`: its required keys, and no keys of another type (ADAPTER_KEYS_BY_TYPE, as checkAdapterKeys). */
+function byType(types: readonly string[]): JsonSchema[] {
+  return types.flatMap((type) => {
+    const spec = ADAPTER_KEYS_BY_TYPE[type];
+    if (spec === undefined) return [];
+    return [{
+      if: { properties: { type: { const: type } }, required: ['type'] },
+      then: { ...(spec.required.length === 0 ? {} : { required: [...spec.required] }), propertyNames: { enum: [...ADAPTER_COMMON_KEYS, ...spec.required, ...spec.optional] } },
+    }];
+  });
+}
+
+describeReader(readDiscovery, () => fieldsSchema(DISCOVERY_FIELDS, { allOf: byType(DISCOVERY_TYPES) }));
+describeReader(readStatusAdapter, () => fieldsSchema(STATUS_ADAPTER_FIELDS, { allOf: byType(['http', 'grpc']) }));
+describeReader(readStrategyAdapter, () => fieldsSchema(STRATEGY_ADAPTER_FIELDS));
+describeReader(readAdapterDuration, DURATION_SCHEMA);
+describeReader(readHttpUrl, { type: 'string', pattern: '^https?://' });
+describeReader(readAdapterAddress, { type: 'string', pattern: ':[0-9]{1,5}$' });
+describeReader(readDnsName, { type: 'string', minLength: 1, maxLength: 253 });
+describeReader(readPort, { type: 'integer', minimum: 1, maximum: 65535 });
+describeReader(readResolvers, { type: 'array', minItems: 1, items: { type: 'string' } });
+describeReader(readSelectors, {
+  type: 'array', minItems: 1, maxItems: MAX_SELECTORS,
+  items: { type: 'object', minProperties: 1, maxProperties: MAX_SELECTOR_LABELS, propertyNames: { maxLength: MAX_LABEL_KEY_LENGTH, pattern: LABEL_KEY.source }, additionalProperties: { type: 'string', maxLength: MAX_LABEL_VALUE_LENGTH, pattern: LABEL_VALUE.source } },
+});
+describeReader(readRetries, { type: 'integer', minimum: 0, maximum: MAX_ALLOCATION_RETRIES });
