@@ -13,6 +13,7 @@ import * as dns from './commands/dns.ts';
 import * as dev from './commands/dev.ts';
 import * as keysGenerate from './commands/keys-generate.ts';
 import * as regions from './commands/regions.ts';
+import * as schema from './commands/schema.ts';
 import * as status from './commands/status.ts';
 import * as tableDiff from './commands/table-diff.ts';
 import * as tableHistory from './commands/table-history.ts';
@@ -43,6 +44,7 @@ export function buildProgram(runner: Runner): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   keysGenerate.register(program, runner);
+  schema.register(program, runner);
   const table = program.command('table').description('validate, sign, diff, publish and roll back routing tables');
   tableValidate.register(table, runner);
   tableSign.register(table, runner);

@@ -18,6 +18,8 @@ export type AdapterErrorCode =
   | 'ERR_ADAPTER_GRPC'
   /** The Kubernetes watch stream broke or reported an error; the adapter lists again. */
   | 'ERR_ADAPTER_WATCH'
+  /** Agones answered a GameServerAllocation with `UnAllocated`: no Ready GameServer matches the selectors. */
+  | 'ERR_ADAPTER_NO_CAPACITY'
   /**
    * passage.toml does not allow the endpoint the table names (plain http to a host not in
    * `[adapters] allow_plain_http`, a Kubernetes api_url not in `[adapters.kubernetes] api_urls`).

@@ -80,6 +80,16 @@ export function kubernetesEndpoint(apiUrl: string | undefined, policy: AdapterPo
   return { base, tokenFile: configured === '' ? SERVICE_ACCOUNT_TOKEN : configured, tokenRequired: configured !== '' };
 }
 
+/** The bearer token for `endpoint`, read at every request (projected tokens rotate); undefined when the default file is absent. */
+export async function bearerToken(endpoint: KubernetesEndpoint): Promise<string | undefined> {
+  try {
+    return (await readFile(endpoint.tokenFile, 'utf8')).trim();
+  } catch (err) {
+    if (!endpoint.tokenRequired) return undefined;
+    throw new AdapterError('ERR_ADAPTER_UNAVAILABLE', `[adapters.kubernetes] token_file ${endpoint.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 /** The target a pod or GameServer stands for, or undefined while it must get no players. */
 export function targetOf(obj: KubeObject, resource: 'pods' | 'gameservers', port: number | undefined): Omit<Target, 'host' | 'port'> | undefined {
   const name = obj.metadata?.name;
@@ -203,13 +213,8 @@ export class KubernetesDiscovery implements DiscoveryAdapter {
   }
 
   /** Read at every request: projected service-account tokens rotate. The default file may be absent (kubectl proxy). */
-  private async token(endpoint: KubernetesEndpoint): Promise<string | undefined> {
-    try {
-      return (await readFile(endpoint.tokenFile, 'utf8')).trim();
-    } catch (err) {
-      if (!endpoint.tokenRequired) return undefined;
-      throw new AdapterError('ERR_ADAPTER_UNAVAILABLE', `[adapters.kubernetes] token_file ${endpoint.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+  private token(endpoint: KubernetesEndpoint): Promise<string | undefined> {
+    return bearerToken(endpoint);
   }
 
   private async list(): Promise<void> {

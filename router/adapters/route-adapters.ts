@@ -11,6 +11,7 @@ import { AdapterClient, GrpcStrategy, grpcStatus, grpcTargets } from './grpc.ts'
 import { httpStatus, httpTargets } from './http.ts';
 import { AdapterError } from './errors.ts';
 import { KubernetesDiscovery } from './kubernetes.ts';
+import { AgonesAllocation } from './agones-allocation.ts';
 import { httpUrlProblem, STRICT_ADAPTER_POLICY } from './policy.ts';
 import { redactUrl } from '../redact-url.ts';
 import type { AdapterEnv, AdapterState } from './refresher.ts';
@@ -48,6 +49,8 @@ function createDiscovery(route: Route, env: AdapterEnv): DiscoveryAdapter {
     }
     case 'kubernetes':
       return new KubernetesDiscovery(route.id, d, env);
+    case 'agones_allocation':
+      return new AgonesAllocation(route.id, d, env);
   }
 }
 
@@ -152,6 +155,9 @@ export class RouteAdapters implements RouteAdapterHook {
   }
 
   choose(route: Route, targets: readonly Target[], player: PlayerInfo): Promise<AdapterChoice> | undefined {
-    return this.bindings.get(route)?.strategy?.choose(targets, player);
+    const binding = this.bindings.get(route);
+    // An allocating route gets a fresh GameServer per login; its own targets serve only when allocation fails.
+    if (binding?.discovery instanceof AgonesAllocation) return binding.discovery.allocate(player);
+    return binding?.strategy?.choose(targets, player);
   }
 }

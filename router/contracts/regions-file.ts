@@ -46,6 +46,59 @@ const TABLE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const WAF_RULE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
+// --- the document's shape --------------------------------------------------------------------------
+// The keys each table of the file may hold, and what each holds, as JSON Schema: the loader refuses any
+// other key (rejectUnknown reads these lists) and takes its integer bounds from here, and
+// `passagectl schema` writes regionsFileJsonSchema() for editors.
+
+type KeySchemas = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+function objectSchema(keys: KeySchemas, required: readonly string[] = []): Record<string, unknown> {
+  return { type: 'object', properties: keys, ...(required.length === 0 ? {} : { required: [...required] }), additionalProperties: false };
+}
+
+const RATE_RULE_KEYS = {
+  name: { type: 'string', pattern: WAF_RULE_NAME.source },
+  limit: { type: 'integer', minimum: RATE_LIMIT_MIN, maximum: RATE_LIMIT_MAX },
+  window: { type: 'integer', minimum: 1, maximum: 3600, enum: [...RATE_WINDOWS] },
+  aggregation: { type: 'string', enum: [...RATE_AGGREGATIONS] },
+  forwarded_header: { type: 'string', minLength: 1 },
+} as const satisfies KeySchemas;
+
+const WAF_KEYS = {
+  rate_rules: { type: 'array', items: objectSchema(RATE_RULE_KEYS, ['name', 'limit']) },
+} as const satisfies KeySchemas;
+
+const REGION_KEYS = {
+  continents: { type: 'array', items: { type: 'string', enum: [...CONTINENT_CODES] } },
+  countries: { type: 'array', items: { type: 'string', pattern: `${COUNTRY_CODE.source}|${SUBDIVISION.source}` } },
+  desired_count: { type: 'integer', minimum: 0, maximum: 1000 },
+  max_count: { type: 'integer', minimum: 1, maximum: 1000 },
+  cpu: { type: 'integer', minimum: 256, maximum: 16384, enum: [...FARGATE_SIZES.keys()] },
+  memory: { type: 'integer', minimum: 512, maximum: 122880 },
+} as const satisfies KeySchemas;
+
+const ROOT_KEYS = {
+  home_region: { type: 'string', pattern: REGION_NAME.source },
+  default_region: { type: 'string', pattern: REGION_NAME.source },
+  domain: { type: 'string', minLength: 1, maxLength: 253 },
+  hosted_zone: { type: 'string', minLength: 1, maxLength: 253 },
+  table_id: { type: 'string', pattern: TABLE_ID.source },
+  table_name: { type: 'string', pattern: DYNAMODB_TABLE_NAME.source },
+  public_keys: { type: 'array', items: { type: 'string', minLength: 1 } },
+  waf: objectSchema(WAF_KEYS),
+  regions: { type: 'object', minProperties: 1, propertyNames: { pattern: REGION_NAME.source }, additionalProperties: objectSchema(REGION_KEYS) },
+} as const satisfies KeySchemas;
+
+/** The JSON Schema of passage.regions.toml, from the key lists above. */
+export function regionsFileJsonSchema(): Record<string, unknown> {
+  return objectSchema(ROOT_KEYS, ['home_region', 'domain', 'hosted_zone', 'table_id', 'regions']);
+}
+
+function bounds(key: { readonly minimum: number; readonly maximum: number }): [number, number] {
+  return [key.minimum, key.maximum];
+}
+
 /** One Route53 geolocation: a continent, a country, or a country subdivision. */
 export type GeoLocation =
   | { readonly kind: 'continent'; readonly code: ContinentCode }
@@ -102,8 +155,7 @@ export function parseRegionsFile(text: string): RegionsFile {
 
 /** Validates an already-parsed document (TOML or JSON shape, snake_case keys). */
 export function validateRegionsDocument(doc: Record<string, unknown>): RegionsFile {
-  const known = ['home_region', 'default_region', 'domain', 'hosted_zone', 'table_id', 'table_name', 'public_keys', 'waf', 'regions'];
-  rejectUnknown(doc, known, '');
+  rejectUnknown(doc, Object.keys(ROOT_KEYS), '');
 
   const homeRegion = requireString(doc, 'home_region', '');
   if (!REGION_NAME.test(homeRegion)) throw new RegionsFileError('home_region', `"${homeRegion}" is not an AWS region name`);
@@ -141,7 +193,7 @@ function parseRegion(name: string, value: unknown): RegionSpec {
   const at = `regions.${name}`;
   if (!REGION_NAME.test(name)) throw new RegionsFileError(at, `"${name}" is not an AWS region name`);
   if (!isTable(value)) throw new RegionsFileError(at, 'must be a table');
-  rejectUnknown(value, ['continents', 'countries', 'desired_count', 'max_count', 'cpu', 'memory'], at);
+  rejectUnknown(value, Object.keys(REGION_KEYS), at);
 
   const locations: GeoLocation[] = [];
   for (const [i, code] of (optionalStringArray(value, 'continents', at) ?? []).entries()) {
@@ -159,15 +211,15 @@ function parseRegion(name: string, value: unknown): RegionSpec {
     else if (COUNTRY_CODE.test(code)) locations.push({ kind: 'country', code });
   }
 
-  const desiredCount = integer(value, 'desired_count', at, 0, 1000) ?? 2;
-  const maxCount = integer(value, 'max_count', at, 1, 1000) ?? Math.max(desiredCount * 4, 1);
+  const desiredCount = integer(value, 'desired_count', at, ...bounds(REGION_KEYS.desired_count)) ?? 2;
+  const maxCount = integer(value, 'max_count', at, ...bounds(REGION_KEYS.max_count)) ?? Math.max(desiredCount * 4, 1);
   if (maxCount < desiredCount) {
     throw new RegionsFileError(`${at}.max_count`, `${maxCount} is below desired_count ${desiredCount}`);
   }
-  const cpu = integer(value, 'cpu', at, 256, 16384) ?? 512;
+  const cpu = integer(value, 'cpu', at, ...bounds(REGION_KEYS.cpu)) ?? 512;
   const memories = FARGATE_SIZES.get(cpu);
   if (!memories) throw new RegionsFileError(`${at}.cpu`, `${cpu} is not a Fargate size (${[...FARGATE_SIZES.keys()].join(', ')})`);
-  const memory = integer(value, 'memory', at, 512, 122880) ?? memories[0];
+  const memory = integer(value, 'memory', at, ...bounds(REGION_KEYS.memory)) ?? memories[0];
   if (!memories.includes(memory)) {
     throw new RegionsFileError(`${at}.memory`, `${memory} MiB is not allowed with cpu ${cpu} (${memories[0]}…${memories.at(-1)})`);
   }
@@ -177,7 +229,7 @@ function parseRegion(name: string, value: unknown): RegionSpec {
 function parseWaf(value: unknown): RateRuleSpec[] {
   if (value === undefined) return [];
   if (!isTable(value)) throw new RegionsFileError('waf', 'must be a table');
-  rejectUnknown(value, ['rate_rules'], 'waf');
+  rejectUnknown(value, Object.keys(WAF_KEYS), 'waf');
   const rules = value.rate_rules;
   if (rules === undefined) return [];
   if (!Array.isArray(rules)) throw new RegionsFileError('waf.rate_rules', 'must be an array of tables ([[waf.rate_rules]])');
@@ -194,12 +246,12 @@ function parseWaf(value: unknown): RateRuleSpec[] {
 
 /** Validates one rate rule in its document form (`name`, `limit`, `window`, `aggregation`, `forwarded_header`). */
 export function parseRateRule(rule: Record<string, unknown>, at: string): RateRuleSpec {
-  rejectUnknown(rule, ['name', 'limit', 'window', 'aggregation', 'forwarded_header'], at);
+  rejectUnknown(rule, Object.keys(RATE_RULE_KEYS), at);
   const name = requireString(rule, 'name', at);
   if (!WAF_RULE_NAME.test(name)) throw new RegionsFileError(`${at}.name`, `"${name}" must match ${WAF_RULE_NAME}`);
-  const limit = integer(rule, 'limit', at, RATE_LIMIT_MIN, RATE_LIMIT_MAX);
+  const limit = integer(rule, 'limit', at, ...bounds(RATE_RULE_KEYS.limit));
   if (limit === undefined) throw new RegionsFileError(`${at}.limit`, 'is required');
-  const windowSeconds = integer(rule, 'window', at, 1, 3600) ?? 300;
+  const windowSeconds = integer(rule, 'window', at, ...bounds(RATE_RULE_KEYS.window)) ?? 300;
   if (!(RATE_WINDOWS as readonly number[]).includes(windowSeconds)) {
     throw new RegionsFileError(`${at}.window`, `${windowSeconds} is not one of ${RATE_WINDOWS.join(', ')} seconds`);
   }

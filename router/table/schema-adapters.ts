@@ -4,9 +4,9 @@
 
 import { isIP } from 'node:net';
 import { parseDuration } from '../config/duration.ts';
-import { child, Context, describe, isPlainObject, oneOf, readArray, readEndpoint, readObject, readText, type Fields } from './schema-kit.ts';
+import { child, Context, describe, describeReader, DURATION_SCHEMA, fieldsSchema, isPlainObject, oneOf, readArray, readEndpoint, readObject, readText, type Fields, type JsonSchema } from './schema-kit.ts';
 import { isHostname, parseEndpoint } from './syntax.ts';
-import { DISCOVERY_TYPES, type DiscoveryConfig, type StatusAdapterConfig, type StrategyAdapterConfig } from './types.ts';
+import { AGONES_SCHEDULING, DISCOVERY_TYPES, type DiscoveryConfig, type StatusAdapterConfig, type StrategyAdapterConfig } from './types.ts';
 
 // Adapter options: one flat table per adapter; `type` decides which of the optional keys apply
 // (ADAPTER_KEYS_BY_TYPE below), so `url` on a dns discovery is reported, not ignored.
@@ -24,6 +24,9 @@ const DISCOVERY_FIELDS: Fields<DiscoveryConfig> = {
   namespace: { key: 'namespace', read: readText },
   labelSelector: { key: 'label_selector', read: readText },
   apiUrl: { key: 'api_url', read: readHttpUrl },
+  selectors: { key: 'selectors', read: readSelectors },
+  scheduling: { key: 'scheduling', read: oneOf(AGONES_SCHEDULING) },
+  retries: { key: 'retries', read: readRetries },
 };
 
 /**
@@ -54,6 +57,7 @@ const ADAPTER_KEYS_BY_TYPE: Record<string, { readonly required: readonly string[
   grpc: { required: ['address'], optional: [] },
   dns: { required: ['name'], optional: ['record_type', 'port', 'servers'] },
   kubernetes: { required: [], optional: ['resource', 'namespace', 'label_selector', 'port', 'api_url'] },
+  agones_allocation: { required: ['selectors'], optional: ['namespace', 'scheduling', 'port', 'api_url', 'retries'] },
 };
 
 const ADAPTER_COMMON_KEYS = ['type', 'timeout', 'refresh_interval', 'cache_ttl'];
@@ -82,6 +86,9 @@ export function readDiscovery(raw: unknown, at: string, ctx: Context): Discovery
     return { ...d, recordType };
   }
   if (d.type === 'kubernetes') return { ...d, resource: d.resource ?? 'pods', namespace: d.namespace ?? 'default' };
+  if (d.type === 'agones_allocation') {
+    return { ...d, namespace: d.namespace ?? 'default', scheduling: d.scheduling ?? 'Packed', retries: d.retries ?? DEFAULT_ALLOCATION_RETRIES };
+  }
   return d;
 }
 
@@ -101,6 +108,45 @@ function withoutConfigOnlyKeys(raw: unknown, at: string, ctx: Context): unknown 
   if (found.length === 0) return raw;
   for (const key of found) ctx.fail(child(at, key), CONFIG_ONLY_KEYS[key]!);
   return Object.fromEntries(Object.entries(raw).filter(([key]) => !found.includes(key)));
+}
+
+export const DEFAULT_ALLOCATION_RETRIES = 2;
+export const MAX_ALLOCATION_RETRIES = 5;
+/** Bounds of an allocation's `selectors`: the request body the router writes stays small. */
+export const MAX_SELECTORS = 8;
+export const MAX_SELECTOR_LABELS = 16;
+/** Kubernetes label syntax: an optional DNS-subdomain prefix (at most 253) and a name of at most 63. */
+const LABEL_KEY = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+export const MAX_LABEL_KEY_LENGTH = 253 + 1 + 63;
+export const MAX_LABEL_VALUE_LENGTH = 63;
+
+/** `selectors = [{ app = "minigame" }, …]`: each entry is one `matchLabels` set, tried in order by Agones. */
+function readSelectors(raw: unknown, at: string, ctx: Context): Record<string, string>[] | undefined {
+  if (Array.isArray(raw) && raw.length > MAX_SELECTORS) return ctx.fail(at, `has ${raw.length} selectors, the limit is ${MAX_SELECTORS}`);
+  return readArray(raw, at, ctx, readLabelSet, { nonEmpty: true });
+}
+
+function readLabelSet(raw: unknown, at: string, ctx: Context): Record<string, string> | undefined {
+  if (!isPlainObject(raw)) return ctx.fail(at, `must be a table of labels like { app = "minigame" }, got ${describe(raw)}`);
+  const entries = Object.entries(raw);
+  if (entries.length === 0) return ctx.fail(at, 'must name at least one label (an empty selector matches every GameServer)');
+  if (entries.length > MAX_SELECTOR_LABELS) return ctx.fail(at, `has ${entries.length} labels, the limit is ${MAX_SELECTOR_LABELS}`);
+  const before = ctx.problems.length;
+  for (const [key, value] of entries) {
+    if (key.length > MAX_LABEL_KEY_LENGTH || !LABEL_KEY.test(key)) ctx.fail(child(at, key), `is not a Kubernetes label key (at most ${MAX_LABEL_KEY_LENGTH} characters, "prefix/name")`);
+    else if (typeof value !== 'string' || value.length > MAX_LABEL_VALUE_LENGTH || !LABEL_VALUE.test(value)) {
+      ctx.fail(child(at, key), `must be a Kubernetes label value (at most ${MAX_LABEL_VALUE_LENGTH} letters, digits, "-", "_", "."), got ${describe(value)}`);
+    }
+  }
+  return ctx.problems.length === before ? Object.fromEntries(entries as [string, string][]) : undefined;
+}
+
+function readRetries(raw: unknown, at: string, ctx: Context): number | undefined {
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw > MAX_ALLOCATION_RETRIES) {
+    return ctx.fail(at, `must be an integer from 0 to ${MAX_ALLOCATION_RETRIES}, got ${describe(raw)}`);
+  }
+  return raw;
 }
 
 /** Adapter timeouts and intervals: 100 ms to 24 h (a smaller value is almost certainly a unit mistake). */
@@ -149,3 +195,32 @@ function readResolvers(raw: unknown, at: string, ctx: Context): string[] | undef
     return ctx.fail(itemAt, `must be an IP address, optionally with a port ("127.0.0.1:5353", "[::1]:53"), got ${describe(item)}`);
   }, { nonEmpty: true });
 }
+
+// --- JSON Schema for editors (passagectl schema) ----------------------------------------------------
+
+/** Per `type`: its required keys, and no keys of another type (ADAPTER_KEYS_BY_TYPE, as checkAdapterKeys). */
+function byType(types: readonly string[]): JsonSchema[] {
+  return types.flatMap((type) => {
+    const spec = ADAPTER_KEYS_BY_TYPE[type];
+    if (spec === undefined) return [];
+    return [{
+      if: { properties: { type: { const: type } }, required: ['type'] },
+      then: { ...(spec.required.length === 0 ? {} : { required: [...spec.required] }), propertyNames: { enum: [...ADAPTER_COMMON_KEYS, ...spec.required, ...spec.optional] } },
+    }];
+  });
+}
+
+describeReader(readDiscovery, () => fieldsSchema(DISCOVERY_FIELDS, { allOf: byType(DISCOVERY_TYPES) }));
+describeReader(readStatusAdapter, () => fieldsSchema(STATUS_ADAPTER_FIELDS, { allOf: byType(['http', 'grpc']) }));
+describeReader(readStrategyAdapter, () => fieldsSchema(STRATEGY_ADAPTER_FIELDS));
+describeReader(readAdapterDuration, DURATION_SCHEMA);
+describeReader(readHttpUrl, { type: 'string', pattern: '^https?://' });
+describeReader(readAdapterAddress, { type: 'string', pattern: ':[0-9]{1,5}$' });
+describeReader(readDnsName, { type: 'string', minLength: 1, maxLength: 253 });
+describeReader(readPort, { type: 'integer', minimum: 1, maximum: 65535 });
+describeReader(readResolvers, { type: 'array', minItems: 1, items: { type: 'string' } });
+describeReader(readSelectors, {
+  type: 'array', minItems: 1, maxItems: MAX_SELECTORS,
+  items: { type: 'object', minProperties: 1, maxProperties: MAX_SELECTOR_LABELS, propertyNames: { maxLength: MAX_LABEL_KEY_LENGTH, pattern: LABEL_KEY.source }, additionalProperties: { type: 'string', maxLength: MAX_LABEL_VALUE_LENGTH, pattern: LABEL_VALUE.source } },
+});
+describeReader(readRetries, { type: 'integer', minimum: 0, maximum: MAX_ALLOCATION_RETRIES });

@@ -97,10 +97,10 @@ export function readArray<V>(raw: unknown, at: string, ctx: Context, readItem: R
 }
 
 export function oneOf<const V extends string>(allowed: readonly V[]): Reader<V> {
-  return (raw, at, ctx) => {
+  return describeReader<Reader<V>>((raw, at, ctx) => {
     if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as V;
     return ctx.fail(at, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(raw)}`);
-  };
+  }, { enum: [...allowed] });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -159,3 +159,44 @@ export function readFileReference(raw: string, at: string, ctx: Context, inline:
   }
   return raw;
 }
+
+// --- JSON Schema for editors ------------------------------------------------------------------------
+// Each reader may say what it accepts as a JSON Schema fragment; `fieldsSchema` turns a Fields spec
+// into an object schema, so `passagectl schema` describes exactly the keys the loader reads. A reader
+// nobody described accepts anything in the editor (the loader still checks it).
+
+export type JsonSchema = { readonly [key: string]: unknown };
+
+const readerSchemas = new WeakMap<object, JsonSchema | (() => JsonSchema)>();
+
+/** Records what `reader` accepts; a thunk for schemas of Fields declared later in their file. */
+export function describeReader<R extends Reader<unknown>>(reader: R, schema: JsonSchema | (() => JsonSchema)): R {
+  readerSchemas.set(reader, schema);
+  return reader;
+}
+
+export function readerSchema(reader: Reader<unknown>): JsonSchema {
+  const schema = readerSchemas.get(reader);
+  return typeof schema === 'function' ? schema() : (schema ?? {});
+}
+
+export function fieldsSchema<T>(fields: Fields<T>, extra: JsonSchema = {}): JsonSchema {
+  const specs = Object.values(fields) as Field<unknown>[];
+  const required = specs.filter((f) => f.required === true).map((f) => f.key);
+  return {
+    type: 'object',
+    properties: Object.fromEntries(specs.map((f) => [f.key, readerSchema(f.read)])),
+    ...(required.length === 0 ? {} : { required }),
+    additionalProperties: false,
+    ...extra,
+  };
+}
+
+/** Integer seconds or a string like "5s", "1m30s": what parseDuration reads. */
+export const DURATION_SCHEMA: JsonSchema = {
+  anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*(\\d+|(\\d+(\\.\\d+)?(ms|s|m|h|d))+)\\s*$' }],
+};
+
+describeReader(readBoolean, { type: 'boolean' });
+describeReader(readText, { type: 'string', minLength: 1 });
+describeReader(readEndpoint, { type: 'string', minLength: 3, pattern: ':[0-9]{1,5}$' });

@@ -16,6 +16,9 @@ import {
   child,
   Context,
   describe,
+  describeReader,
+  DURATION_SCHEMA,
+  fieldsSchema,
   isPlainObject,
   oneOf,
   readArray,
@@ -25,6 +28,7 @@ import {
   readObject,
   readText,
   type Fields,
+  type JsonSchema,
   type TableOrigin,
 } from './schema-kit.ts';
 import { isHostname, MAX_HOST_LENGTH, parseRfc3339, type Endpoint } from './syntax.ts';
@@ -426,3 +430,43 @@ function readMessages(raw: unknown, at: string, ctx: Context): Record<string, Re
 
 // --- adapters --------------------------------------------------------------------------------------
 
+
+// --- JSON Schema for editors (passagectl schema) ----------------------------------------------------
+// What each reader above accepts, for the generated schemas/routes.schema.json. Objects come from the
+// Fields specs themselves, so a key added to a spec appears in the editor schema without listing it here.
+
+const TEXT_SCHEMA = { anyOf: [{ type: 'string' }, { type: 'object' }, { type: 'array' }] };
+const STRING_ID = { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH, pattern: ID_PATTERN.source };
+describeReader(readTableId, { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH, pattern: TABLE_ID_PATTERN.source });
+describeReader(readId, STRING_ID);
+describeReader(readVersion, { type: 'integer', minimum: 0 });
+describeReader(readTimestamp, { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}' });
+describeReader(readRoutes, () => ({ type: 'array', items: fieldsSchema(ROUTE_FIELDS) }));
+describeReader(readHosts, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: MAX_HOST_LENGTH } });
+describeReader(readTargets, () => ({ type: 'array', items: fieldsSchema(TARGET_FIELDS) }));
+describeReader(readStatus, () => fieldsSchema(STATUS_FIELDS));
+describeReader(readVersionName, { type: 'string', minLength: 1, maxLength: MAX_VERSION_NAME_CHARS });
+describeReader(readMotd, TEXT_SCHEMA);
+describeReader(readMaxPlayers, { type: 'integer', minimum: 0, maximum: MAX_PLAYERS_LIMIT });
+describeReader(readFavicon, { type: 'string', minLength: 1, maxLength: MAX_FAVICON_URI_CHARS });
+describeReader(readPriority, { type: 'integer' });
+describeReader(readMeta, { type: 'object', additionalProperties: { type: ['string', 'number'] } });
+describeReader(readDomainRewrite, {
+  anyOf: [{ enum: ['none', 'from_backend'] }, { type: 'object', properties: { explicit: { type: 'string', minLength: 1, maxLength: MAX_HOST_LENGTH } }, required: ['explicit'], additionalProperties: false }],
+});
+describeReader(readRelayTimeouts, () => fieldsSchema(RELAY_TIMEOUT_FIELDS));
+describeReader(readRelayDuration, DURATION_SCHEMA);
+describeReader(readResourcePacks, () => ({ type: 'array', items: fieldsSchema(RESOURCE_PACK_FIELDS) }));
+describeReader(readUuid, { type: 'string', pattern: UUID_PATTERN.source.replaceAll('[0-9a-f]', '[0-9a-fA-F]') });
+describeReader(readPackUrl, { type: 'string', maxLength: MAX_PACK_URL_LENGTH, pattern: '^https?://' });
+describeReader(readSha1, { type: 'string', pattern: '^[0-9a-fA-F]{40}$' });
+describeReader(readLocale, { type: 'string', pattern: LOCALE_PATTERN.source.replaceAll('[a-z', '[a-zA-Z') });
+describeReader(readMessages, {
+  type: 'object',
+  additionalProperties: { type: 'object', properties: Object.fromEntries(MESSAGE_KEYS.map((k) => [k, { type: 'string' }])), additionalProperties: false },
+});
+
+/** The JSON Schema of a routing-table document (routes.toml, or a signed table's payload). */
+export function routingTableJsonSchema(): JsonSchema {
+  return fieldsSchema(TABLE_FIELDS);
+}

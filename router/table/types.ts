@@ -105,8 +105,9 @@ export interface Route {
   readonly wakeTimeout?: number;
 }
 
-export const DISCOVERY_TYPES = ['http', 'grpc', 'dns', 'kubernetes'] as const;
+export const DISCOVERY_TYPES = ['http', 'grpc', 'dns', 'kubernetes', 'agones_allocation'] as const;
 export type DiscoveryType = (typeof DISCOVERY_TYPES)[number];
+export const AGONES_SCHEDULING = ['Packed', 'Distributed'] as const;
 
 /**
  * Where a route's targets come from. One flat shape for all types: `type` says which options apply
@@ -137,6 +138,12 @@ export interface DiscoveryConfig {
    * it only when passage.toml allows it. The bearer token never comes from a table.
    */
   readonly apiUrl?: string;
+  /** agones_allocation: label sets (`matchLabels`) a GameServer must match, in order of preference. */
+  readonly selectors?: readonly Readonly<Record<string, string>>[];
+  /** agones_allocation: `Packed` (fill busy nodes first) or `Distributed` (spread). */
+  readonly scheduling?: (typeof AGONES_SCHEDULING)[number];
+  /** agones_allocation: further attempts after a transient failure (network, 5xx, 429, Contention). */
+  readonly retries?: number;
 }
 
 export interface StatusAdapterConfig {

@@ -177,4 +177,11 @@ describe('deploy/kubernetes', () => {
       for (const verb of ['get', 'list', 'watch']) assert.ok(rule.verbs.includes(verb));
     }
   });
+
+  test('RBAC lets the service account create GameServerAllocations (agones_allocation discovery) and nothing more on them', () => {
+    const role = one('Role');
+    const rule = role.rules.find((r: any) => r.apiGroups.includes('allocation.agones.dev') && r.resources.includes('gameserverallocations'));
+    assert.ok(rule, 'a rule for allocation.agones.dev/gameserverallocations');
+    assert.deepEqual(rule.verbs, ['create']);
+  });
 });
