@@ -13,6 +13,7 @@ function fieldSchema(f: Field): JsonSchema {
       case 'number': return { type: 'number', ...bounds };
       case 'duration': return DURATION_SCHEMA;
       case 'address': return { type: 'string', pattern: ':[0-9]{1,5}$' };
+      case 'count_or_auto': return { oneOf: [{ type: 'integer', ...bounds }, { type: 'string', enum: ['auto'] }] };
       case 'string[]':
       case 'cidr[]': return { type: 'array', items: { type: 'string' } };
     }
