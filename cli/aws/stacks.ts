@@ -46,9 +46,18 @@ export function tablePartitionKey(tableId: string): string {
   return `TABLE#${tableId}`;
 }
 
-/** Fleet heartbeats: one item per task, expired by the `expires_at` TTL attribute. */
-export function fleetPartitionKey(tableId: string): string {
-  return `FLEET#${tableId}`;
+/**
+ * Fleet heartbeats: one item per task, expired by the `expires_at` TTL attribute, in one partition per
+ * region, so IAM (`dynamodb:LeadingKeys`) can let a region's tasks write only their own region's items.
+ * AWS region names and table ids hold no `#` (router/table/schema.ts), so a key names one pair only.
+ */
+export function fleetPartitionKey(tableId: string, region: string): string {
+  return `FLEET#${tableId}#${region}`;
+}
+
+/** Every region's heartbeat partition, as an IAM `StringLike` pattern (readers: deploy, plan). */
+export function fleetPartitionKeyPattern(tableId: string): string {
+  return `FLEET#${tableId}#*`;
 }
 
 export const HEARTBEAT_TTL_ATTRIBUTE = 'expires_at';

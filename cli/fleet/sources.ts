@@ -1,5 +1,5 @@
-// Where `passagectl status` learns about routers: heartbeat items in DynamoDB (one Query of
-// `FLEET#<id>`), the latest published table (`TABLE#<id>` / `LATEST`), and routers' own /status
+// Where `passagectl status` learns about routers: heartbeat items in DynamoDB (one Query per region of
+// `FLEET#<id>#<region>`), the latest published table (`TABLE#<id>` / `LATEST`), and routers' own /status
 // endpoints. A source that cannot be read becomes a problem line, never a crash of the view.
 
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +12,8 @@ import { buildSnapshot, type FleetSnapshot, type InstanceReport, type PublishedT
 
 /** A fleet of thousands fits; a runaway partition is not read forever. */
 export const MAX_HEARTBEAT_PAGES = 20;
+/** Regions read per snapshot (each is one Query): more than AWS has. */
+export const MAX_FLEET_REGIONS = 40;
 export const ADMIN_TIMEOUT_MS = 3_000;
 /** Assumed for a /status without a `fleet` section (an older router). */
 export const DEFAULT_INTERVAL_MS = 5_000;
@@ -56,25 +58,28 @@ export function reportFromItem(item: Item): InstanceReport | undefined {
   };
 }
 
-export async function readHeartbeats(client: DynamoDBClient, table: string, tableId: string, signal?: AbortSignal): Promise<InstanceReport[]> {
+/** The heartbeats of the routers in `regions` (one partition each; router/fleet/heartbeat.ts). */
+export async function readHeartbeats(client: DynamoDBClient, table: string, tableId: string, regions: readonly string[], signal?: AbortSignal): Promise<InstanceReport[]> {
   const reports: InstanceReport[] = [];
-  let start: Item | undefined;
-  for (let page = 0; page < MAX_HEARTBEAT_PAGES; page++) {
-    const out = await client.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
-        ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId) }, ':i': { S: 'INSTANCE#' } },
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-      signal === undefined ? {} : { abortSignal: signal },
-    );
-    for (const item of out.Items ?? []) {
-      const r = reportFromItem(item);
-      if (r !== undefined) reports.push(r);
+  for (const region of new Set(regions)) {
+    let start: Item | undefined;
+    for (let page = 0; page < MAX_HEARTBEAT_PAGES; page++) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
+          ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId, region) }, ':i': { S: 'INSTANCE#' } },
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+      for (const item of out.Items ?? []) {
+        const r = reportFromItem(item);
+        if (r !== undefined) reports.push(r);
+      }
+      start = out.LastEvaluatedKey;
+      if (start === undefined) break;
     }
-    start = out.LastEvaluatedKey;
-    if (start === undefined) break;
   }
   return reports;
 }
@@ -141,7 +146,8 @@ export async function readAdminStatus(fetcher: typeof fetch, baseUrl: string, no
 }
 
 export interface FleetSources {
-  readonly dynamodb?: { readonly client: DynamoDBClient; readonly table: string; readonly tableId: string };
+  /** `regions`: whose heartbeat partitions to read (all of them live in every replica of the global table). */
+  readonly dynamodb?: { readonly client: DynamoDBClient; readonly table: string; readonly tableId: string; readonly regions: readonly string[] };
   readonly adminUrls: readonly string[];
   readonly fetch: typeof fetch;
   readonly now: () => number;
@@ -157,7 +163,7 @@ export async function collectSnapshot(sources: FleetSources): Promise<FleetSnaps
   const [heartbeats, latest, admins] = await Promise.all([
     ddb === undefined
       ? Promise.resolve([])
-      : readHeartbeats(ddb.client, ddb.table, ddb.tableId).catch((err: unknown) => {
+      : readHeartbeats(ddb.client, ddb.table, ddb.tableId, ddb.regions).catch((err: unknown) => {
           failures.push({ what: 'heartbeats', err: describeFailure(where, err, 'PASSAGE_FLEET_UNREADABLE') });
           return [];
         }),

@@ -10,7 +10,7 @@ import {
   CDK_QUALIFIER,
   EDGE_REGION,
   executionPolicyName,
-  fleetPartitionKey,
+  fleetPartitionKeyPattern,
   permissionsBoundaryName,
   tablePartitionKey,
   type AccessRole,
@@ -134,7 +134,8 @@ export function accessRoleStatements(role: AccessRole, s: AccessScope): PolicySt
         // Roll and watch the router services (cluster names start with the region stack's name).
         statement('RollRouters', ['ecs:DescribeServices', 'ecs:UpdateService'], [arn(s, 'ecs', '*', `service/Passage-${s.tableId}-*/*`)]),
         readPublishedVersion,
-        statement('ReadHeartbeats', ['dynamodb:Query'], tableArns(s), leadingKey(fleetPartitionKey(s.tableId))),
+        // Every region's heartbeat partition (FLEET#<id>#<region>), and nothing else.
+        statement('ReadHeartbeats', ['dynamodb:Query'], tableArns(s), { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [fleetPartitionKeyPattern(s.tableId)] } }),
       ];
     case 'operator':
       return [

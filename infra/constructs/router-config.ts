@@ -48,5 +48,9 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     `cache_file = ${q(CACHE_FILE)}`,
     ...(input.minTableVersion ? ['# The version published at deploy time: a replaced task never accepts an older table.', `min_version = ${input.minTableVersion}`] : []),
     '',
+    '[fleet]',
+    "# Heartbeats go to FLEET#<id>#<region>: the task role may write only this region's partition.",
+    `region = ${q(input.region)}`,
+    '',
   ].join('\n');
 }

@@ -35,7 +35,7 @@ export function createFleetReporter(config: PassageConfig, deps: FleetDeps): Fle
   let sink: HeartbeatSink | undefined;
   if (config.table.source === 'dynamodb') {
     const d = config.table.dynamodb;
-    sink = new DynamoDbHeartbeatSink(createDynamoDbClient(d.region, d.endpoint), d.table, d.id);
+    sink = new DynamoDbHeartbeatSink(createDynamoDbClient(d.region, d.endpoint), d.table, d.id, config.fleet.region);
   }
   return new FleetReporter({
     metrics: deps.metrics,

@@ -1,9 +1,11 @@
 // Routers report themselves to `passagectl status`. Every `fleet.heartbeat_interval` a router samples
 // its metrics into a FleetReport (shown on /status under `fleet`) and, when its table comes from
 // DynamoDB, writes it as one heartbeat item next to the table:
-//   pk = FLEET#<table id>, sk = INSTANCE#<region>#<instance>, expires_at = TTL (unix seconds)
-// so the CLI reads the whole fleet with one Query and needs no network path to the routers. The
-// region stacks' task role may only PutItem items with that partition key (cli/aws/stacks.ts).
+//   pk = FLEET#<table id>#<region>, sk = INSTANCE#<region>#<instance>, expires_at = TTL (unix seconds)
+// so the CLI reads a region's fleet with one Query and needs no network path to the routers. The
+// region in the partition key lets IAM scope writes: a region stack's task role may only PutItem items
+// with its own region's key (dynamodb:LeadingKeys; cli/aws/stacks.ts), so no task can overwrite another
+// region's heartbeats.
 // A heartbeat that fails is counted and logged once per distinct error; it never stops the router.
 
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -22,8 +24,9 @@ export const STALE_AFTER_INTERVALS = 3;
 export const FINAL_BEAT_TIMEOUT_MS = 2_000;
 export const HEARTBEAT_TIMEOUT_MS = 5_000;
 
-export function fleetPartitionKey(tableId: string): string {
-  return `FLEET#${tableId}`;
+/** The heartbeat partition of one region's routers (cli/aws/stacks.ts has the same function). */
+export function fleetPartitionKey(tableId: string, region: string): string {
+  return `FLEET#${tableId}#${region}`;
 }
 
 export function instanceSortKey(region: string, instance: string): string {
@@ -66,7 +69,7 @@ export function heartbeatItem(tableId: string, r: FleetReport): Record<string, A
   const numbers = (o: object): AttributeValue => ({ M: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, n(v as number)])) });
   const ttl = Math.ceil((r.at + STALE_AFTER_INTERVALS * r.intervalMs + HEARTBEAT_TTL_MARGIN_MS) / 1000);
   return {
-    pk: { S: fleetPartitionKey(tableId) },
+    pk: { S: fleetPartitionKey(tableId, r.region) },
     sk: { S: instanceSortKey(r.region, r.instance) },
     region: { S: r.region },
     instance: { S: r.instance },
@@ -96,11 +99,12 @@ export class DynamoDbHeartbeatSink implements HeartbeatSink {
   private readonly table: string;
   private readonly tableId: string;
 
-  constructor(client: DynamoDBClient, table: string, tableId: string) {
+  /** `region` is the routers' own (`[fleet] region`): the only partition their role may write. */
+  constructor(client: DynamoDBClient, table: string, tableId: string, region: string) {
     this.client = client;
     this.table = table;
     this.tableId = tableId;
-    this.description = `dynamodb://${table}/${tableId} (${fleetPartitionKey(tableId)})`;
+    this.description = `dynamodb://${table}/${tableId} (${fleetPartitionKey(tableId, region)})`;
   }
 
   async put(report: FleetReport, signal: AbortSignal): Promise<void> {

@@ -239,6 +239,11 @@ describe('region stack', () => {
     euWest.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.80.0.0/16' });
   });
 
+  test("names the stack's region as the routers' fleet region, the heartbeat partition its task role may write", () => {
+    const fleet = (parseToml(renderedConfig(euWest)) as { fleet?: { region?: string } }).fleet;
+    assert.equal(fleet?.region, 'eu-west-1');
+  });
+
   test("admits the game and admin ports only from the NLB's subnets", () => {
     const [nlb] = Object.values(euWest.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
     const nlbSubnets = (nlb.Properties.Subnets as { Ref: string }[]).map((s) => subnetCidr(euWest, s.Ref)).sort();
@@ -295,7 +300,7 @@ describe('region stack', () => {
     });
   });
 
-  test('lets the task role read only TABLE#<id> items and write only FLEET#<id> heartbeats', () => {
+  test("lets the task role read only TABLE#<id> items and write only its own region's FLEET#<id>#<region> heartbeats", () => {
     const role = euWest.getResourceId('AWS::IAM::Role', {
       Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('read its routing table') },
     });
@@ -308,7 +313,7 @@ describe('region stack', () => {
     for (const statement of statements) {
       const leadingKeys = statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
       assert.ok(leadingKeys, `statement ${statement.Sid} has no LeadingKeys condition`);
-      const expected = [statement.Action].flat().includes('dynamodb:PutItem') ? ['FLEET#prod'] : ['TABLE#prod'];
+      const expected = [statement.Action].flat().includes('dynamodb:PutItem') ? ['FLEET#prod#eu-west-1'] : ['TABLE#prod'];
       assert.deepEqual(leadingKeys, expected);
       assert.equal(JSON.stringify(statement.Resource).includes('*'), false, 'no wildcard resources');
       assert.match(JSON.stringify(statement.Resource), /:dynamodb:eu-west-1:.*:table\/passage-test"/);
