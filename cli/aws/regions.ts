@@ -9,6 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 import { parsePublicKeyPem } from '../../router/table/keys.ts';
 import { RegionsFileError } from './errors.ts';
 import { route53LocationProblem } from './geo-codes.ts';
+import { checkRateRuleFitsPollers, parseTableEndpoint, parseTablePollers, type TableEndpointSpec, type TablePollers } from './table-endpoint-spec.ts';
 
 export { RegionsFileError };
 
@@ -85,6 +86,10 @@ export interface RegionsFile {
   /** Trusted Ed25519 public key files, relative to the regions file. */
   readonly publicKeys: readonly string[];
   readonly rateRules: readonly RateRuleSpec[];
+  /** Routers polling the HTTP table endpoint from one address; every rate rule lets them through. */
+  readonly tablePollers: TablePollers;
+  /** A custom domain for the table endpoint (TLS 1.2 minimum); absent: the cloudfront.net name. */
+  readonly tableEndpoint?: TableEndpointSpec;
   /** In file order. */
   readonly regions: readonly RegionSpec[];
 }
@@ -102,7 +107,7 @@ export function parseRegionsFile(text: string): RegionsFile {
 
 /** Validates an already-parsed document (TOML or JSON shape, snake_case keys). */
 export function validateRegionsDocument(doc: Record<string, unknown>): RegionsFile {
-  const known = ['home_region', 'default_region', 'domain', 'hosted_zone', 'table_id', 'table_name', 'public_keys', 'waf', 'regions'];
+  const known = ['home_region', 'default_region', 'domain', 'hosted_zone', 'table_id', 'table_name', 'public_keys', 'waf', 'table_endpoint', 'regions'];
   rejectUnknown(doc, known, '');
 
   const homeRegion = requireString(doc, 'home_region', '');
@@ -133,8 +138,11 @@ export function validateRegionsDocument(doc: Record<string, unknown>): RegionsFi
     throw new RegionsFileError('default_region', `"${defaultRegion}" has no [regions.${defaultRegion}] table`);
   }
   rejectSharedLocations(regions);
+  const tablePollers = parseTablePollers(isTable(doc.waf) ? doc.waf : {}, Math.max(...regions.map((r) => r.maxCount)));
+  rateRules.forEach((rule, i) => checkRateRuleFitsPollers(rule, tablePollers, `waf.rate_rules[${i}]`));
+  const tableEndpoint = parseTableEndpoint(doc.table_endpoint);
 
-  return { homeRegion, defaultRegion, domain, hostedZone, tableId, tableName, publicKeys, rateRules, regions };
+  return { homeRegion, defaultRegion, domain, hostedZone, tableId, tableName, publicKeys, rateRules, tablePollers, ...(tableEndpoint ? { tableEndpoint } : {}), regions };
 }
 
 function parseRegion(name: string, value: unknown): RegionSpec {
@@ -177,7 +185,7 @@ function parseRegion(name: string, value: unknown): RegionSpec {
 function parseWaf(value: unknown): RateRuleSpec[] {
   if (value === undefined) return [];
   if (!isTable(value)) throw new RegionsFileError('waf', 'must be a table');
-  rejectUnknown(value, ['rate_rules'], 'waf');
+  rejectUnknown(value, ['rate_rules', 'routers_per_address', 'router_poll_interval'], 'waf');
   const rules = value.rate_rules;
   if (rules === undefined) return [];
   if (!Array.isArray(rules)) throw new RegionsFileError('waf.rate_rules', 'must be an array of tables ([[waf.rate_rules]])');
@@ -207,10 +215,12 @@ export function parseRateRule(rule: Record<string, unknown>, at: string): RateRu
   if (!(RATE_AGGREGATIONS as readonly string[]).includes(aggregation)) {
     throw new RegionsFileError(`${at}.aggregation`, `"${aggregation}" is not one of ${RATE_AGGREGATIONS.join(', ')}`);
   }
-  const forwardedHeader = optionalString(rule, 'forwarded_header', at);
-  if (forwardedHeader !== undefined && aggregation !== 'FORWARDED_IP') {
-    throw new RegionsFileError(`${at}.forwarded_header`, 'only applies with aggregation = "FORWARDED_IP"');
+  // CloudFront hands WAF the viewer's own address; X-Forwarded-For is whatever the client wrote, so a
+  // key taken from it lets anyone pick a fresh rate bucket per request.
+  if (aggregation === 'FORWARDED_IP' || rule.forwarded_header !== undefined) {
+    throw new RegionsFileError(`${at}.${aggregation === 'FORWARDED_IP' ? 'aggregation' : 'forwarded_header'}`, 'rate keys from X-Forwarded-For are set by the client and would let anyone dodge the limit; use aggregation = "IP" (CloudFront gives WAF the viewer address)');
   }
+  const forwardedHeader = optionalString(rule, 'forwarded_header', at);
   return {
     name,
     limit,

@@ -23,6 +23,8 @@ export const OUTPUTS = {
   tableBucket: 'TableBucketName',
   tableUrl: 'TableUrl',
   distributionId: 'DistributionId',
+  distributionDomainName: 'DistributionDomainName',
+  accessLogBucket: 'TableAccessLogBucketName',
   webAclName: 'WebAclName',
   webAclId: 'WebAclId',
   webAclArn: 'WebAclArn',

@@ -25,10 +25,9 @@ limit = 600
 window = 300
 
 [[waf.rate_rules]]
-name = "behind-proxy"
-limit = 100
+name = "burst"
+limit = 200
 window = 60
-aggregation = "FORWARDED_IP"
 
 [regions.eu-west-1]
 continents = ["EU"]
@@ -83,16 +82,10 @@ describe('edge stack (us-east-1)', () => {
           Statement: { RateBasedStatement: { Limit: 600, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
         },
         {
-          Name: 'behind-proxy',
+          Name: 'burst',
           Priority: 2,
-          Statement: {
-            RateBasedStatement: {
-              Limit: 100,
-              EvaluationWindowSec: 60,
-              AggregateKeyType: 'FORWARDED_IP',
-              ForwardedIPConfig: { HeaderName: 'X-Forwarded-For', FallbackBehavior: 'NO_MATCH' },
-            },
-          },
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 200, EvaluationWindowSec: 60, AggregateKeyType: 'IP' } },
         },
       ],
     });
