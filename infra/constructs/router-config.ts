@@ -51,6 +51,8 @@ export function renderRouterConfig(input: RouterConfigInput): string {
     '[fleet]',
     "# Heartbeats go to FLEET#<id>#<region>: the task role may write only this region's partition.",
     `region = ${q(input.region)}`,
+    '# EMF lines on stdout (the awslogs driver ships them): the metrics the stack\'s alarms read.',
+    'cloudwatch_metrics = true',
     '',
   ].join('\n');
 }

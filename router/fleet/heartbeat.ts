@@ -125,6 +125,8 @@ export interface FleetReporterOptions {
   readonly routerVersion: string;
   /** Absent: reports are only sampled (for /status), never written. */
   readonly sink?: HeartbeatSink;
+  /** Called after every beat with the report and the failed heartbeats so far (CloudWatch metrics). */
+  readonly onReport?: (report: FleetReport, failures: number) => void;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -190,15 +192,17 @@ export class FleetReporter {
       return undefined;
     }
     const sink = this.opts.sink;
-    if (sink === undefined) return report;
-    try {
-      await sink.put(report, AbortSignal.timeout(timeoutMs));
-      this.beats++;
-      if (this.logged.size > 0) this.opts.log.info({ sink: sink.description }, 'fleet heartbeats are being written again');
-      this.logged.clear();
-    } catch (err) {
-      this.fail(err);
+    if (sink !== undefined) {
+      try {
+        await sink.put(report, AbortSignal.timeout(timeoutMs));
+        this.beats++;
+        if (this.logged.size > 0) this.opts.log.info({ sink: sink.description }, 'fleet heartbeats are being written again');
+        this.logged.clear();
+      } catch (err) {
+        this.fail(err);
+      }
     }
+    this.opts.onReport?.(report, this.failures);
     return report;
   }
 
