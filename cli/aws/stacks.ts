@@ -33,6 +33,8 @@ export const OUTPUTS = {
   clusterName: 'ClusterName',
   serviceName: 'ServiceName',
   vpcCidr: 'VpcCidr',
+  /** Region stacks: the SNS topic every shipped alarm notifies. */
+  alarmTopicArn: 'AlarmTopicArn',
   /** Edge stack: the Secrets Manager secret (us-east-1) whose value routers send as TABLE_TOKEN_QUERY_PARAMETER. */
   tableTokenSecretArn: 'TableTokenSecretArn',
 } as const;
