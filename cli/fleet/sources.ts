@@ -58,28 +58,31 @@ export function reportFromItem(item: Item): InstanceReport | undefined {
   };
 }
 
-/** The heartbeats of the routers in `regions` (one partition each; router/fleet/heartbeat.ts). */
+/** The heartbeats of the routers in `regions` (one partition each, read at once; router/fleet/heartbeat.ts). */
 export async function readHeartbeats(client: DynamoDBClient, table: string, tableId: string, regions: readonly string[], signal?: AbortSignal): Promise<InstanceReport[]> {
+  const perRegion = await Promise.all([...new Set(regions)].map((region) => readRegionHeartbeats(client, table, tableId, region, signal)));
+  return perRegion.flat();
+}
+
+async function readRegionHeartbeats(client: DynamoDBClient, table: string, tableId: string, region: string, signal?: AbortSignal): Promise<InstanceReport[]> {
   const reports: InstanceReport[] = [];
-  for (const region of new Set(regions)) {
-    let start: Item | undefined;
-    for (let page = 0; page < MAX_HEARTBEAT_PAGES; page++) {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
-          ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId, region) }, ':i': { S: 'INSTANCE#' } },
-          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-        }),
-        signal === undefined ? {} : { abortSignal: signal },
-      );
-      for (const item of out.Items ?? []) {
-        const r = reportFromItem(item);
-        if (r !== undefined) reports.push(r);
-      }
-      start = out.LastEvaluatedKey;
-      if (start === undefined) break;
+  let start: Item | undefined;
+  for (let page = 0; page < MAX_HEARTBEAT_PAGES; page++) {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
+        ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId, region) }, ':i': { S: 'INSTANCE#' } },
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+      signal === undefined ? {} : { abortSignal: signal },
+    );
+    for (const item of out.Items ?? []) {
+      const r = reportFromItem(item);
+      if (r !== undefined) reports.push(r);
     }
+    start = out.LastEvaluatedKey;
+    if (start === undefined) break;
   }
   return reports;
 }
