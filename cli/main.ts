@@ -23,6 +23,7 @@ import * as tableShow from './commands/table-show.ts';
 import * as tableSign from './commands/table-sign.ts';
 import * as tableValidate from './commands/table-validate.ts';
 import * as waf from './commands/waf.ts';
+import * as planSummary from './commands/plan-summary.ts';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -59,6 +60,7 @@ export function buildProgram(runner: Runner): Command {
   regions.register(program, runner);
   dns.register(program, runner);
   waf.register(program, runner);
+  planSummary.register(program, runner);
   guardVersionFlag(program);
   // Commander exits on its own by default; we want one exit path (below), and exit 2 for usage errors.
   const override = (cmd: Command): void => {

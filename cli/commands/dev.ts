@@ -72,6 +72,8 @@ export async function startDev(opts: DevOptions, ctx: CliContext): Promise<DevEn
           poll_interval: `${opts.pollIntervalMs}ms`,
           cache_file: join(dir, 'table-cache.json'),
         },
+        // Heartbeats go to the partition of this region, the one `status --table-store <location>` reads.
+        fleet: { region: DEV_REGION },
         log: { level: opts.logLevel },
       },
       join(dir, 'passage.toml'),

@@ -5,17 +5,28 @@
 
 import type { Command } from 'commander';
 import { collect, EXIT_FAILURE, UsageError, type CliContext, type Runner } from '../context.ts';
+import { loadRegionsFile } from '../../router/contracts/regions-file.ts';
 import type { FleetSnapshot } from '../fleet/aggregate.ts';
 import { formatSnapshot } from '../fleet/format.ts';
-import { collectSnapshot, type FleetSources } from '../fleet/sources.ts';
+import { collectSnapshot, MAX_FLEET_REGIONS, type FleetSources } from '../fleet/sources.ts';
 import { parseLocation } from '../tables/location.ts';
 
 export const LOCAL_ADMIN_URL = 'http://127.0.0.1:9565';
 /** `--watch` below this would only hammer DynamoDB: heartbeats come every few seconds. */
 export const MIN_WATCH_SECONDS = 1;
 
+/** `--region`: an AWS region name, or a router's own `[fleet] region` such as `local`. */
+const FLEET_REGION = /^[a-z0-9-]{1,32}$/;
+
 export interface StatusOptions {
   readonly tableStore?: string;
+  /**
+   * Whose heartbeats to read (each region has its own partition, `FLEET#<id>#<region>`): `--region`
+   * and the regions of `--file`; with neither, the table store's own region.
+   */
+  readonly fleetRegions?: readonly string[];
+  /** A regions file (passage.regions.toml) whose regions are read. */
+  readonly file?: string;
   readonly adminUrls: readonly string[];
   /** Repeat the plain (or JSON) output every N seconds until Ctrl-C. */
   readonly watchSeconds?: number;
@@ -47,7 +58,19 @@ export function sourcesFor(opts: StatusOptions, ctx: CliContext): FleetSources {
   if (opts.tableStore !== undefined) {
     const location = parseLocation(opts.tableStore);
     if (location.kind !== 'dynamodb') throw new UsageError(`--table-store: heartbeats live in DynamoDB; expected dynamodb://TABLE/ID?region=R, got "${opts.tableStore}"`);
-    dynamodb = { client: ctx.clients.dynamodb({ region: location.region, endpoint: location.endpoint }), table: location.table, tableId: location.tableId };
+    const regions = opts.fleetRegions !== undefined && opts.fleetRegions.length > 0 ? opts.fleetRegions : [location.region];
+    for (const region of regions) {
+      if (!FLEET_REGION.test(region)) throw new UsageError(`--region: expected a region name like eu-west-1, got "${region}"`);
+    }
+    if (regions.length > MAX_FLEET_REGIONS) throw new UsageError(`--region: at most ${MAX_FLEET_REGIONS} regions, got ${regions.length}`);
+    dynamodb = {
+      client: ctx.clients.dynamodb({ region: location.region, endpoint: location.endpoint }),
+      table: location.table,
+      tableId: location.tableId,
+      regions: [...new Set(regions)],
+    };
+  } else if (opts.fleetRegions !== undefined && opts.fleetRegions.length > 0) {
+    throw new UsageError('--region and --file name whose heartbeats --table-store reads; give --table-store dynamodb://TABLE/ID?region=R');
   }
   return { ...(dynamodb === undefined ? {} : { dynamodb }), adminUrls: opts.adminUrls, fetch: ctx.clients.fetch, now: ctx.now };
 }
@@ -70,7 +93,8 @@ export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = i
   if (opts.count !== undefined && opts.watchSeconds === undefined) throw new UsageError('--count only applies with --watch <seconds>');
   // A bare `passagectl status` (as the README shows it) reads the router `npm start` and `dev` run.
   const defaulted = opts.tableStore === undefined && opts.adminUrls.length === 0;
-  const sources = sourcesFor(defaulted ? { ...opts, adminUrls: [LOCAL_ADMIN_URL] } : opts, ctx);
+  const withRegions = await withFileRegions(opts);
+  const sources = sourcesFor(defaulted ? { ...withRegions, adminUrls: [LOCAL_ADMIN_URL] } : withRegions, ctx);
   const load = (): Promise<FleetSnapshot> => collectSnapshot(sources);
   try {
     if (ctx.isTTY && !ctx.json && opts.watchSeconds === undefined) {
@@ -95,6 +119,19 @@ export async function run(opts: StatusOptions, ctx: CliContext, ui: StatusUi = i
   } finally {
     sources.dynamodb?.client.destroy();
   }
+}
+
+/** Adds the regions of `--file` to `--region`. */
+async function withFileRegions(opts: StatusOptions): Promise<StatusOptions> {
+  if (opts.file === undefined) return opts;
+  const file = await loadRegionsFile(opts.file);
+  if (opts.tableStore !== undefined) {
+    const location = parseLocation(opts.tableStore);
+    if (location.kind === 'dynamodb' && location.tableId !== file.tableId) {
+      throw new UsageError(`--file: ${opts.file} is for table_id "${file.tableId}", but --table-store reads "${location.tableId}"`);
+    }
+  }
+  return { ...opts, fleetRegions: [...(opts.fleetRegions ?? []), ...file.regions.map((r) => r.name)] };
 }
 
 /** Resolves true after `ms`, false as soon as the signal aborts. */
@@ -125,14 +162,18 @@ export function register(program: Command, runner: Runner): void {
     .option('--table-store <location>', 'read router heartbeats and the latest table from dynamodb://TABLE/ID?region=R[&endpoint=URL]')
     .option('--local', `read the local router's /status (${LOCAL_ADMIN_URL}; the default when no source is given)`)
     .option('--admin <url>', "read a router's admin /status (repeatable)", collect)
+    .option('--region <name>', "with --table-store: read this region's heartbeats (repeatable; default: the store's region)", collect)
+    .option('--file <path>', 'with --table-store: read the heartbeats of every region in this regions file (passage.regions.toml)')
     .option('--watch <seconds>', 'print a plain snapshot every N seconds until Ctrl-C')
     .option('--count <n>', 'with --watch: stop after N snapshots')
-    .action((flags: { tableStore?: string; local?: boolean; admin?: string[]; watch?: string; count?: string }, command: Command) =>
+    .action((flags: { tableStore?: string; local?: boolean; admin?: string[]; region?: string[]; file?: string; watch?: string; count?: string }, command: Command) =>
       runner(command, (ctx) =>
         run(
           {
             ...(flags.tableStore === undefined ? {} : { tableStore: flags.tableStore }),
             adminUrls: [...(flags.local === true ? [LOCAL_ADMIN_URL] : []), ...(flags.admin ?? [])],
+            ...(flags.region === undefined ? {} : { fleetRegions: flags.region.flatMap((r) => r.split(',')) }),
+            ...(flags.file === undefined ? {} : { file: flags.file }),
             ...(flags.watch === undefined ? {} : { watchSeconds: positiveInteger(flags.watch, '--watch', MIN_WATCH_SECONDS) }),
             ...(flags.count === undefined ? {} : { count: positiveInteger(flags.count, '--count', 1) }),
           },

@@ -29,7 +29,7 @@ export interface DeployCloud {
   rollService(ref: ServiceRef): Promise<string>;
   describeService(ref: ServiceRef): Promise<Service>;
   /**
-   * Table versions in the heartbeats (`pk = FLEET#<tableId>`, router/fleet/heartbeat.ts) of the routers
+   * Table versions in the heartbeats (`pk = FLEET#<tableId>#<region>`, router/fleet/heartbeat.ts) of the routers
    * in `region` that started after `startedAfterMs`, are ready, and beat recently; empty when none do.
    */
   heartbeatTableVersions(q: { region: string; tableName: string; tableId: string; startedAfterMs: number; nowMs: number }): Promise<number[]>;
@@ -119,7 +119,7 @@ export function awsDeployCloud(clients: AwsClientFactory): DeployCloud {
           new QueryCommand({
             TableName: q.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(q.tableId) } },
+            ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(q.tableId, q.region) } },
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         );

@@ -1,5 +1,5 @@
-// Where `passagectl status` learns about routers: heartbeat items in DynamoDB (one Query of
-// `FLEET#<id>`), the latest published table (`TABLE#<id>` / `LATEST`), and routers' own /status
+// Where `passagectl status` learns about routers: heartbeat items in DynamoDB (one Query per region of
+// `FLEET#<id>#<region>`), the latest published table (`TABLE#<id>` / `LATEST`), and routers' own /status
 // endpoints. A source that cannot be read becomes a problem line, never a crash of the view.
 
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,6 +13,8 @@ import { buildSnapshot, type FleetSnapshot, type InstanceReport, type PublishedT
 
 /** A fleet of thousands fits; a runaway partition is not read forever. */
 export const MAX_HEARTBEAT_PAGES = 20;
+/** Regions read per snapshot (each is one Query): more than AWS has. */
+export const MAX_FLEET_REGIONS = 40;
 export const ADMIN_TIMEOUT_MS = 3_000;
 /** Assumed for a /status without a `fleet` section (an older router). */
 export const DEFAULT_INTERVAL_MS = 5_000;
@@ -43,7 +45,13 @@ export function reportFromItem(item: Item): InstanceReport | undefined {
   };
 }
 
-export async function readHeartbeats(client: DynamoDBClient, table: string, tableId: string, signal?: AbortSignal): Promise<InstanceReport[]> {
+/** The heartbeats of the routers in `regions` (one partition each, read at once; router/fleet/heartbeat.ts). */
+export async function readHeartbeats(client: DynamoDBClient, table: string, tableId: string, regions: readonly string[], signal?: AbortSignal): Promise<InstanceReport[]> {
+  const perRegion = await Promise.all([...new Set(regions)].map((region) => readRegionHeartbeats(client, table, tableId, region, signal)));
+  return perRegion.flat();
+}
+
+async function readRegionHeartbeats(client: DynamoDBClient, table: string, tableId: string, region: string, signal?: AbortSignal): Promise<InstanceReport[]> {
   const reports: InstanceReport[] = [];
   let start: Item | undefined;
   for (let page = 0; page < MAX_HEARTBEAT_PAGES; page++) {
@@ -51,7 +59,7 @@ export async function readHeartbeats(client: DynamoDBClient, table: string, tabl
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
-        ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId) }, ':i': { S: SORT_KEY.instance } },
+        ExpressionAttributeValues: { ':pk': { S: fleetPartitionKey(tableId, region) }, ':i': { S: SORT_KEY.instance } },
         ...(start === undefined ? {} : { ExclusiveStartKey: start }),
       }),
       signal === undefined ? {} : { abortSignal: signal },
@@ -130,7 +138,8 @@ export async function readAdminStatus(fetcher: typeof fetch, baseUrl: string, cl
 }
 
 export interface FleetSources {
-  readonly dynamodb?: { readonly client: DynamoDBClient; readonly table: string; readonly tableId: string };
+  /** `regions`: whose heartbeat partitions to read (all of them live in every replica of the global table). */
+  readonly dynamodb?: { readonly client: DynamoDBClient; readonly table: string; readonly tableId: string; readonly regions: readonly string[] };
   readonly adminUrls: readonly string[];
   readonly fetch: typeof fetch;
   readonly now: () => number;
@@ -145,7 +154,7 @@ export async function collectSnapshot(sources: FleetSources): Promise<FleetSnaps
   const [heartbeats, latest, admins] = await Promise.all([
     ddb === undefined
       ? Promise.resolve([])
-      : readHeartbeats(ddb.client, ddb.table, ddb.tableId).catch((err: unknown) => {
+      : readHeartbeats(ddb.client, ddb.table, ddb.tableId, ddb.regions).catch((err: unknown) => {
           failures.push({ what: 'heartbeats', err: describeFailure(where, err, 'PASSAGE_FLEET_UNREADABLE') });
           return [];
         }),

@@ -13,7 +13,7 @@ import {
   permissionsBoundaryName,
   type AccessRole,
 } from '../../router/contracts/stacks.ts';
-import { fleetPartitionKey, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
+import { fleetPartitionKey, fleetPartitionKeyPattern, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 
 export interface AccessScope {
   readonly account: string;
@@ -133,7 +133,8 @@ export function accessRoleStatements(role: AccessRole, s: AccessScope): PolicySt
         // Roll and watch the router services (cluster names start with the region stack's name).
         statement('RollRouters', ['ecs:DescribeServices', 'ecs:UpdateService'], [arn(s, 'ecs', '*', `service/Passage-${s.tableId}-*/*`)]),
         readPublishedVersion,
-        statement('ReadHeartbeats', ['dynamodb:Query'], tableArns(s), leadingKey(fleetPartitionKey(s.tableId))),
+        // Every region's heartbeat partition (FLEET#<id>#<region>), and nothing else.
+        statement('ReadHeartbeats', ['dynamodb:Query'], tableArns(s), { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [fleetPartitionKeyPattern(s.tableId)] } }),
       ];
     case 'operator':
       return [

@@ -42,6 +42,9 @@ export function routerConfigDocument(input: RouterConfigInput): PassageConfigDoc
       cache_file: CACHE_FILE,
       ...(input.minTableVersion ? { min_version: input.minTableVersion } : {}),
     },
+    // Heartbeats go to FLEET#<id>#<region> (the task role may write only this region's partition); EMF
+    // lines on stdout, shipped by the awslogs driver, are the metrics the stack's alarms read.
+    fleet: { region: input.region, cloudwatch_metrics: true },
   };
 }
 
@@ -51,6 +54,7 @@ export function renderRouterConfig(input: RouterConfigInput): string {
       'Rendered by the Passage CDK app (infra/constructs/router-config.ts). Do not edit on the task.',
       "proxy_protocol: the NLB target group sends PROXY v2; only the NLB's own subnets may send it.",
       'admin: the NLB health check reads /readyz here; the security group admits the VPC only.',
+      "fleet: heartbeats go to FLEET#<id>#<region>; cloudwatch_metrics writes the EMF lines the stack's alarms read.",
       ...(input.minTableVersion ? ['table.min_version: the version published at deploy time; a replaced task never accepts an older table.'] : []),
     ],
   });

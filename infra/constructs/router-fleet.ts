@@ -223,7 +223,7 @@ export class RouterFleet extends Construct {
     this.addAutoscaling(props);
   }
 
-  /** Reads only `TABLE#<id>` items of this region's replica; writes only `FLEET#<id>` heartbeats. */
+  /** Reads only `TABLE#<id>` items of this region's replica; writes only this region's `FLEET#<id>#<region>` heartbeats. */
   private createTaskRole(props: RouterFleetProps): Role {
     const role = new Role(this, 'TaskRole', {
       assumedBy: ecsTasksPrincipal(Stack.of(this)),
@@ -246,7 +246,8 @@ export class RouterFleet extends Construct {
         effect: Effect.ALLOW,
         actions: ['dynamodb:PutItem'],
         resources: [tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [fleetPartitionKey(props.tableId)] } },
+        // The region is in the partition key, so a task cannot overwrite another region's heartbeats.
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [fleetPartitionKey(props.tableId, Stack.of(this).region)] } },
       }),
     );
     return role;

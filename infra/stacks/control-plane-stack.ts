@@ -13,6 +13,8 @@ export interface ControlPlaneStackProps extends StackProps {
   readonly regions: readonly string[];
   /** The CLOUDFRONT web ACL's ARN (from the us-east-1 edge stack). */
   readonly webAclArn: string;
+  /** `[table_endpoint]` of the regions file: a custom domain with TLS 1.2 minimum. */
+  readonly tableEndpoint?: { readonly domain: string; readonly certificateArn: string };
 }
 
 export class ControlPlaneStack extends Stack {
@@ -22,13 +24,16 @@ export class ControlPlaneStack extends Stack {
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
     this.store = new RoutingTableStore(this, 'RoutingTables', { tableName: props.tableName, regions: props.regions });
-    this.endpoint = new TableEndpoint(this, 'TableEndpoint', { webAclArn: props.webAclArn });
+    this.endpoint = new TableEndpoint(this, 'TableEndpoint', { webAclArn: props.webAclArn, ...(props.tableEndpoint ? { customDomain: props.tableEndpoint } : {}) });
 
     new CfnOutput(this, OUTPUTS.tableName, { value: this.store.table.tableName });
     new CfnOutput(this, OUTPUTS.tableArn, { value: this.store.table.tableArn });
     new CfnOutput(this, OUTPUTS.tableBucket, { value: this.endpoint.bucket.bucketName });
     // Where `passagectl table publish --to s3://<bucket>` puts the latest envelope: a router's `[table] url`.
-    new CfnOutput(this, OUTPUTS.tableUrl, { value: `https://${this.endpoint.distribution.distributionDomainName}/${DEFAULT_S3_KEY}` });
+    new CfnOutput(this, OUTPUTS.tableUrl, { value: `https://${this.endpoint.domainName}/${DEFAULT_S3_KEY}` });
     new CfnOutput(this, OUTPUTS.distributionId, { value: this.endpoint.distribution.distributionId });
+    // A custom domain needs a DNS record (CNAME, or a Route53 alias) pointing at this name.
+    new CfnOutput(this, OUTPUTS.distributionDomainName, { value: this.endpoint.distribution.distributionDomainName });
+    new CfnOutput(this, OUTPUTS.accessLogBucket, { value: this.endpoint.logBucket.bucketName });
   }
 }

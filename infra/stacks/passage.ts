@@ -55,6 +55,7 @@ export function definePassage(app: App, props: PassageProps): PassageStacks {
     tableName: file.tableName,
     regions: file.regions.map((r) => r.name),
     webAclArn: edge.webAclArn,
+    ...(file.tableEndpoint ? { tableEndpoint: file.tableEndpoint } : {}),
     terminationProtection: true,
     tags,
   });

@@ -7,6 +7,7 @@ import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { RegionSpec } from '../../router/contracts/regions-file.ts';
 import { OUTPUTS } from '../../router/contracts/stacks.ts';
+import { FleetAlarms } from '../constructs/fleet-alarms.ts';
 import { RouterFleet, type PublicKeyFile } from '../constructs/router-fleet.ts';
 
 export const DEFAULT_VPC_CIDR = '10.80.0.0/16';
@@ -26,6 +27,7 @@ export interface RegionStackProps extends StackProps {
 
 export class RegionStack extends Stack {
   readonly fleet: RouterFleet;
+  readonly alarms: FleetAlarms;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -61,10 +63,19 @@ export class RegionStack extends Stack {
       publicKeys: props.publicKeys,
     });
 
+    this.alarms = new FleetAlarms(this, 'Alarms', {
+      service: this.fleet.service,
+      loadBalancer: this.fleet.loadBalancer,
+      targetGroup: this.fleet.targetGroup,
+      tableId: props.tableId,
+      region: this.region,
+    });
+
     new CfnOutput(this, OUTPUTS.nlbDnsName, { value: this.fleet.loadBalancer.loadBalancerDnsName });
     new CfnOutput(this, OUTPUTS.nlbHostedZoneId, { value: this.fleet.loadBalancer.loadBalancerCanonicalHostedZoneId });
     new CfnOutput(this, OUTPUTS.clusterName, { value: this.fleet.cluster.clusterName });
     new CfnOutput(this, OUTPUTS.serviceName, { value: this.fleet.service.serviceName });
     new CfnOutput(this, OUTPUTS.vpcCidr, { value: vpcCidr });
+    new CfnOutput(this, OUTPUTS.alarmTopicArn, { value: this.alarms.topic.topicArn });
   }
 }

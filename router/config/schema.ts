@@ -113,6 +113,9 @@ const SCHEMA = {
     region: { type: 'string', default: '' },
     // Empty: "<hostname>-<pid>".
     instance: { type: 'string', default: '' },
+    // One CloudWatch embedded-metric-format line a minute on stdout (table expiry and version, failed
+    // heartbeats) for the alarms the CDK stacks ship; on ECS, the awslogs driver delivers it.
+    cloudwatch_metrics: { type: 'boolean', default: false },
   },
   telemetry: {
     // OpenTelemetry traces of connections over OTLP/HTTP, e.g. "http://otel-collector:4318/v1/traces"; empty: off.
@@ -224,7 +227,7 @@ export interface PassageConfig {
   };
   readonly messages: { defaultLocale: string; file: string };
   /** Who this router is in `passagectl status`, and how often it says so (heartbeats). */
-  readonly fleet: { heartbeatIntervalMs: number; region: string; instance: string };
+  readonly fleet: { heartbeatIntervalMs: number; region: string; instance: string; cloudwatchMetrics: boolean };
   /** Day-one versions: whether protocols newer than the newest known one are served, and up to which. */
   readonly protocol: { newer: 'accept' | 'refuse'; maxProtocol: number };
   readonly log: { level: string; playerIps: boolean };

@@ -4,7 +4,8 @@
 //
 //   pk = TABLE#<table id>   sk = LATEST                    the envelope routers poll
 //                           sk = V#<16-digit version>      immutable history
-//   pk = FLEET#<table id>   sk = INSTANCE#<region>#<id>    one heartbeat per router, expired by TTL
+//   pk = FLEET#<table id>#<region>
+//                           sk = INSTANCE#<region>#<id>    one heartbeat per router, expired by TTL
 //
 // A new kind of item is a new partition prefix (or sort-key prefix) here, with its key function next
 // to the others; nothing outside this file writes a `#`.
@@ -46,8 +47,18 @@ export function historySortKey(version: number): string {
   return `${SORT_KEY.history}${String(version).padStart(HISTORY_VERSION_DIGITS, '0')}`;
 }
 
-export function fleetPartitionKey(tableId: string): string {
-  return `${KEY_PREFIX.fleet}${tableId}`;
+/**
+ * Fleet heartbeats live in one partition per region, so IAM (`dynamodb:LeadingKeys`) can let a region's
+ * tasks write only their own region's items. AWS region names and table ids hold no `#`
+ * (router/table/schema.ts), so a key names one pair only.
+ */
+export function fleetPartitionKey(tableId: string, region: string): string {
+  return `${KEY_PREFIX.fleet}${tableId}#${region}`;
+}
+
+/** Every region's heartbeat partition, as an IAM `StringLike` pattern (readers: deploy, plan). */
+export function fleetPartitionKeyPattern(tableId: string): string {
+  return `${KEY_PREFIX.fleet}${tableId}#*`;
 }
 
 export function instanceSortKey(region: string, instance: string): string {

@@ -96,7 +96,7 @@ export function encodeHeartbeat(tableId: string, r: FleetReport): Item {
   const n = (v: number): AttributeValue => ({ N: String(v) });
   const numbers = (o: FleetCounters): AttributeValue => ({ M: Object.fromEntries(NUMBER_NAMES.map((k) => [k, n(o[k])])) });
   return {
-    pk: { S: fleetPartitionKey(tableId) },
+    pk: { S: fleetPartitionKey(tableId, r.region) },
     sk: { S: instanceSortKey(r.region, r.instance) },
     region: { S: r.region.slice(0, MAX_HEARTBEAT_NAME) },
     instance: { S: r.instance.slice(0, MAX_HEARTBEAT_NAME) },

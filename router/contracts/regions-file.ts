@@ -9,6 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 import { parsePublicKeyPem } from '../table/keys.ts';
 import { RegionsFileError } from './errors.ts';
 import { route53LocationProblem } from './geo-codes.ts';
+import { checkRateRuleFitsPollers, MAX_ROUTERS_PER_ADDRESS, parseTableEndpoint, parseTablePollers, type TableEndpointSpec, type TablePollers } from './table-endpoint-spec.ts';
 
 export { RegionsFileError };
 
@@ -57,6 +58,14 @@ function objectSchema(keys: KeySchemas, required: readonly string[] = []): Recor
   return { type: 'object', properties: keys, ...(required.length === 0 ? {} : { required: [...required] }), additionalProperties: false };
 }
 
+/** A duration as passage.toml writes it: integer seconds or a string like "10s". */
+const DURATION_KEY = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+(ms|s|m|h)$' }] } as const;
+
+const TABLE_ENDPOINT_KEY = objectSchema({
+  domain: { type: 'string', minLength: 1, maxLength: 253 },
+  certificate_arn: { type: 'string', pattern: '^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{1,64}$' },
+}, ['domain', 'certificate_arn']);
+
 const RATE_RULE_KEYS = {
   name: { type: 'string', pattern: WAF_RULE_NAME.source },
   limit: { type: 'integer', minimum: RATE_LIMIT_MIN, maximum: RATE_LIMIT_MAX },
@@ -67,6 +76,8 @@ const RATE_RULE_KEYS = {
 
 const WAF_KEYS = {
   rate_rules: { type: 'array', items: objectSchema(RATE_RULE_KEYS, ['name', 'limit']) },
+  routers_per_address: { type: 'integer', minimum: 1, maximum: MAX_ROUTERS_PER_ADDRESS },
+  router_poll_interval: DURATION_KEY,
 } as const satisfies KeySchemas;
 
 const REGION_KEYS = {
@@ -87,6 +98,7 @@ const ROOT_KEYS = {
   table_name: { type: 'string', pattern: DYNAMODB_TABLE_NAME.source },
   public_keys: { type: 'array', items: { type: 'string', minLength: 1 } },
   waf: objectSchema(WAF_KEYS),
+  table_endpoint: TABLE_ENDPOINT_KEY,
   regions: { type: 'object', minProperties: 1, propertyNames: { pattern: REGION_NAME.source }, additionalProperties: objectSchema(REGION_KEYS) },
 } as const satisfies KeySchemas;
 
@@ -138,6 +150,10 @@ export interface RegionsFile {
   /** Trusted Ed25519 public key files, relative to the regions file. */
   readonly publicKeys: readonly string[];
   readonly rateRules: readonly RateRuleSpec[];
+  /** Routers polling the HTTP table endpoint from one address; every rate rule lets them through. */
+  readonly tablePollers: TablePollers;
+  /** A custom domain for the table endpoint (TLS 1.2 minimum); absent: the cloudfront.net name. */
+  readonly tableEndpoint?: TableEndpointSpec;
   /** In file order. */
   readonly regions: readonly RegionSpec[];
 }
@@ -185,8 +201,11 @@ export function validateRegionsDocument(doc: Record<string, unknown>): RegionsFi
     throw new RegionsFileError('default_region', `"${defaultRegion}" has no [regions.${defaultRegion}] table`);
   }
   rejectSharedLocations(regions);
+  const tablePollers = parseTablePollers(isTable(doc.waf) ? doc.waf : {}, Math.max(...regions.map((r) => r.maxCount)));
+  rateRules.forEach((rule, i) => checkRateRuleFitsPollers(rule, tablePollers, `waf.rate_rules[${i}]`));
+  const tableEndpoint = parseTableEndpoint(doc.table_endpoint);
 
-  return { homeRegion, defaultRegion, domain, hostedZone, tableId, tableName, publicKeys, rateRules, regions };
+  return { homeRegion, defaultRegion, domain, hostedZone, tableId, tableName, publicKeys, rateRules, tablePollers, ...(tableEndpoint ? { tableEndpoint } : {}), regions };
 }
 
 function parseRegion(name: string, value: unknown): RegionSpec {
@@ -259,10 +278,12 @@ export function parseRateRule(rule: Record<string, unknown>, at: string): RateRu
   if (!(RATE_AGGREGATIONS as readonly string[]).includes(aggregation)) {
     throw new RegionsFileError(`${at}.aggregation`, `"${aggregation}" is not one of ${RATE_AGGREGATIONS.join(', ')}`);
   }
-  const forwardedHeader = optionalString(rule, 'forwarded_header', at);
-  if (forwardedHeader !== undefined && aggregation !== 'FORWARDED_IP') {
-    throw new RegionsFileError(`${at}.forwarded_header`, 'only applies with aggregation = "FORWARDED_IP"');
+  // CloudFront hands WAF the viewer's own address; X-Forwarded-For is whatever the client wrote, so a
+  // key taken from it lets anyone pick a fresh rate bucket per request.
+  if (aggregation === 'FORWARDED_IP' || rule.forwarded_header !== undefined) {
+    throw new RegionsFileError(`${at}.${aggregation === 'FORWARDED_IP' ? 'aggregation' : 'forwarded_header'}`, 'rate keys from X-Forwarded-For are set by the client and would let anyone dodge the limit; use aggregation = "IP" (CloudFront gives WAF the viewer address)');
   }
+  const forwardedHeader = optionalString(rule, 'forwarded_header', at);
   return {
     name,
     limit,

@@ -24,6 +24,8 @@ export const OUTPUTS = {
   tableBucket: 'TableBucketName',
   tableUrl: 'TableUrl',
   distributionId: 'DistributionId',
+  distributionDomainName: 'DistributionDomainName',
+  accessLogBucket: 'TableAccessLogBucketName',
   webAclName: 'WebAclName',
   webAclId: 'WebAclId',
   webAclArn: 'WebAclArn',
@@ -32,6 +34,8 @@ export const OUTPUTS = {
   clusterName: 'ClusterName',
   serviceName: 'ServiceName',
   vpcCidr: 'VpcCidr',
+  /** Region stacks: the SNS topic every shipped alarm notifies. */
+  alarmTopicArn: 'AlarmTopicArn',
   /** Edge stack: the Secrets Manager secret (us-east-1) whose value routers send as TABLE_TOKEN_QUERY_PARAMETER. */
   tableTokenSecretArn: 'TableTokenSecretArn',
 } as const;

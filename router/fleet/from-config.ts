@@ -7,6 +7,7 @@ import type { RouterMetrics } from '../metrics/registry.ts';
 import { createDynamoDbClient } from '../routing/sources/dynamodb.ts';
 import type { TablePoller } from '../routing/sources/poller.ts';
 import type { Router } from '../server.ts';
+import { CloudWatchEmitter } from './cloudwatch.ts';
 import { DynamoDbHeartbeatSink, FleetReporter, type HeartbeatSink, type RouterState } from './heartbeat.ts';
 
 export interface FleetDeps {
@@ -16,6 +17,8 @@ export interface FleetDeps {
   readonly log: Logger;
   readonly routerVersion: string;
   readonly now?: () => number;
+  /** Where the CloudWatch EMF lines go (default: stdout, which the awslogs driver ships). */
+  readonly writeMetricLine?: (line: string) => void;
 }
 
 export function routerState(router: Router, poller: TablePoller): RouterState {
@@ -35,8 +38,12 @@ export function createFleetReporter(config: PassageConfig, deps: FleetDeps): Fle
   let sink: HeartbeatSink | undefined;
   if (config.table.source === 'dynamodb') {
     const d = config.table.dynamodb;
-    sink = new DynamoDbHeartbeatSink(createDynamoDbClient(d.region, d.endpoint), d.table, d.id);
+    sink = new DynamoDbHeartbeatSink(createDynamoDbClient(d.region, d.endpoint), d.table, d.id, config.fleet.region);
   }
+  const tableId = config.table.source === 'dynamodb' ? config.table.dynamodb.id : '';
+  const emitter = config.fleet.cloudwatchMetrics
+    ? new CloudWatchEmitter(tableId, deps.writeMetricLine ?? ((line) => process.stdout.write(line)))
+    : undefined;
   return new FleetReporter({
     metrics: deps.metrics,
     state: () => routerState(deps.router, deps.poller),
@@ -45,6 +52,7 @@ export function createFleetReporter(config: PassageConfig, deps: FleetDeps): Fle
     intervalMs: config.fleet.heartbeatIntervalMs,
     routerVersion: deps.routerVersion,
     ...(sink === undefined ? {} : { sink }),
+    ...(emitter === undefined ? {} : { onReport: (report, failures) => emitter.report(report, failures) }),
     log: deps.log.child({ component: 'fleet' }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });

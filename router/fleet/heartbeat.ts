@@ -1,10 +1,11 @@
 // Routers report themselves to `passagectl status`. Every `fleet.heartbeat_interval` a router samples
 // its metrics into a FleetReport (shown on /status under `fleet`) and, when its table comes from
 // DynamoDB, writes it as one heartbeat item next to the table:
-//   pk = FLEET#<table id>, sk = INSTANCE#<region>#<instance>, expires_at = TTL (unix seconds)
-// so the CLI reads the whole fleet with one Query and needs no network path to the routers. The item
-// and its keys are contracts (router/contracts/heartbeat.ts, dynamodb-keys.ts); the region stacks'
-// task role may only PutItem items with that partition key.
+//   pk = FLEET#<table id>#<region>, sk = INSTANCE#<region>#<instance>, expires_at = TTL (unix seconds)
+// so the CLI reads a region's fleet with one Query and needs no network path to the routers. The item
+// and its keys are contracts (router/contracts/heartbeat.ts, dynamodb-keys.ts). The region in the
+// partition key lets IAM scope writes: a region stack's task role may only PutItem items with its own
+// region's key (dynamodb:LeadingKeys), so no task can overwrite another region's heartbeats.
 // A heartbeat that fails is counted and logged once per distinct error; it never stops the router.
 
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -33,11 +34,12 @@ export class DynamoDbHeartbeatSink implements HeartbeatSink {
   private readonly table: string;
   private readonly tableId: string;
 
-  constructor(client: DynamoDBClient, table: string, tableId: string) {
+  /** `region` is the routers' own (`[fleet] region`): the only partition their role may write. */
+  constructor(client: DynamoDBClient, table: string, tableId: string, region: string) {
     this.client = client;
     this.table = table;
     this.tableId = tableId;
-    this.description = `dynamodb://${table}/${tableId} (${fleetPartitionKey(tableId)})`;
+    this.description = `dynamodb://${table}/${tableId} (${fleetPartitionKey(tableId, region)})`;
   }
 
   async put(report: FleetReport, signal: AbortSignal): Promise<void> {
@@ -58,6 +60,8 @@ export interface FleetReporterOptions {
   readonly routerVersion: string;
   /** Absent: reports are only sampled (for /status), never written. */
   readonly sink?: HeartbeatSink;
+  /** Called after every beat with the report and the failed heartbeats so far (CloudWatch metrics). */
+  readonly onReport?: (report: FleetReport, failures: number) => void;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -123,15 +127,17 @@ export class FleetReporter {
       return undefined;
     }
     const sink = this.opts.sink;
-    if (sink === undefined) return report;
-    try {
-      await sink.put(report, AbortSignal.timeout(timeoutMs));
-      this.beats++;
-      if (this.logged.size > 0) this.opts.log.info({ sink: sink.description }, 'fleet heartbeats are being written again');
-      this.logged.clear();
-    } catch (err) {
-      this.fail(err);
+    if (sink !== undefined) {
+      try {
+        await sink.put(report, AbortSignal.timeout(timeoutMs));
+        this.beats++;
+        if (this.logged.size > 0) this.opts.log.info({ sink: sink.description }, 'fleet heartbeats are being written again');
+        this.logged.clear();
+      } catch (err) {
+        this.fail(err);
+      }
     }
+    this.opts.onReport?.(report, this.failures);
     return report;
   }
 

@@ -53,7 +53,7 @@ test('passagectl status under tmux: rows, Enter shows instances, arrows select, 
     }
     const store = `dynamodb://passage/prod?region=local&endpoint=${db.endpoint}`;
     // Ink renders only the last frame when it thinks it runs in CI (CI=1 in .ci/run): a real terminal has no CI.
-    const command = `env -u CI -u CONTINUOUS_INTEGRATION ${quote(process.execPath)} ${quote(MAIN)} status --table-store ${quote(store)}; echo $? > ${quote(exitFile)}`;
+    const command = `env -u CI -u CONTINUOUS_INTEGRATION ${quote(process.execPath)} ${quote(MAIN)} status --table-store ${quote(store)} --region eu-west-1,us-east-1; echo $? > ${quote(exitFile)}`;
     tmux('new-session', '-d', '-s', 'status', '-x', '120', '-y', '30', command);
     const screen = (): string => tmux('capture-pane', '-p', '-t', 'status');
 

@@ -13,7 +13,7 @@ import {
   STALE_AFTER_INTERVALS,
   type FleetReport,
 } from '../../router/contracts/heartbeat.ts';
-import { fleetPartitionKey, historySortKey, instanceSortKey, KEY_PREFIX, SORT_KEY, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
+import { fleetPartitionKey, fleetPartitionKeyPattern, historySortKey, instanceSortKey, KEY_PREFIX, SORT_KEY, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 
 const REPORT: FleetReport = {
   ready: true,
@@ -63,7 +63,8 @@ describe('heartbeat item', () => {
 
   test('the item is keyed by the fleet partition and the instance sort key, with the TTL the table expires it by', () => {
     const item = encodeHeartbeat('prod', REPORT);
-    assert.equal(item.pk!.S, fleetPartitionKey('prod'));
+    assert.equal(item.pk!.S, fleetPartitionKey('prod', 'eu-west-1'));
+    assert.equal(item.pk!.S, 'FLEET#prod#eu-west-1');
     assert.equal(item.sk!.S, instanceSortKey('eu-west-1', 'ip-10-0-0-1-7'));
     assert.equal(item.expires_at!.N, String(Math.ceil((REPORT.at + STALE_AFTER_INTERVALS * 5000 + 600_000) / 1000)));
   });
@@ -104,7 +105,8 @@ describe('DynamoDB key layout', () => {
     assert.equal(tablePartitionKey('prod'), 'TABLE#prod');
     assert.equal(SORT_KEY.latest, 'LATEST');
     assert.equal(historySortKey(42), 'V#0000000000000042');
-    assert.equal(fleetPartitionKey('prod'), 'FLEET#prod');
+    assert.equal(fleetPartitionKey('prod', 'eu-west-1'), 'FLEET#prod#eu-west-1');
+    assert.equal(fleetPartitionKeyPattern('prod'), 'FLEET#prod#*');
     assert.equal(instanceSortKey('eu-west-1', 'a'), 'INSTANCE#eu-west-1#a');
   });
 
@@ -114,6 +116,6 @@ describe('DynamoDB key layout', () => {
     assert.deepEqual([...keys].sort(), keys);
     for (const k of keys) assert.ok(k.startsWith(SORT_KEY.history));
     assert.ok(tablePartitionKey('x').startsWith(KEY_PREFIX.table));
-    assert.ok(fleetPartitionKey('x').startsWith(KEY_PREFIX.fleet));
+    assert.ok(fleetPartitionKey('x', 'us-east-1').startsWith(KEY_PREFIX.fleet));
   });
 });

@@ -184,4 +184,26 @@ describe('deploy/kubernetes', () => {
     assert.ok(rule, 'a rule for allocation.agones.dev/gameserverallocations');
     assert.deepEqual(rule.verbs, ['create']);
   });
+
+  test('the memory request covers the highest peak RSS the reliability suite measured, within the limit', () => {
+    const mebibytes = (q: string): number => Number(/^(\d+)Mi$/.exec(q)?.[1] ?? Number.NaN);
+    const report = readFileSync(new URL('../../docs/RELIABILITY.md', import.meta.url), 'utf8');
+    // The "router peak RSS" column of the results table.
+    const header = report.split('\n').find((l) => l.startsWith('| scenario |'))!.split('|').map((c) => c.trim());
+    const column = header.indexOf('router peak RSS');
+    assert.ok(column > 0, 'docs/RELIABILITY.md has a peak RSS column');
+    const peaks = report.split('\n').filter((l) => /^\| [a-z-]+ \| \d/.test(l)).map((l) => Number(/([\d.]+) MiB/.exec(l.split('|')[column]!)?.[1]));
+    assert.ok(peaks.length >= 5 && peaks.every(Number.isFinite), peaks.join(','));
+    const { requests, limits } = container.resources as { requests: { memory: string }; limits: { memory: string } };
+    assert.ok(mebibytes(requests.memory) >= Math.max(...peaks), `request ${requests.memory} < measured peak ${Math.max(...peaks)} MiB`);
+    assert.ok(mebibytes(requests.memory) <= mebibytes(limits.memory));
+  });
+
+  test('the docs say how the NLB pod readiness gate keeps a rolling update from outrunning the load balancer', () => {
+    const docs = readFileSync(new URL('../../docs/ADAPTERS.md', import.meta.url), 'utf8');
+    assert.match(docs, /kubectl label namespace passage elbv2\.k8s\.aws\/pod-readiness-gate-inject=enabled/);
+    // The gate only matters when a new pod must be healthy before an old one goes: no unavailable pods.
+    assert.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0);
+    assert.equal(one('Service').metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-nlb-target-type'], 'ip');
+  });
 });

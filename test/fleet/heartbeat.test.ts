@@ -51,8 +51,8 @@ const state = (over: Partial<RouterState> = {}): RouterState => ({
 });
 
 test('router and CLI agree on the heartbeat keys and the TTL attribute', () => {
-  // One definition (router/contracts/dynamodb-keys.ts) for both; these are the names the table's TTL and IAM use.
-  assert.equal(fleetPartitionKey('prod'), 'FLEET#prod');
+  // One definition (router/contracts/dynamodb-keys.ts) for all; these are the names the table's TTL and IAM use.
+  assert.equal(fleetPartitionKey('prod', 'eu-west-1'), 'FLEET#prod#eu-west-1');
   assert.equal(TTL_ATTRIBUTE, 'expires_at');
 });
 
@@ -64,7 +64,9 @@ test('a heartbeat item reads back as the same report in the CLI', () => {
     p99LoginSeconds: 0.25,
   };
   const item = heartbeatItem('prod', report);
-  assert.equal(item.pk.S, 'FLEET#prod');
+  // One partition per region: IAM LeadingKeys can then let a region's tasks write only their own items.
+  assert.equal(item.pk.S, 'FLEET#prod#eu-west-1');
+  assert.equal(heartbeatItem('prod', { ...report, region: 'us-east-1' }).pk.S, 'FLEET#prod#us-east-1');
   assert.equal(item.sk.S, 'INSTANCE#eu-west-1#i-1');
   // 3 intervals plus a 10-minute margin, in unix seconds.
   assert.equal(item.expires_at.N, String(Math.ceil((report.at + 15_000 + 600_000) / 1000)));

@@ -105,6 +105,13 @@ describe('the access stack', () => {
     assert.deepEqual(subjects('plan'), ['repo:example/passage:pull_request']);
     assert.deepEqual(subjects('publisher'), []);
   });
+
+  test("the deploy role queries every region's heartbeat partition (FLEET#<id>#<region>) and no other key", () => {
+    const [found] = Object.values(access.findResources('AWS::IAM::Role', { Properties: { RoleName: accessRoleName('live', 'deploy') } }));
+    const statements = (found.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    const query = statements.filter((s) => actions(s).includes('dynamodb:Query'));
+    assert.deepEqual(query.map((s) => s.Condition), [{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FLEET#live#*'] } }]);
+  });
 });
 
 describe('roles the stacks create', () => {

@@ -25,10 +25,9 @@ limit = 600
 window = 300
 
 [[waf.rate_rules]]
-name = "behind-proxy"
-limit = 100
+name = "burst"
+limit = 200
 window = 60
-aggregation = "FORWARDED_IP"
 
 [regions.eu-west-1]
 continents = ["EU"]
@@ -83,16 +82,10 @@ describe('edge stack (us-east-1)', () => {
           Statement: { RateBasedStatement: { Limit: 600, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
         },
         {
-          Name: 'behind-proxy',
+          Name: 'burst',
           Priority: 2,
-          Statement: {
-            RateBasedStatement: {
-              Limit: 100,
-              EvaluationWindowSec: 60,
-              AggregateKeyType: 'FORWARDED_IP',
-              ForwardedIPConfig: { HeaderName: 'X-Forwarded-For', FallbackBehavior: 'NO_MATCH' },
-            },
-          },
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 200, EvaluationWindowSec: 60, AggregateKeyType: 'IP' } },
         },
       ],
     });
@@ -239,6 +232,11 @@ describe('region stack', () => {
     euWest.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.80.0.0/16' });
   });
 
+  test("names the stack's region as the routers' fleet region, the heartbeat partition its task role may write", () => {
+    const fleet = (parseToml(renderedConfig(euWest)) as { fleet?: { region?: string } }).fleet;
+    assert.equal(fleet?.region, 'eu-west-1');
+  });
+
   test("admits the game and admin ports only from the NLB's subnets", () => {
     const [nlb] = Object.values(euWest.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
     const nlbSubnets = (nlb.Properties.Subnets as { Ref: string }[]).map((s) => subnetCidr(euWest, s.Ref)).sort();
@@ -295,7 +293,7 @@ describe('region stack', () => {
     });
   });
 
-  test('lets the task role read only TABLE#<id> items and write only FLEET#<id> heartbeats', () => {
+  test("lets the task role read only TABLE#<id> items and write only its own region's FLEET#<id>#<region> heartbeats", () => {
     const role = euWest.getResourceId('AWS::IAM::Role', {
       Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('read its routing table') },
     });
@@ -308,7 +306,7 @@ describe('region stack', () => {
     for (const statement of statements) {
       const leadingKeys = statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
       assert.ok(leadingKeys, `statement ${statement.Sid} has no LeadingKeys condition`);
-      const expected = [statement.Action].flat().includes('dynamodb:PutItem') ? ['FLEET#prod'] : ['TABLE#prod'];
+      const expected = [statement.Action].flat().includes('dynamodb:PutItem') ? ['FLEET#prod#eu-west-1'] : ['TABLE#prod'];
       assert.deepEqual(leadingKeys, expected);
       assert.equal(JSON.stringify(statement.Resource).includes('*'), false, 'no wildcard resources');
       assert.match(JSON.stringify(statement.Resource), /:dynamodb:eu-west-1:.*:table\/passage-test"/);

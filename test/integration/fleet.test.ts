@@ -17,6 +17,7 @@ import type { FleetSnapshot } from '../../cli/fleet/aggregate.ts';
 
 const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const ID = 'prod';
+const REGIONS_FIXTURE = fileURLToPath(new URL('../fixtures/aws/passage.regions.toml', import.meta.url));
 const BEAT = '200ms';
 
 export function passagectl(args: readonly string[], timeout = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -55,7 +56,7 @@ describe('passagectl status over routers heartbeating into DynamoDB', () => {
     });
   const snapshot = async (): Promise<FleetSnapshot> => {
     const ctx = fakeContext({ json: true });
-    await status({ tableStore: store(), adminUrls: [] }, ctx);
+    await status({ tableStore: store(), fleetRegions: ['eu-west-1', 'us-east-1'], adminUrls: [] }, ctx);
     return JSON.parse(ctx.out()) as FleetSnapshot;
   };
 
@@ -74,12 +75,12 @@ describe('passagectl status over routers heartbeating into DynamoDB', () => {
     await db.close();
   });
 
-  test('the heartbeat item has the fleet key, the instance sort key and a TTL a few intervals ahead', async () => {
+  test("the heartbeat item has its region's fleet key, the instance sort key and a TTL a few intervals ahead", async () => {
     await eventually(async () => {
-      const out = await client.send(new GetItemCommand({ TableName: 'passage', Key: { pk: { S: `FLEET#${ID}` }, sk: { S: 'INSTANCE#eu-west-1#eu-a' } } }));
+      const out = await client.send(new GetItemCommand({ TableName: 'passage', Key: { pk: { S: `FLEET#${ID}#eu-west-1` }, sk: { S: 'INSTANCE#eu-west-1#eu-a' } } }));
       return out.Item?.table_version?.N === '3';
     }, 5_000, 'eu heartbeat on v3');
-    const { Item } = await client.send(new GetItemCommand({ TableName: 'passage', Key: { pk: { S: `FLEET#${ID}` }, sk: { S: 'INSTANCE#eu-west-1#eu-a' } } }));
+    const { Item } = await client.send(new GetItemCommand({ TableName: 'passage', Key: { pk: { S: `FLEET#${ID}#eu-west-1` }, sk: { S: 'INSTANCE#eu-west-1#eu-a' } } }));
     const ttl = Number(Item!.expires_at.N);
     const nowSeconds = Date.now() / 1000;
     assert.ok(ttl > nowSeconds && ttl < nowSeconds + 15 * 60, `expires_at ${ttl} vs now ${nowSeconds}`);
@@ -110,11 +111,12 @@ describe('passagectl status over routers heartbeating into DynamoDB', () => {
   });
 
   test('the real binary prints the same fleet as JSON, and a plain table off a TTY', async () => {
-    const json = await passagectl(['--json', 'status', '--table-store', store()]);
+    // The regions come from a regions file (the fixture's: eu-west-1, us-east-1, ap-southeast-1).
+    const json = await passagectl(['--json', 'status', '--table-store', store(), '--file', REGIONS_FIXTURE]);
     assert.equal(json.code, 0, json.stderr);
     const s = JSON.parse(json.stdout) as FleetSnapshot;
     assert.deepEqual(s.instances.map((i) => [i.region, i.instance, i.table?.version]), [['eu-west-1', 'eu-a', 4], ['us-east-1', 'us-a', 4]]);
-    const plain = await passagectl(['status', '--table-store', store(), '--admin', eu.adminUrl]);
+    const plain = await passagectl(['status', '--table-store', store(), '--region', 'eu-west-1,us-east-1', '--admin', eu.adminUrl]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /latest published v4/);
     assert.match(plain.stdout, /^REGION\s+R\/D\/S\s+TABLE/m);
@@ -124,8 +126,19 @@ describe('passagectl status over routers heartbeating into DynamoDB', () => {
     assert.equal(plain.stdout.match(/\beu-a\b/g)?.length, 1);
   });
 
+  test('status reads only the regions it is given: each region has its own heartbeat partition', async () => {
+    const ctx = fakeContext({ json: true });
+    await status({ tableStore: store(), fleetRegions: ['us-east-1'], adminUrls: [] }, ctx);
+    const s = JSON.parse(ctx.out()) as FleetSnapshot;
+    assert.deepEqual(s.instances.map((i) => i.instance), ['us-a']);
+    // Without --region or --file: the store's own region (here `local`), where no router beats.
+    const bare = fakeContext({ json: true });
+    await status({ tableStore: store(), adminUrls: [] }, bare);
+    assert.deepEqual((JSON.parse(bare.out()) as FleetSnapshot).instances, []);
+  });
+
   test('--watch repeats the plain snapshot and --count bounds it', async () => {
-    const out = await passagectl(['status', '--table-store', store(), '--watch', '1', '--count', '2']);
+    const out = await passagectl(['status', '--table-store', store(), '--region', 'eu-west-1', '--watch', '1', '--count', '2']);
     assert.equal(out.code, 0, out.stderr);
     assert.equal(out.stdout.match(/^passage fleet at /gm)?.length, 2);
   });

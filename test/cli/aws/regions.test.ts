@@ -77,6 +77,11 @@ describe('parseRegionsFile', () => {
     ['rate window WAF lacks', BASE.replace('limit = 600', 'limit = 600\nwindow = 30'), 'waf.rate_rules[0].window'],
     ['rate limit below WAF minimum', BASE.replace('limit = 600', 'limit = 5'), 'waf.rate_rules[0].limit'],
     ['bad aggregation', BASE.replace('limit = 600', 'limit = 600\naggregation = "COOKIE"'), 'waf.rate_rules[0].aggregation'],
+    ['rate keys from X-Forwarded-For', BASE.replace('limit = 600', 'limit = 600\naggregation = "FORWARDED_IP"'), 'waf.rate_rules[0].aggregation'],
+    ['a forwarded header', BASE.replace('limit = 600', 'limit = 600\nforwarded_header = "X-Real-IP"'), 'waf.rate_rules[0].forwarded_header'],
+    ['a rate limit that would block the routers behind one NAT', BASE.replace('limit = 600', 'limit = 100'), 'waf.rate_rules[0].limit'],
+    ['a custom table domain with a certificate outside us-east-1', BASE.replace('[regions.eu-west-1]', '[table_endpoint]\ndomain = "tables.example.com"\ncertificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123"\n\n[regions.eu-west-1]'), 'table_endpoint.certificate_arn'],
+    ['a custom table domain without a certificate', BASE.replace('[regions.eu-west-1]', '[table_endpoint]\ndomain = "tables.example.com"\n\n[regions.eu-west-1]'), 'table_endpoint.certificate_arn'],
     ['default region without a table', BASE.replace('table_id = "prod"', 'table_id = "prod"\ndefault_region = "sa-east-1"'), 'default_region'],
     ['not TOML', 'home_region = ', ''],
   ];

@@ -106,6 +106,8 @@ test('usage mistakes are UsageErrors (exit 2) that say what to pass', () => {
     [{ adminUrls: [] }, /nothing to read: give --table-store/],
     [{ adminUrls: ['127.0.0.1:9565'] }, /--admin: expected an http\(s\) URL/],
     [{ tableStore: 'file://./t.json', adminUrls: [] }, /heartbeats live in DynamoDB/],
+    [{ tableStore: 'dynamodb://passage/prod?region=eu-west-1', fleetRegions: ['eu west 1'], adminUrls: [] }, /--region: expected a region name like eu-west-1, got "eu west 1"/],
+    [{ fleetRegions: ['eu-west-1'], adminUrls: ['http://127.0.0.1:9565'] }, /--region and --file name whose heartbeats --table-store reads/],
   ];
   for (const [opts, message] of cases) {
     assert.throws(() => sourcesFor(opts, ctx), (err: Error & { exitCode?: number }) => message.test(err.message) && err.exitCode === 2, message.source);
@@ -129,4 +131,12 @@ test('a bare `passagectl status` reads the local router (as npm start and dev ru
   assert.equal(doc.error.code, 'PASSAGE_FLEET_UNREADABLE');
   assert.match(doc.error.message, /nothing answers at http:\/\/127\.0\.0\.1:9565: start a router \(npm start, or npx passagectl dev\), or read the fleet with --table-store/);
   assert.match(base.err(), /^passagectl: nothing answers at http:\/\/127\.0\.0\.1:9565/);
+});
+
+test('--file must describe the table the store holds: a regions file for another table_id is refused', async () => {
+  const regions = new URL('../../fixtures/aws/passage.regions.toml', import.meta.url).pathname;
+  await assert.rejects(
+    run({ tableStore: 'dynamodb://passage/other?region=eu-west-1', file: regions, adminUrls: [] }, fakeContext()),
+    (err: Error & { exitCode?: number }) => /--file: .* is for table_id "prod", but --table-store reads "other"/.test(err.message) && err.exitCode === 2,
+  );
 });

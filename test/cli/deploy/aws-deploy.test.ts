@@ -68,7 +68,7 @@ function options(o: Partial<DeployOptions> = {}): DeployOptions {
 const dep = (d: Partial<Deployment>): Deployment => ({ desiredCount: 2, runningCount: 0, pendingCount: 0, failedTasks: 0, ...d });
 
 function heartbeat(version: number, startedAt: number, extra: Record<string, unknown> = {}) {
-  return { pk: { S: 'FLEET#prod' }, sk: { S: `INSTANCE#eu-west-1#${version}-${startedAt}` }, region: { S: 'eu-west-1' }, started_at: { N: String(startedAt) }, beat_at: { N: String(NOW - 1000) }, interval_ms: { N: '10000' }, ready: { BOOL: true }, draining: { BOOL: false }, table_version: { N: String(version) }, ...extra };
+  return { pk: { S: 'FLEET#prod#eu-west-1' }, sk: { S: `INSTANCE#eu-west-1#${version}-${startedAt}` }, region: { S: 'eu-west-1' }, started_at: { N: String(startedAt) }, beat_at: { N: String(NOW - 1000) }, interval_ms: { N: '10000' }, ready: { BOOL: true }, draining: { BOOL: false }, table_version: { N: String(version) }, ...extra };
 }
 
 async function deploy(opts: DeployOptions, cdk: CdkRunner, ctxOpts: { isTTY?: boolean; confirm?: boolean } = {}) {
@@ -103,6 +103,8 @@ describe('passagectl deploy (AWS)', () => {
     assert.equal(ecs.commandCalls(DescribeServicesCommand).length, 2);
     assert.deepEqual(events.filter((e) => e.type === 'rollout').map((e) => `${e.phase} ${e.running}/${e.desired}`), ['in-progress 1/2', 'completed 2/2']);
     assert.deepEqual(events.find((e) => e.type === 'table')?.versions, [7, 7]);
+    // The region's own heartbeat partition: the one its task role may write.
+    assert.deepEqual(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':pk']), [{ S: 'FLEET#prod#eu-west-1' }]);
     const result = events.at(-1)!;
     assert.equal(result.type, 'result');
     assert.equal(result.outcome, 'done');

@@ -14,13 +14,16 @@ const jobs = workflow.jobs as Record<string, Job>;
 const steps = Object.values(jobs).flatMap((job) => job.steps);
 /** The job that holds the production token: the one that trades it for AWS credentials. */
 const [deployName, deployJob] = Object.entries(jobs).find(([, job]) => job.steps.some((s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@')))!;
+/** The pull-request plan: the only other job with a token, for the read-only plan role. */
+const planJob = jobs.plan! as Job & { if?: string; 'timeout-minutes'?: number };
+const isCreds = (s: Record<string, any>): boolean => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@');
 
 test('the deploy workflow trades the GitHub OIDC token for a role session, with no stored keys', () => {
   assert.equal(deployJob.permissions?.['id-token'], 'write');
-  const creds = steps.filter((s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'));
+  const creds = deployJob.steps.filter(isCreds);
   // The deploy role for the stacks, then the operator role for GeoDNS (issue 20: DNS is not the deploy role's).
   assert.deepEqual(creds.map((c) => c.with?.['role-to-assume']), ['${{ vars.PASSAGE_DEPLOY_ROLE_ARN }}', '${{ vars.PASSAGE_OPERATOR_ROLE_ARN }}']);
-  for (const cred of creds) {
+  for (const cred of steps.filter(isCreds)) {
     for (const key of ['aws-access-key-id', 'aws-secret-access-key', 'aws-session-token']) assert.equal(cred.with?.[key], undefined, key);
   }
 });
@@ -39,10 +42,13 @@ test('the deploy workflow runs passagectl deploy --all-regions --yes --json afte
   for (const flag of [...args.slice(1), ...[...String(step.run).matchAll(/args\+=\((--[a-z-]+)/g)].map((m) => m[1]!)]) assert.ok(known.has(flag), `${flag} is a passagectl deploy flag`);
 });
 
-test('only the deploy job can mint the OIDC token; the workflow grants nothing by default', () => {
+test('only the deploy job and the pull-request plan can mint the OIDC token; the workflow grants nothing by default', () => {
   assert.deepEqual(workflow.permissions, {}, 'top-level permissions are empty');
+  // The plan job trades it for the read-only plan role only, and only on pull requests.
+  assert.deepEqual(planJob.steps.filter(isCreds).map((c) => c.with?.['role-to-assume']), ['${{ vars.PASSAGE_PLAN_ROLE_ARN }}']);
+  assert.equal(planJob.if, "github.event_name == 'pull_request'");
   for (const [name, job] of Object.entries(jobs)) {
-    if (name === deployName) continue;
+    if (name === deployName || name === 'plan') continue;
     assert.equal(job.permissions?.['id-token'], undefined, `${name} has no id-token permission`);
   }
 });
@@ -114,4 +120,34 @@ test('GeoDNS follows the stacks: after the deploy, dns plan --detailed-exitcode 
   const program = buildProgram(async () => {});
   const plan = program.commands.find((c) => c.name() === 'dns')!.commands.find((c) => c.name() === 'plan')!;
   assert.ok(plan.options.some((o) => o.long === '--detailed-exitcode'));
+});
+
+test('a pull request gets a plan, never a deploy: the deploy job skips pull requests, the plan job runs on them after the tests', () => {
+  assert.equal((deployJob as { if?: string }).if, "github.event_name != 'pull_request'");
+  assert.deepEqual([planJob.needs].flat(), ['test']);
+  const prPaths = workflow.on.pull_request.paths as string[];
+  for (const path of workflow.on.push.paths as string[]) assert.ok(prPaths.includes(path), `${path} is planned too`);
+  assert.ok(matchesPaths('routes.toml', prPaths), 'a routes change gets a table diff');
+  assert.ok(!matchesPaths('docs/AWS.md', prPaths), 'a docs change is not planned');
+  const seconds = Number(planJob.steps.find(isCreds)!.with?.['role-duration-seconds']);
+  assert.ok(seconds >= Number(planJob['timeout-minutes']) * 60 && seconds <= CI_SESSION.toSeconds());
+});
+
+test('the plan runs deploy --dry-run, dns plan, waf plan and table diff with flags passagectl has, and writes the summary', () => {
+  const run = String(planJob.steps.find((s) => /passagectl plan-summary/.test(String(s.run ?? '')))?.run);
+  const program = buildProgram(async () => {});
+  const command = (path: string[]) => path.reduce((c, name) => c.commands.find((x) => x.name() === name)!, program);
+  const invocations = [...run.matchAll(/passagectl ((?:--json )?)([a-z-]+(?: (?:plan|diff))?)([^\n;>|]*)/g)];
+  const planned = invocations.map((m) => m[2]);
+  assert.deepEqual(planned, ['deploy', 'dns plan', 'waf plan', 'table diff', 'plan-summary']);
+  for (const m of invocations) {
+    const cmd = command(m[2]!.split(' '));
+    const known = new Set([...program.options, ...cmd.options].map((o) => o.long));
+    for (const flag of [...m[3]!.matchAll(/(--[a-z-]+)/g)].map((f) => f[1]!)) assert.ok(known.has(flag), `${flag} is a flag of passagectl ${m[2]}`);
+  }
+  assert.match(run, /passagectl deploy --all-regions --dry-run --json/);
+  assert.match(run, /cat plan\.md >> "\$GITHUB_STEP_SUMMARY"/);
+  const comment = String(planJob.steps.find((s) => /gh pr comment/.test(String(s.run ?? '')))?.run);
+  assert.match(comment, /startswith\("<!-- passage-plan -->"\)/, 'edits the comment that carries the marker');
+  assert.equal(planJob.permissions?.['pull-requests'], 'write');
 });
