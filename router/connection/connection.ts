@@ -71,8 +71,17 @@ export class Connection {
   private busy = false;
   private readonly queue: Buffer[] = [];
   private sawData = false;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private stateTimer: NodeJS.Timeout | undefined;
+  /**
+   * One timer per connection, armed for whichever comes first: the phase's deadline or the hard
+   * limit (`timeout`). Two timers per connection were one more Timeout object, list insertion and
+   * removal on every exchange, for a limit that almost never fires first.
+   */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** performance.now() when the hard limit ends the connection. */
+  private hardDeadlineAt = Infinity;
+  /** The armed timer is for the hard limit (it comes before the phase's deadline). */
+  private armedForHard = false;
+  private onStateDeadline: (() => void) | undefined;
   private closedPublished = false;
   private outcome = 'client_closed';
 
@@ -104,8 +113,8 @@ export class Connection {
     // Whole milliseconds: Node keeps one timer list per distinct duration, so fractional durations
     // would create (and tear down) a list per connection.
     const elapsed = Math.floor(performance.now() - this.openedAt);
-    // One hard limit per connection, whatever state it is in.
-    this.timers.push(setTimeout(() => this.timeout(), Math.max(0, this.ctx.config.timeoutMs - elapsed)).unref());
+    // One hard limit per connection, whatever state it is in (shares the deadline timer).
+    this.hardDeadlineAt = this.openedAt + elapsed + Math.max(0, this.ctx.config.timeoutMs - elapsed);
     // One absolute deadline from accept to Login Start (no per-read timer a trickle can reset).
     this.enter(first, { maxFrame: MAX_HANDSHAKE_FRAME, deadlineMs: Math.max(0, this.ctx.config.limits.handshakeTimeoutMs - elapsed) });
     if (initial !== undefined && initial.length > 0) this.onData(initial);
@@ -180,9 +189,21 @@ export class Connection {
   }
 
   private setDeadline(ms: number, onExpiry: (() => void) | undefined): void {
-    if (this.stateTimer !== undefined) clearTimeout(this.stateTimer);
-    this.stateTimer = setTimeout(() => (onExpiry === undefined ? this.timeout() : onExpiry()), ms).unref();
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.onStateDeadline = onExpiry;
+    // Whole milliseconds, as in `start`: one Node timer list per distinct duration.
+    const hardMs = Math.max(0, Math.ceil(this.hardDeadlineAt - performance.now()));
+    this.armedForHard = hardMs < ms;
+    this.deadlineTimer = setTimeout(this.deadlineExpired, this.armedForHard ? hardMs : ms).unref();
   }
+
+  /** The phase's deadline or, when it came first, the hard limit. */
+  private readonly deadlineExpired = (): void => {
+    this.deadlineTimer = undefined;
+    const onExpiry = this.onStateDeadline;
+    if (this.armedForHard || onExpiry === undefined) this.timeout();
+    else onExpiry();
+  };
 
   private timeout(): void {
     if (this.state === 'closed') return;
@@ -436,8 +457,8 @@ export class Connection {
   /** Every way of ending runs this once: no more frames, no deadlines, and the phase stops what it started. */
   private end(): void {
     this.currentState = 'closed';
-    for (const t of this.timers) clearTimeout(t);
-    if (this.stateTimer !== undefined) clearTimeout(this.stateTimer);
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     this.phase.leave?.();
   }
 

@@ -23,6 +23,7 @@ import {
 } from '../relay/limits.ts';
 import { encodeProxyV2Header } from '../relay/proxy-header.ts';
 import { RelaySession } from '../relay/session.ts';
+import { ReusedReads } from '../relay/reused-reads.ts';
 import { fetchBackendStatus } from '../relay/status-exchange.ts';
 import type { ActiveTable } from '../routing/active-table.ts';
 import type { Route } from '../table/types.ts';
@@ -169,8 +170,10 @@ async function connectAndRelay(conn: Connection, hs: Handshake, route: Route, pl
   const { ctx, socket: client } = conn;
   const timeouts = relayTimeouts(route);
   let backend: BackendConnection;
+  // Backend → client reads go into one buffer for the whole session (see router/relay/reused-reads.ts).
+  const reads = new ReusedReads();
   try {
-    backend = await connectFirst(route.targets, timeouts.connect, () => client.destroyed);
+    backend = await connectFirst(route.targets, timeouts.connect, () => client.destroyed, reads.onread);
   } catch (err) {
     ctx.relays.release(route.id);
     const code = err instanceof RelayError ? err.code : 'ERR_RELAY_CONNECT_FAILED';
@@ -208,6 +211,7 @@ async function connectAndRelay(conn: Connection, hs: Handshake, route: Route, pl
     clientIp: conn.clientIp,
     readTimeoutMs: timeouts.read,
     writeTimeoutMs: timeouts.write,
+    backendReads: reads,
     onEnd: (s) => ctx.relays.ended(s),
   });
   ctx.relays.add(session);

@@ -1,6 +1,7 @@
 import { ProtocolError } from './errors.ts';
 import { MAX_FRAME_BYTES } from './limits.ts';
-import { readVarInt } from './varint.ts';
+/** 2^21 (the largest frame) needs three VarInt bytes. */
+const MAX_LENGTH_BYTES = 3;
 
 /**
  * Splits a byte stream into frames (`VarInt length` + body). The announced length is checked
@@ -30,20 +31,32 @@ export class FrameDecoder {
       if (buf.length - offset >= 3 && (buf[offset] & buf[offset + 1] & buf[offset + 2] & 0x80) !== 0) {
         throw new ProtocolError('ERR_FRAME_TOO_LARGE', 'frame length VarInt longer than 3 bytes');
       }
-      const len = readVarInt(buf, offset);
-      if (len === undefined) break;
-      if (len.size > 3) {
-        throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame length VarInt of ${len.size} bytes, limit 3`);
+      // The length VarInt read in place: a result object per frame is garbage on every exchange.
+      let length = 0;
+      let size = 0;
+      let complete = false;
+      while (offset + size < buf.length) {
+        const byte = buf[offset + size]!;
+        length |= (byte & 0x7f) << (7 * size);
+        size++;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+        if (size === MAX_LENGTH_BYTES) {
+          throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame length VarInt of more than ${MAX_LENGTH_BYTES} bytes, limit ${MAX_LENGTH_BYTES}`);
+        }
       }
-      if (len.value <= 0) {
-        throw new ProtocolError('ERR_FRAME_EMPTY', `frame length ${len.value}`);
+      if (!complete) break;
+      if (length <= 0) {
+        throw new ProtocolError('ERR_FRAME_EMPTY', `frame length ${length}`);
       }
-      if (len.value > this.maxFrame) {
-        throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame of ${len.value} bytes, limit ${this.maxFrame}`);
+      if (length > this.maxFrame) {
+        throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame of ${length} bytes, limit ${this.maxFrame}`);
       }
-      const end = offset + len.size + len.value;
+      const end = offset + size + length;
       if (end > buf.length) break;
-      const body = buf.subarray(offset + len.size, end);
+      const body = buf.subarray(offset + size, end);
       offset = end;
       // The handler may ask to stop (state change that needs the rest untouched, e.g. encryption).
       if (onFrame(body) === false) break;

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import type { Target } from '../table/types.ts';
 import { RelayError } from './errors.ts';
 import type { FailedAttempt } from './errors.ts';
@@ -16,10 +16,13 @@ export function failoverOrder(targets: readonly Target[]): Target[] {
   return targets.map((t, i) => [t, i] as const).sort((a, b) => a[0].priority - b[0].priority || a[1] - b[1]).map(([t]) => t);
 }
 
-/** One TCP connection with its own deadline; half-open allowed so each direction can end on its own. */
-export function connectTarget(target: Target, timeoutMs: number): Promise<Socket> {
+/**
+ * One TCP connection with its own deadline; half-open allowed so each direction can end on its own.
+ * With `onread` the socket reads into a caller's buffer and emits no 'data' (a relay's backend).
+ */
+export function connectTarget(target: Target, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, ...(onread === undefined ? {} : { onread }) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new RelayError('ERR_RELAY_CONNECT_TIMEOUT', `${target.address}: no connection within ${timeoutMs} ms`));
@@ -42,12 +45,17 @@ export function connectTarget(target: Target, timeoutMs: number): Promise<Socket
  * asked between attempts (the client may have left meanwhile); a connection made for a client that
  * is gone is closed again.
  */
-export async function connectFirst(targets: readonly Target[], timeoutMs: number, cancelled: () => boolean = () => false): Promise<BackendConnection> {
+export async function connectFirst(
+  targets: readonly Target[],
+  timeoutMs: number,
+  cancelled: () => boolean = () => false,
+  onread?: OnReadOpts,
+): Promise<BackendConnection> {
   const failed: FailedAttempt[] = [];
   for (const target of failoverOrder(targets)) {
     if (cancelled()) break;
     try {
-      const socket = await connectTarget(target, timeoutMs);
+      const socket = await connectTarget(target, timeoutMs, onread);
       if (cancelled()) {
         socket.destroy();
         break;

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { ReusedReads } from './reused-reads.ts';
 
 /** Why a relay session ended. */
 export type RelayEndReason =
@@ -23,6 +24,8 @@ export interface RelaySessionOptions {
   readonly clientIp: string;
   readonly readTimeoutMs: number;
   readonly writeTimeoutMs: number;
+  /** The backend socket reads into this session's buffer (`net.connect({ onread })`); else it emits 'data'. */
+  readonly backendReads?: ReusedReads;
   /** Called once, after both sockets have closed. */
   readonly onEnd: (session: RelaySession) => void;
 }
@@ -52,6 +55,7 @@ export class RelaySession {
   private readonly readTimeoutMs: number;
   private readonly writeTimeoutMs: number;
   private readonly onEnd: (session: RelaySession) => void;
+  private readonly backendReads: ReusedReads | undefined;
   private lastBackendBytes = 0;
   private lastBackendReadAt = performance.now();
   /** The backend is paused because the client is not reading: silence from it is not idleness. */
@@ -70,6 +74,7 @@ export class RelaySession {
     this.readTimeoutMs = opts.readTimeoutMs;
     this.writeTimeoutMs = opts.writeTimeoutMs;
     this.onEnd = opts.onEnd;
+    this.backendReads = opts.backendReads;
   }
 
   /** Sends `preamble` (PROXY header, handshake, bytes read so far; counted as sent) to the backend, then relays. */
@@ -84,7 +89,8 @@ export class RelaySession {
       backend.write(b);
     }
     this.pump(client, backend, 'toBackend');
-    this.pump(backend, client, 'toClient');
+    if (this.backendReads === undefined) this.pump(backend, client, 'toClient');
+    else this.pumpReused(this.backendReads);
     this.watchEnds(client, backend, 'client');
     this.watchEnds(backend, client, 'backend');
     if (client.destroyed) this.close('client_closed');
@@ -111,6 +117,49 @@ export class RelaySession {
     from.once('close', () => {
       if (writeTimer !== undefined) clearTimeout(writeTimer);
     });
+  }
+
+  /**
+   * Backend → client from the session's one read buffer. A write the kernel took at once has left the
+   * buffer by the time `write` returns (nothing is left in `writableLength`), so the next read may
+   * reuse it; otherwise the write still points into it, and reading stops until that write (and any
+   * queued behind it) is done. That is also the backpressure: a client that does not read holds the
+   * backend, under the write timeout.
+   */
+  private pumpReused(reads: ReusedReads): void {
+    const { backend, client } = this;
+    let writeTimer: NodeJS.Timeout | undefined;
+    let held = false;
+    const afterWrite = (): void => {
+      if (!held || client.writableLength > 0) return;
+      held = false;
+      this.backendHeld = false;
+      if (writeTimer !== undefined) clearTimeout(writeTimer);
+      writeTimer = undefined;
+      backend.resume();
+    };
+    const deliver = (chunk: Buffer): boolean => {
+      this.bytesToClient += chunk.length;
+      client.write(chunk, afterWrite);
+      if (client.writableLength === 0) return true;
+      held = true;
+      this.backendHeld = true;
+      writeTimer ??= setTimeout(() => this.close('write_timeout'), this.writeTimeoutMs);
+      return false;
+    };
+    backend.once('close', () => {
+      if (writeTimer !== undefined) clearTimeout(writeTimer);
+    });
+    reads.deliver = deliver;
+    const early = reads.early;
+    reads.early = undefined;
+    // What came before the session is a copy: the buffer is free whatever happens to its write.
+    if (early !== undefined) {
+      this.bytesToClient += early.length;
+      client.write(early);
+    }
+    // Flowing mode, so the backend's end of stream is emitted as 'end' (no 'data' listener does it here).
+    if (!held) backend.resume();
   }
 
   private watchEnds(side: Socket, other: Socket, name: 'client' | 'backend'): void {

@@ -89,7 +89,7 @@ function setIfKnown(raw: Record<string, unknown>, dotted: string, value: unknown
 /** Temp directories of the router configs, removed once their scenario is over. */
 const tempDirs: string[] = [];
 
-function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string; cookies?: boolean }, port: number): string {
+export function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string; cookies?: boolean }, port: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'passage-bench-'));
   tempDirs.push(dir);
   if (auth.cookies === true) writeFileSync(join(dir, 'cookie-secret'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });

@@ -25,10 +25,12 @@ Bulk throughput and small-message round-trip latency on loopback: direct, throug
 Options:
   --mib N            MiB sent per throughput run (default 2048)
   --streams LIST     parallel connections per throughput run, comma-separated (default 1,4)
+  --directions LIST  up (client → backend), down (backend → client), comma-separated (default up)
   --rounds N         throughput runs per row; the table shows the median (default 3)
   --round-trips N    measured round trips per latency run (default 20000)
   --message B        bytes per round-trip message (default 64)
   --haproxy-threads N  HAProxy nbthread (default 1: one thread, like Passage's one event loop)
+  --router FILE      relay through this router entry instead of router/main.ts (A/B a change)
   --no-haproxy       skip HAProxy
   --no-iperf         skip the iperf3 reference
   --json FILE        also write the raw results as JSON
@@ -51,10 +53,12 @@ const { values: args } = (() => {
       options: {
         mib: { type: 'string', default: '2048' },
         streams: { type: 'string', default: '1,4' },
+        directions: { type: 'string', default: 'up' },
         rounds: { type: 'string', default: '3' },
         'round-trips': { type: 'string', default: '20000' },
         message: { type: 'string', default: '64' },
         'haproxy-threads': { type: 'string', default: '1' },
+        router: { type: 'string' },
         'no-haproxy': { type: 'boolean', default: false },
         'no-iperf': { type: 'boolean', default: false },
         json: { type: 'string' },
@@ -79,6 +83,8 @@ function positiveInt(name: string, text: string): number {
 
 const TOTAL_BYTES = positiveInt('mib', args.mib) * 1024 * 1024;
 const STREAMS = args.streams.split(',').map((s) => positiveInt('streams', s));
+type Direction = 'up' | 'down';
+const DIRECTIONS: Direction[] = args.directions.split(',').map((d) => (d === 'up' || d === 'down' ? d : fail(`--directions takes up and down, got ${JSON.stringify(d)}`)));
 const ROUNDS = positiveInt('rounds', args.rounds);
 const ROUND_TRIPS = positiveInt('round-trips', args['round-trips']);
 const MESSAGE_BYTES = positiveInt('message', args.message);
@@ -91,7 +97,7 @@ function prefixFor(host: string): Buffer {
     new PacketWriter().string('Bench').uuid('00000000000000000000000000000000').packet(0x00),
   ]);
 }
-const PREFIX = { sink: prefixFor('sink.bench'), echo: prefixFor('echo.bench') };
+const PREFIX = { sink: prefixFor('sink.bench'), echo: prefixFor('echo.bench'), source: prefixFor('down.bench') };
 
 // --- processes -------------------------------------------------------------------------------------
 
@@ -115,12 +121,13 @@ interface Relay {
   readonly name: string;
   readonly sinkPort: number;
   readonly echoPort: number;
+  readonly sourcePort: number;
   /** CPU seconds of the relay process; undefined for the direct path. */
   cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
-async function startPassage(dir: string, sink: number, echo: number): Promise<Relay> {
+async function startPassage(dir: string, sink: number, echo: number, source: number): Promise<Relay> {
   const port = await freePort();
   const admin = await freePort();
   writeFileSync(
@@ -128,6 +135,7 @@ async function startPassage(dir: string, sink: number, echo: number): Promise<Re
     ['table_id = "bench"', 'version = 1',
       '[[routes]]', 'id = "sink"', 'hosts = ["sink.bench"]', 'mode = "passthrough"', '[[routes.targets]]', 'id = "sink"', `address = "127.0.0.1:${sink}"`,
       '[[routes]]', 'id = "echo"', 'hosts = ["echo.bench"]', 'mode = "passthrough"', '[[routes.targets]]', 'id = "echo"', `address = "127.0.0.1:${echo}"`,
+      '[[routes]]', 'id = "down"', 'hosts = ["down.bench"]', 'mode = "passthrough"', '[[routes.targets]]', 'id = "down"', `address = "127.0.0.1:${source}"`,
     ].join('\n') + '\n',
   );
   writeFileSync(
@@ -136,13 +144,13 @@ async function startPassage(dir: string, sink: number, echo: number): Promise<Re
       '[rate_limiter]', 'enabled = false', '[table]', 'allow_unsigned = true', `path = "${join(dir, 'routes.toml')}"`, `cache_file = "${join(dir, 'cache.json')}"`, '[log]', 'level = "warn"',
     ].join('\n') + '\n',
   );
-  const child: ServerChild = await startListeningChild('passage', [join(REPO, 'router/main.ts'), '--config', join(dir, 'passage.toml')], port);
+  const child: ServerChild = await startListeningChild('passage', [resolve(args.router ?? join(REPO, 'router/main.ts')), '--config', join(dir, 'passage.toml')], port);
   // Both routes share one listener; the handshake host picks the backend.
-  return { name: 'Passage', sinkPort: port, echoPort: port, cpuSeconds: () => child.cpuSeconds(), stop: () => child.stop() };
+  return { name: 'Passage', sinkPort: port, echoPort: port, sourcePort: port, cpuSeconds: () => child.cpuSeconds(), stop: () => child.stop() };
 }
 
-async function startHaproxy(dir: string, sink: number, echo: number): Promise<Relay> {
-  const [sinkPort, echoPort] = [await freePort(), await freePort()];
+async function startHaproxy(dir: string, sink: number, echo: number, source: number): Promise<Relay> {
+  const [sinkPort, echoPort, sourcePort] = [await freePort(), await freePort(), await freePort()];
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(
     cfg,
@@ -151,16 +159,19 @@ async function startHaproxy(dir: string, sink: number, echo: number): Promise<Re
       'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 10m', '  timeout server 10m',
       `listen sink`, `  bind 127.0.0.1:${sinkPort}`, `  server sink 127.0.0.1:${sink}`,
       `listen echo`, `  bind 127.0.0.1:${echoPort}`, `  server echo 127.0.0.1:${echo}`,
+      `listen source`, `  bind 127.0.0.1:${sourcePort}`, `  server source 127.0.0.1:${source}`,
     ].join('\n') + '\n',
   );
   const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(sinkPort, child, 'haproxy');
   await waitForPort(echoPort, child, 'haproxy');
+  await waitForPort(sourcePort, child, 'haproxy');
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     name: `HAProxy ${HAPROXY_THREADS === 1 ? '(1 thread)' : `(${HAPROXY_THREADS} threads)`}`,
     sinkPort,
     echoPort,
+    sourcePort,
     cpuSeconds: () => cpuSecondsOf(child.pid as number),
     async stop() {
       child.kill('SIGTERM');
@@ -208,7 +219,22 @@ async function bulkStream(port: number, bytes: number): Promise<void> {
   if (counted !== bytes) throw new Error(`sink counted ${counted} bytes, sent ${bytes}`);
 }
 
+/** Asks the source backend for `bytes` and reads them until it closes. */
+async function downloadStream(port: number, bytes: number): Promise<void> {
+  const socket = await open(port);
+  let received = 0;
+  socket.on('data', (c: Buffer) => (received += c.length));
+  const ended = once(socket, 'end');
+  const count = Buffer.alloc(8);
+  count.writeBigUInt64BE(BigInt(bytes));
+  socket.write(Buffer.concat([PREFIX.source, count]));
+  await ended;
+  socket.destroy();
+  if (received !== bytes) throw new Error(`received ${received} bytes from the source, asked for ${bytes}`);
+}
+
 interface ThroughputResult {
+  readonly direction: Direction;
   readonly path: string;
   readonly streams: number;
   readonly gbitPerSecond: number;
@@ -216,12 +242,13 @@ interface ThroughputResult {
   readonly cpuSecondsPerGB: number | undefined;
 }
 
-async function throughput(relay: Relay | undefined, sinkPort: number, streams: number, bytes: number): Promise<{ gbit: number; cpuPerGB: number | undefined }> {
-  const port = relay?.sinkPort ?? sinkPort;
+async function throughput(relay: Relay | undefined, backend: { sink: number; source: number }, direction: Direction, streams: number, bytes: number): Promise<{ gbit: number; cpuPerGB: number | undefined }> {
+  const port = direction === 'up' ? relay?.sinkPort ?? backend.sink : relay?.sourcePort ?? backend.source;
+  const stream = direction === 'up' ? bulkStream : downloadStream;
   const perStream = Math.floor(bytes / streams);
   const cpuBefore = relay?.cpuSeconds();
   const started = process.hrtime.bigint();
-  await withTimeout(Promise.all(Array.from({ length: streams }, () => bulkStream(port, perStream))), 'throughput run');
+  await withTimeout(Promise.all(Array.from({ length: streams }, () => stream(port, perStream))), 'throughput run');
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuAfter = relay?.cpuSeconds();
   const total = perStream * streams;
@@ -313,26 +340,31 @@ async function main(): Promise<void> {
     children.push(sink);
     const echo = await startReportingChild('echo', backendScript, ['echo', String(PREFIX.echo.length)]);
     children.push(echo);
-    const passage = await startPassage(dir, sink.port, echo.port);
+    const source = await startReportingChild('source', backendScript, ['source', String(PREFIX.source.length)]);
+    children.push(source);
+    const backends = { sink: sink.port, source: source.port };
+    const passage = await startPassage(dir, sink.port, echo.port, source.port);
     children.push(passage);
     const relays: (Relay | undefined)[] = [undefined, passage];
     if (!args['no-haproxy']) {
-      const haproxy = await startHaproxy(dir, sink.port, echo.port);
+      const haproxy = await startHaproxy(dir, sink.port, echo.port, source.port);
       children.push(haproxy);
       relays.push(haproxy);
     }
     const iperf = args['no-iperf'] ? undefined : await iperfReference();
 
     const results: ThroughputResult[] = [];
-    for (const streams of STREAMS) {
-      for (const relay of relays) {
-        const path = relay?.name ?? 'direct';
-        process.stderr.write(`throughput: ${path}, ${streams} stream(s)…\n`);
-        await throughput(relay, sink.port, streams, Math.min(TOTAL_BYTES, 256 * 1024 * 1024)); // warm-up
-        const runs = [];
-        for (let i = 0; i < ROUNDS; i++) runs.push(await throughput(relay, sink.port, streams, TOTAL_BYTES));
-        const cpu = runs.map((r) => r.cpuPerGB).filter((c): c is number => c !== undefined);
-        results.push({ path, streams, gbitPerSecond: median(runs.map((r) => r.gbit)), cpuSecondsPerGB: cpu.length === 0 ? undefined : median(cpu) });
+    for (const direction of DIRECTIONS) {
+      for (const streams of STREAMS) {
+        for (const relay of relays) {
+          const path = relay?.name ?? 'direct';
+          process.stderr.write(`throughput ${direction}: ${path}, ${streams} stream(s)…\n`);
+          await throughput(relay, backends, direction, streams, Math.min(TOTAL_BYTES, 256 * 1024 * 1024)); // warm-up
+          const runs = [];
+          for (let i = 0; i < ROUNDS; i++) runs.push(await throughput(relay, backends, direction, streams, TOTAL_BYTES));
+          const cpu = runs.map((r) => r.cpuPerGB).filter((c): c is number => c !== undefined);
+          results.push({ direction, path, streams, gbitPerSecond: median(runs.map((r) => r.gbit)), cpuSecondsPerGB: cpu.length === 0 ? undefined : median(cpu) });
+        }
       }
     }
     const latencies: LatencyResult[] = [];
@@ -362,13 +394,13 @@ function report(results: ThroughputResult[], latencies: LatencyResult[], iperf: 
     `Loopback, ${cpus().length} × ${cpu}, Node ${process.version}; ${args.mib} MiB per throughput run, median of ${ROUNDS}; ${ROUND_TRIPS} round trips of ${MESSAGE_BYTES} B.`,
     iperf === undefined ? '' : `iperf3 reference (loopback, 1 stream, 5 s): ${iperf.toFixed(1)} Gbit/s.`,
     '',
-    '| path | streams | throughput (Gbit/s) | vs HAProxy | relay CPU s per GB |',
-    '| --- | --- | --- | --- | --- |',
+    '| direction | path | streams | throughput (Gbit/s) | vs HAProxy | relay CPU s per GB |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
-    const haproxy = results.find((h) => h.streams === r.streams && h.path.startsWith('HAProxy'));
+    const haproxy = results.find((h) => h.direction === r.direction && h.streams === r.streams && h.path.startsWith('HAProxy'));
     const ratio = haproxy === undefined || r.path === 'direct' ? '' : `${Math.round((r.gbitPerSecond / haproxy.gbitPerSecond) * 100)}%`;
-    lines.push(`| ${r.path} | ${r.streams} | ${r.gbitPerSecond.toFixed(2)} | ${ratio} | ${r.cpuSecondsPerGB === undefined ? '' : r.cpuSecondsPerGB.toFixed(3)} |`);
+    lines.push(`| ${r.direction === 'up' ? 'client → backend' : 'backend → client'} | ${r.path} | ${r.streams} | ${r.gbitPerSecond.toFixed(2)} | ${ratio} | ${r.cpuSecondsPerGB === undefined ? '' : r.cpuSecondsPerGB.toFixed(3)} |`);
   }
   const direct = latencies.find((l) => l.path === 'direct');
   lines.push('', '| path | p50 (µs) | p90 (µs) | p99 (µs) | mean (µs) | added p50 (µs) |', '| --- | --- | --- | --- | --- | --- |');
