@@ -6,11 +6,9 @@ import type { AdapterChoice, AdaptedStatus, PlayerInfo, RouteAdapterHook } from 
 import type { Route, Target } from '../table/types.ts';
 import { PollingDiscovery, PollingStatus, RefusedAdapter } from './adapter.ts';
 import type { DiscoveryAdapter, Fetcher, StatusAdapter, StrategyAdapter } from './adapter.ts';
-import { dnsTargets } from './dns.ts';
-import { AdapterClient, GrpcStrategy, grpcStatus, grpcTargets } from './grpc.ts';
 import { httpStatus, httpTargets } from './http.ts';
 import { AdapterError } from './errors.ts';
-import { KubernetesDiscovery } from './kubernetes.ts';
+import { LazyDiscovery, lazyFetcher, LazyGrpcClient, LazyGrpcStrategy } from './lazy.ts';
 import { httpUrlProblem, STRICT_ADAPTER_POLICY } from './policy.ts';
 import { redactUrl } from '../redact-url.ts';
 import type { AdapterEnv, AdapterState } from './refresher.ts';
@@ -40,14 +38,18 @@ function createDiscovery(route: Route, env: AdapterEnv): DiscoveryAdapter {
       const refused = refusedUrl(d.url!, { adapter: 'http', kind: 'discovery', route: route.id }, env);
       return refused ?? polling(httpTargets(d.url!, d.timeout));
     }
+    // DNS, gRPC and Kubernetes modules load on first use (lazy.ts): most routers never need them.
     case 'dns':
-      return polling(dnsTargets(d));
+      return polling(lazyFetcher(async () => (await import('./dns.ts')).dnsTargets(d)));
     case 'grpc': {
-      const client = new AdapterClient(d.address!, env.policy);
-      return polling(grpcTargets(client, route.id, d.timeout), () => client.close());
+      const client = new LazyGrpcClient(d.address!, env.policy);
+      return polling(lazyFetcher(async () => {
+        const { grpc, client: c } = await client.get();
+        return grpc.grpcTargets(c, route.id, d.timeout);
+      }), () => client.close());
     }
     case 'kubernetes':
-      return new KubernetesDiscovery(route.id, d, env);
+      return new LazyDiscovery({ adapter: 'kubernetes', route: route.id }, async () => new (await import('./kubernetes.ts')).KubernetesDiscovery(route.id, d, env), env);
   }
 }
 
@@ -57,8 +59,12 @@ function createStatus(route: Route, env: AdapterEnv): StatusAdapter {
   if (s.type === 'http') {
     return refusedUrl(s.url!, { adapter: 'http', kind: 'status', route: route.id }, env) ?? new PollingStatus({ ...opts, fetch: httpStatus(s.url!, s.timeout) }, env);
   }
-  const client = new AdapterClient(s.address!, env.policy);
-  const adapter = new PollingStatus({ ...opts, fetch: grpcStatus(client, route.id, s.timeout) }, env);
+  const client = new LazyGrpcClient(s.address!, env.policy);
+  const fetch = lazyFetcher(async () => {
+    const { grpc, client: c } = await client.get();
+    return grpc.grpcStatus(c, route.id, s.timeout);
+  });
+  const adapter = new PollingStatus({ ...opts, fetch }, env);
   const stop = adapter.stop.bind(adapter);
   adapter.stop = () => {
     stop();
@@ -69,7 +75,7 @@ function createStatus(route: Route, env: AdapterEnv): StatusAdapter {
 
 function createStrategy(route: Route, env: AdapterEnv): StrategyAdapter {
   const s = route.strategyAdapter!;
-  return new GrpcStrategy(new AdapterClient(s.address, env.policy), route.id, s.timeout, env);
+  return new LazyGrpcStrategy(new LazyGrpcClient(s.address, env.policy), route.id, s.timeout, env);
 }
 
 /** An http adapter whose URL passage.toml does not allow (plain http to an unlisted host) is never started. */
