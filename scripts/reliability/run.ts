@@ -5,12 +5,14 @@
 //   node scripts/reliability/run.ts            # full run (≈ 3 min), rewrites docs/RELIABILITY.md
 //   node scripts/reliability/run.ts --quick    # scaled-down smoke run, prints only
 //   node scripts/reliability/run.ts --only fuzz,flood
+//   node scripts/reliability/run.ts --router dist/router/main.js --node-args=--max-semi-space-size=4
 //
 // Needs `ulimit -n` ≥ 12000 for the idle-socket scenario (10,000 sockets on each side).
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPlayer, startProbe } from './player.ts';
 import type { PlayerStats, ProbeStats } from './player.ts';
@@ -20,7 +22,10 @@ import { startChaosSessionServer } from './session-server.ts';
 import type { ChaosSessionServer } from './session-server.ts';
 import { mib, ms, percentile } from './stats.ts';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, router: { type: 'string' }, 'node-args': { type: 'string' } } });
+/** The router entry point (`--router dist/router/main.js` after `npm run build`) and extra Node flags for it. */
+const ROUTER_MAIN = args.router === undefined ? undefined : resolve(args.router);
+const ROUTER_NODE_ARGS = args['node-args']?.split(' ').filter((a) => a !== '') ?? [];
 const quick = args.quick === true;
 const scale = (full: number, small: number): number => (quick ? small : full);
 const ATTACK = new URL('./attack.ts', import.meta.url).pathname;
@@ -192,7 +197,7 @@ async function runScenario(s: Scenario): Promise<Row> {
     config += s.config;
   }
   if (session !== undefined) config = config.replace('mode = "online"', `mode = "online"\nsession_server = "${session.url}"`);
-  const router = await startRouterProcess({ config, routes: ROUTES });
+  const router = await startRouterProcess({ config, routes: ROUTES, ...(ROUTER_MAIN === undefined ? {} : { main: ROUTER_MAIN }), nodeArgs: ROUTER_NODE_ARGS });
   const notes: string[] = [];
   try {
     let measured: [PlayerStats, ProbeStats] | undefined;
