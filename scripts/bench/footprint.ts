@@ -2,7 +2,8 @@
 // Start-up time and idle memory of a router on a config like the bundled one (passage.toml and
 // routes.toml: file source, online auth, one default route with a favicon), for the .ts sources (type
 // stripping), the compiled dist/ (after `npm run build`) and an empty Node for reference, side by side
-// in one run. Part of `npm run bench`; alone: `node scripts/bench/footprint.ts [--runs N]`.
+// in one run. Part of `npm run bench`; alone: `node scripts/bench/footprint.ts [--runs N] [--also FILE]…`
+// (`--also` adds another router entry point as a row, e.g. a copy of an older router/ to compare).
 //
 // Start-up time: spawn → the router's `listening` log line (median of N starts).
 // Idle RSS: VmRSS from /proc/<pid>/status, 2 s after listening, no traffic (median of N starts).
@@ -78,13 +79,14 @@ function startOnce(argv: string[], waitsForListening: boolean): Promise<{ ms: nu
   });
 }
 
-export async function measureFootprint(opts: { runs: number; routerMain?: string; log?: (s: string) => void }): Promise<FootprintRow[]> {
+export async function measureFootprint(opts: { runs: number; routerMain?: string; also?: readonly string[]; log?: (s: string) => void }): Promise<FootprintRow[]> {
   const config = bundledLikeConfig();
   const dist = join(ROOT, 'dist/router/main.js');
   const targets: { label: string; argv: string[]; listening: boolean }[] = [
     { label: 'empty Node (reference)', argv: ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], listening: false },
     { label: `${opts.routerMain === undefined ? 'router/main.ts' : opts.routerMain} (sources, type stripping)`, argv: [opts.routerMain ?? join(ROOT, 'router/main.ts'), '--config', config], listening: true },
   ];
+  for (const main of opts.also ?? []) targets.push({ label: main, argv: [main, '--config', config], listening: true });
   if (existsSync(dist)) targets.push({ label: 'dist/router/main.js (npm run build)', argv: [dist, '--config', config], listening: true });
   else opts.log?.('footprint: dist/ not built (npm run build): only the sources are measured');
   const samples = new Map(targets.map((t) => [t.label, { ms: [] as number[], rss: [] as number[] }]));
@@ -112,12 +114,12 @@ export function footprintTable(rows: readonly FootprintRow[]): string {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, router: { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, router: { type: 'string' }, also: { type: 'string', multiple: true } } });
   const runs = Number(values.runs ?? 5);
   if (!Number.isInteger(runs) || runs <= 0) {
     process.stderr.write(`footprint: --runs expects a positive integer, got "${values.runs}"\n`);
     process.exit(2);
   }
-  const rows = await measureFootprint({ runs, ...(values.router === undefined ? {} : { routerMain: values.router }), log: (s) => void process.stderr.write(`${s}\n`) });
+  const rows = await measureFootprint({ runs, also: values.also ?? [], ...(values.router === undefined ? {} : { routerMain: values.router }), log: (s) => void process.stderr.write(`${s}\n`) });
   process.stdout.write(`${footprintTable(rows)}\n`);
 }
