@@ -34,8 +34,8 @@ ENV NODE_ENV=production
 # A smaller young generation. Under a flood of short connections V8 grows each semi-space to its
 # maximum (tens of MiB: the heap reached 160 MiB and RSS 203 MiB in the reliability fuzz scenario);
 # capped at 8 MiB, scavenges run more often on less garbage and peak RSS stayed at about 130 MiB (the
-# old generation grew from about 27 to 45 MiB: what survives is promoted sooner; docs/RELIABILITY.md). In NODE_OPTIONS so that the ECS
-# task's and the Kubernetes manifest's own `node …` commands get it too.
+# old generation grew from about 27 to 45 MiB: what survives is promoted sooner; docs/RELIABILITY.md).
+# In NODE_OPTIONS so that the ECS task's and the Kubernetes manifest's own `node …` commands get it too.
 ENV NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
