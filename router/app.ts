@@ -111,7 +111,7 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
       await poller.loadCache();
       poller.start();
     }
-    const fleet = createFleetReporter(config, { router, metrics, poller, log, routerVersion: VERSION });
+    const fleet = await createFleetReporter(config, { router, metrics, poller, log, routerVersion: VERSION });
     const listen = opts.listen ?? config.address;
     const adminListen = opts.adminListen ?? config.admin.address;
     const address = await router.listen(listen.host, listen.port, opts.listen?.reusePort === true);

@@ -150,7 +150,7 @@ export class RouterFleet extends Construct {
       containerName: 'router',
       image: props.image,
       // The image's ENTRYPOINT is tini; this writes the rendered files, then execs Node as tini's child.
-      command: ['/bin/sh', '-c', `node infra/docker/write-files.ts && exec node router/main.ts --config ${CONFIG_PATH}`],
+      command: ['/bin/sh', '-c', `node dist/infra/docker/write-files.js && exec node dist/router/main.js --config ${CONFIG_PATH}`],
       environment: { PASSAGE_FILES: JSON.stringify(files), NODE_ENV: 'production' },
       secrets: { PASSAGE_COOKIE_SECRET: EcsSecret.fromSecretsManager(cookieSecret) },
       portMappings: [

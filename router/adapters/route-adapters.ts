@@ -6,12 +6,10 @@ import type { AdapterChoice, AdaptedStatus, PlayerInfo, RouteAdapterHook } from 
 import type { Route, Target } from '../table/types.ts';
 import { PollingDiscovery, PollingStatus, RefusedAdapter } from './adapter.ts';
 import type { DiscoveryAdapter, Fetcher, StatusAdapter, StrategyAdapter } from './adapter.ts';
-import { dnsTargets } from './dns.ts';
-import { AdapterClient, GrpcStrategy, grpcStatus, grpcTargets } from './grpc.ts';
 import { httpStatus, httpTargets } from './http.ts';
 import { AdapterError } from './errors.ts';
-import { KubernetesDiscovery } from './kubernetes.ts';
-import { AgonesAllocation } from './agones-allocation.ts';
+import type { AgonesAllocation } from './agones-allocation.ts';
+import { LazyDiscovery, lazyFetcher, LazyGrpcClient, LazyGrpcStrategy } from './lazy.ts';
 import { httpUrlProblem, STRICT_ADAPTER_POLICY } from './policy.ts';
 import { redactUrl } from '../redact-url.ts';
 import type { AdapterEnv, AdapterState } from './refresher.ts';
@@ -41,16 +39,20 @@ function createDiscovery(route: Route, env: AdapterEnv): DiscoveryAdapter {
       const refused = refusedUrl(d.url!, { adapter: 'http', kind: 'discovery', route: route.id }, env);
       return refused ?? polling(httpTargets(d.url!, d.timeout));
     }
+    // DNS, gRPC and Kubernetes modules load on first use (lazy.ts): most routers never need them.
     case 'dns':
-      return polling(dnsTargets(d));
+      return polling(lazyFetcher(async () => (await import('./dns.ts')).dnsTargets(d)));
     case 'grpc': {
-      const client = new AdapterClient(d.address!, env.policy);
-      return polling(grpcTargets(client, route.id, d.timeout), () => client.close());
+      const client = new LazyGrpcClient(d.address!, env.policy);
+      return polling(lazyFetcher(async () => {
+        const { grpc, client: c } = await client.get();
+        return grpc.grpcTargets(c, route.id, d.timeout);
+      }), () => client.close());
     }
     case 'kubernetes':
-      return new KubernetesDiscovery(route.id, d, env);
+      return new LazyDiscovery({ adapter: 'kubernetes', route: route.id }, async () => new (await import('./kubernetes.ts')).KubernetesDiscovery(route.id, d, env), env);
     case 'agones_allocation':
-      return new AgonesAllocation(route.id, d, env);
+      return new LazyDiscovery({ adapter: 'agones_allocation', route: route.id }, async () => new (await import('./agones-allocation.ts')).AgonesAllocation(route.id, d, env), env);
   }
 }
 
@@ -60,8 +62,12 @@ function createStatus(route: Route, env: AdapterEnv): StatusAdapter {
   if (s.type === 'http') {
     return refusedUrl(s.url!, { adapter: 'http', kind: 'status', route: route.id }, env) ?? new PollingStatus({ ...opts, fetch: httpStatus(s.url!, s.timeout) }, env);
   }
-  const client = new AdapterClient(s.address!, env.policy);
-  const adapter = new PollingStatus({ ...opts, fetch: grpcStatus(client, route.id, s.timeout) }, env);
+  const client = new LazyGrpcClient(s.address!, env.policy);
+  const fetch = lazyFetcher(async () => {
+    const { grpc, client: c } = await client.get();
+    return grpc.grpcStatus(c, route.id, s.timeout);
+  });
+  const adapter = new PollingStatus({ ...opts, fetch }, env);
   const stop = adapter.stop.bind(adapter);
   adapter.stop = () => {
     stop();
@@ -72,7 +78,7 @@ function createStatus(route: Route, env: AdapterEnv): StatusAdapter {
 
 function createStrategy(route: Route, env: AdapterEnv): StrategyAdapter {
   const s = route.strategyAdapter!;
-  return new GrpcStrategy(new AdapterClient(s.address, env.policy), route.id, s.timeout, env);
+  return new LazyGrpcStrategy(new LazyGrpcClient(s.address, env.policy), route.id, s.timeout, env);
 }
 
 /** An http adapter whose URL passage.toml does not allow (plain http to an unlisted host) is never started. */
@@ -157,7 +163,14 @@ export class RouteAdapters implements RouteAdapterHook {
   choose(route: Route, targets: readonly Target[], player: PlayerInfo): Promise<AdapterChoice> | undefined {
     const binding = this.bindings.get(route);
     // An allocating route gets a fresh GameServer per login; its own targets serve only when allocation fails.
-    if (binding?.discovery instanceof AgonesAllocation) return binding.discovery.allocate(player);
+    // (Until its module has loaded, an allocating route serves from its own targets, as when allocation fails.)
+    const discovery = binding?.discovery instanceof LazyDiscovery ? binding.discovery.loaded : binding?.discovery;
+    if (isAllocator(discovery)) return discovery.allocate(player);
     return binding?.strategy?.choose(targets, player);
   }
+}
+
+/** An allocating discovery (agones_allocation): a fresh target per login. Checked by shape, so the module loads lazily. */
+function isAllocator(d: unknown): d is Pick<AgonesAllocation, 'allocate'> {
+  return typeof d === 'object' && d !== null && typeof (d as { allocate?: unknown }).allocate === 'function';
 }

@@ -4,7 +4,6 @@
 import type { Logger } from 'pino';
 import type { PassageConfig } from '../config/schema.ts';
 import type { RouterMetrics } from '../metrics/registry.ts';
-import { createDynamoDbClient } from '../routing/sources/dynamodb.ts';
 import type { TablePoller } from '../routing/sources/poller.ts';
 import type { Router } from '../server.ts';
 import { CloudWatchEmitter } from './cloudwatch.ts';
@@ -34,10 +33,12 @@ export function routerState(router: Router, poller: TablePoller): RouterState {
   };
 }
 
-export function createFleetReporter(config: PassageConfig, deps: FleetDeps): FleetReporter {
+/** The DynamoDB SDK is imported only when heartbeats are written there (a `dynamodb` table source). */
+export async function createFleetReporter(config: PassageConfig, deps: FleetDeps): Promise<FleetReporter> {
   let sink: HeartbeatSink | undefined;
   if (config.table.source === 'dynamodb') {
     const d = config.table.dynamodb;
+    const { createDynamoDbClient } = await import('../routing/sources/dynamodb.ts');
     sink = new DynamoDbHeartbeatSink(createDynamoDbClient(d.region, d.endpoint), d.table, d.id, config.fleet.region);
   }
   const tableId = config.table.source === 'dynamodb' ? config.table.dynamodb.id : '';

@@ -8,7 +8,7 @@
 // region's key (dynamodb:LeadingKeys), so no task can overwrite another region's heartbeats.
 // A heartbeat that fails is counted and logged once per distinct error; it never stops the router.
 
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import { encodeHeartbeat, type FleetReport, type RouterState } from '../contracts/heartbeat.ts';
@@ -43,6 +43,8 @@ export class DynamoDbHeartbeatSink implements HeartbeatSink {
   }
 
   async put(report: FleetReport, signal: AbortSignal): Promise<void> {
+    // Imported here, not at the top: a router that writes no heartbeats never loads the SDK.
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
     await this.client.send(new PutItemCommand({ TableName: this.table, Item: encodeHeartbeat(this.tableId, report) }), { abortSignal: signal });
   }
 

@@ -5,6 +5,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCoreRound, SCENARIOS } from './core.ts';
+import { footprintTable, measureFootprint } from './footprint.ts';
 import type { ScenarioResult, TargetName } from './core.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
 import { bestOf, checkTargets, resultsTable, targetsTable } from './lib/report.ts';
@@ -21,6 +22,7 @@ Options:
   --rounds N        passes over all scenarios; the table shows the best per row (default 2)
   --targets LIST    comma-separated: bare,minecraft-protocol,passage (default all)
   --no-half-peak    skip the open-loop latency run at half the peak rate
+  --no-footprint    skip the start-up time and idle RSS rows (scripts/bench/footprint.ts)
   --max-load X      before each round, wait (up to 2 min) for the 1-minute load average to fall
                     below X (default: 0.75 × cores; the benchmark itself keeps about 2 cores busy)
   --router FILE     benchmark this router entry instead of router/main.ts (A/B a change)
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
         rounds: { type: 'string' },
         targets: { type: 'string' },
         'no-half-peak': { type: 'boolean' },
+        'no-footprint': { type: 'boolean' },
         'max-load': { type: 'string' },
         profile: { type: 'string' },
         router: { type: 'string' },
@@ -119,6 +122,10 @@ async function main(): Promise<void> {
     '',
     targetsTable(checkTargets(best)),
   ];
+  if (values['no-footprint'] !== true) {
+    log('footprint: start-up time and idle RSS, 5 starts each');
+    out.push('', footprintTable(await measureFootprint({ runs: 5, ...(opts.routerMain === undefined ? {} : { routerMain: opts.routerMain }), log })));
+  }
   process.stdout.write(`${out.join('\n')}\n`);
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ machine, loads, rounds: all }, null, 2)}\n`);
   if (profileDir !== undefined) {

@@ -35,7 +35,11 @@ function rssOf(pid: number): number {
   }
 }
 
-export async function startRouterProcess(opts: { config: string; routes: string }): Promise<RouterProcess> {
+/**
+ * `main` is the entry point to run (default router/main.ts; `dist/router/main.js` for the compiled
+ * build) and `nodeArgs` go before it (e.g. V8 heap flags, to compare settings in one run).
+ */
+export async function startRouterProcess(opts: { config: string; routes: string; main?: string; nodeArgs?: readonly string[] }): Promise<RouterProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'passage-reliability-'));
   writeFileSync(join(dir, 'routes.toml'), opts.routes);
   writeFileSync(
@@ -43,7 +47,8 @@ export async function startRouterProcess(opts: { config: string; routes: string 
     // `config` may start with top-level keys, so it comes before any section header.
     `address = "127.0.0.1:0"\n${opts.config}\n[admin]\naddress = "127.0.0.1:0"\n[log]\nlevel = "info"\n[table]\nallow_unsigned = true\npath = "routes.toml"\ncache_file = "cache.json"\n`,
   );
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'router/main.ts'), '--config', join(dir, 'passage.toml')], {
+  const main = opts.main ?? join(ROOT, 'router/main.ts');
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), main, '--config', join(dir, 'passage.toml')], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -267,7 +267,7 @@ describe('region stack', () => {
       ContainerDefinitions: [
         Match.objectLike({
           Name: 'router',
-          Command: ['/bin/sh', '-c', Match.stringLikeRegexp('exec node router/main\\.ts --config /etc/passage/passage\\.toml$')],
+          Command: ['/bin/sh', '-c', Match.stringLikeRegexp('exec node dist/router/main\\.js --config /etc/passage/passage\\.toml$')],
           StopTimeout: 60,
           Secrets: [Match.objectLike({ Name: 'PASSAGE_COOKIE_SECRET' })],
         }),

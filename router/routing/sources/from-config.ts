@@ -8,25 +8,30 @@ import type { PassageConfig } from '../../config/schema.ts';
 import { readPublicKeyFile } from '../../table/keys.ts';
 import type { TableStore } from '../store.ts';
 import { TableCache } from './cache.ts';
-import { createDynamoDbClient, DynamoDbTableSource } from './dynamodb.ts';
 import { FileTableSource } from './file.ts';
 import { HttpTableSource } from './http.ts';
 import { TablePoller } from './poller.ts';
 import type { TableSource } from './source.ts';
 
-export function createTableSource(table: PassageConfig['table']): TableSource {
+/**
+ * The source `[table]` names. The DynamoDB SDK (about 24 MB of a router's memory) is imported only
+ * when the source is `dynamodb`: a file or http source never loads it.
+ */
+export async function createTableSource(table: PassageConfig['table']): Promise<TableSource> {
   switch (table.source) {
     case 'file':
       return new FileTableSource(table.path);
     case 'http':
       return new HttpTableSource({ url: table.url, maxBytes: table.maxBytes, ...tableToken(table.urlTokenFile) });
-    case 'dynamodb':
+    case 'dynamodb': {
+      const { createDynamoDbClient, DynamoDbTableSource } = await import('./dynamodb.ts');
       return new DynamoDbTableSource({
         client: createDynamoDbClient(table.dynamodb.region, table.dynamodb.endpoint),
         table: table.dynamodb.table,
         tableId: table.dynamodb.id,
         maxBytes: table.maxBytes,
       });
+    }
   }
 }
 
@@ -74,7 +79,7 @@ export interface PollerDeps {
 export async function createTablePoller(table: PassageConfig['table'], deps: PollerDeps): Promise<TablePoller> {
   const remote = table.source !== 'file';
   return new TablePoller({
-    source: deps.source ?? createTableSource(table),
+    source: deps.source ?? (await createTableSource(table)),
     store: deps.store,
     trustedKeys: await loadTrustedKeys(table.publicKeys),
     expectedTableId: table.id,

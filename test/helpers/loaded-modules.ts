@@ -1,0 +1,57 @@
+// Starts a `passage` entry point (the .ts sources or the compiled dist/) as a child process with
+// test/helpers/module-log-hook.ts preloaded, reads /status once it listens, stops it with SIGTERM and
+// returns every module URL it resolved.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpUrlOf, readListeningLine, type Endpoint } from '../../router/contracts/listening.ts';
+
+const HOOK = new URL('./module-log-hook.ts', import.meta.url).pathname;
+const START_TIMEOUT_MS = 20_000;
+
+export interface LoadedModules {
+  readonly modules: readonly string[];
+  readonly status: Record<string, unknown>;
+  readonly exitCode: number | null;
+}
+
+/** `config` is a passage.toml without the listen addresses (port 0 is added) and `files` sit beside it. */
+export async function startAndListModules(main: string, config: string, files: Record<string, string> = {}): Promise<LoadedModules> {
+  const dir = mkdtempSync(join(tmpdir(), 'passage-modules-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  writeFileSync(join(dir, 'passage.toml'), `address = "127.0.0.1:0"\n[admin]\naddress = "127.0.0.1:0"\n[log]\nlevel = "info"\n${config}`);
+  const log = join(dir, 'modules.txt');
+  const child = spawn(process.execPath, ['--import', HOOK, main, '--config', join(dir, 'passage.toml')], {
+    cwd: dir,
+    env: { ...process.env, PASSAGE_MODULE_LOG: log },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const admin = await new Promise<Endpoint>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line within ${START_TIMEOUT_MS}ms\nstdout: ${out}\nstderr: ${err}`)), START_TIMEOUT_MS);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        for (const line of out.split('\n')) {
+          const listening = readListeningLine(line);
+          if (listening !== undefined) {
+            clearTimeout(timer);
+            resolve(listening.admin);
+            return;
+          }
+        }
+      });
+      void exited.then((code) => reject(new Error(`exited with ${code} before listening\nstdout: ${out}\nstderr: ${err}`)));
+    });
+    const status = (await (await fetch(`${httpUrlOf(admin)}/status`, { signal: AbortSignal.timeout(5_000) })).json()) as Record<string, unknown>;
+    child.kill('SIGTERM');
+    const exitCode = await exited;
+    return { modules: readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''), status, exitCode };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}

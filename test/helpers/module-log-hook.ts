@@ -1,0 +1,18 @@
+// Preloaded with `node --import` by tests that check which modules a router loads: records the URL
+// of every module resolved (ESM imports and require() alike, via module.registerHooks) and writes the
+// list, one URL per line, to the file named by PASSAGE_MODULE_LOG when the process exits.
+import { writeFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+
+const out = process.env.PASSAGE_MODULE_LOG;
+if (out !== undefined && out !== '') {
+  const seen = new Set<string>();
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const result = nextResolve(specifier, context);
+      seen.add(result.url);
+      return result;
+    },
+  });
+  process.on('exit', () => writeFileSync(out, [...seen].join('\n') + '\n'));
+}
