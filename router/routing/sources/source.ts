@@ -1,6 +1,7 @@
 // Where a router gets its routing table from. A source only fetches bytes; what they are worth
 // (signature, table id, version, expiry) is decided by the poller, the same way for every source.
 
+import type { ChunkRef } from '../../table/manifest.ts';
 import type { RoutingTable } from '../../table/types.ts';
 
 export type FetchResult =
@@ -18,6 +19,12 @@ export interface TableSource {
   fetch(signal: AbortSignal): Promise<FetchResult>;
   /** Forgets conditional-request state, so the next fetch returns the bytes even when unchanged. */
   invalidate?(): void;
+  /**
+   * Fetches one chunk of a chunked table by its hash, reading at most `ref.bytes + 1` bytes (the poller
+   * checks size and hash). Throws a TableSourceError when the source cannot answer (ERR_SOURCE_NOT_FOUND:
+   * not there, e.g. not yet replicated). A source without it cannot serve chunked tables.
+   */
+  fetchChunk?(ref: ChunkRef, signal: AbortSignal): Promise<Buffer>;
 }
 
 export const SOURCE_ERROR_CODES = [
