@@ -382,6 +382,7 @@ export class TablePoller {
       assembled = await assembleChunkedTable(header, verified.refs, this.heldChunks, verified.read, clock);
     } catch (err) {
       // A chunk that cannot be read yet (not replicated, an outage) is a failed poll, retried; bad bytes are a refusal.
+      if (err instanceof TableSourceError) return this.fail(err);
       if (!(err instanceof TableError)) throw err;
       this.refusedDigest = digest;
       return this.reject(err.code, `${origin === 'cache' ? 'cached table: ' : ''}${err.message}`);
