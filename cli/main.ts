@@ -13,6 +13,7 @@ import * as keysGenerate from './commands/keys-generate.ts';
 import * as regions from './commands/regions.ts';
 import * as status from './commands/status.ts';
 import * as tableDiff from './commands/table-diff.ts';
+import * as tableGc from './commands/table-gc.ts';
 import * as tableHistory from './commands/table-history.ts';
 import * as tablePublish from './commands/table-publish.ts';
 import * as tableRollback from './commands/table-rollback.ts';
@@ -49,6 +50,7 @@ export function buildProgram(runner: Runner): Command {
   tableShow.register(table, runner);
   tableHistory.register(table, runner);
   tableRollback.register(table, runner);
+  tableGc.register(table, runner);
   dev.register(program, runner);
   status.register(program, runner);
   deploy.register(program, runner);
