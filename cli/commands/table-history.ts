@@ -25,7 +25,7 @@ export async function run(opts: TableHistoryOptions, ctx: CliContext): Promise<v
       expiresAt: new Date(table.expiresAt!).toISOString(),
       routes: routeCount(published),
       keyids,
-      chunks: published.manifest?.chunks.length ?? null,
+      ...(published.manifest === undefined ? {} : { chunks: published.manifest.chunks.length }),
     };
   });
   emit(ctx, { location: store.description, versions: rows }, () => {

@@ -36,9 +36,9 @@ export interface PublishResult {
   readonly previousVersion: number | null;
   readonly expiresAt: string;
   readonly keyids: readonly string[];
-  /** Chunked tables: how many chunks the table has and how many were new (the others were already stored). Null for one envelope. */
-  readonly chunks: number | null;
-  readonly chunksWritten: number | null;
+  /** Chunked tables only: how many chunks the table has and how many were new (the others were already stored). */
+  readonly chunks?: number;
+  readonly chunksWritten?: number;
 }
 
 export async function run(opts: TablePublishOptions, ctx: CliContext): Promise<void> {
@@ -55,7 +55,7 @@ export async function run(opts: TablePublishOptions, ctx: CliContext): Promise<v
 
 /** ", chunked: 2 of 781 chunks written" for a chunked table, nothing for one envelope. */
 export function chunkNote(result: PublishResult): string {
-  return result.chunks === null ? '' : `, chunked: ${result.chunksWritten} of ${result.chunks} chunks written`;
+  return result.chunks === undefined ? '' : `, chunked: ${result.chunksWritten} of ${result.chunks} chunks written`;
 }
 
 /** Publishes a signed table over the latest one at `store`, refusing anything but a higher version. */
@@ -72,7 +72,7 @@ export async function publishEnvelope(store: PublishedTableStore, envelope: Enve
     );
   }
   // Chunks first: a router that sees the manifest must find every chunk it names.
-  const chunksWritten = envelope.chunks === undefined ? null : await store.putChunks(envelope.chunks);
+  const chunksWritten = envelope.chunks === undefined ? undefined : await store.putChunks(envelope.chunks);
   await store.publish({ version: table.version, envelope: envelope.envelopeText.trimEnd() }, latest?.version);
   return {
     location: store.description,
@@ -81,8 +81,7 @@ export async function publishEnvelope(store: PublishedTableStore, envelope: Enve
     previousVersion: latest?.version ?? null,
     expiresAt: new Date(table.expiresAt!).toISOString(),
     keyids: envelope.keyids,
-    chunks: envelope.manifest?.chunks.length ?? null,
-    chunksWritten,
+    ...(envelope.manifest === undefined ? {} : { chunks: envelope.manifest.chunks.length, chunksWritten: chunksWritten ?? 0 }),
   };
 }
 
