@@ -13,6 +13,8 @@ export class SliceClock {
   private started = performance.now();
   /** How many times the work gave the loop back. */
   yields = 0;
+  /** The longest run between two yields (wall clock, so a GC pause inside a slice counts). */
+  longestSliceMs = 0;
 
   constructor(budgetMs = DEFAULT_SLICE_BUDGET_MS, signal?: AbortSignal) {
     this.budgetMs = budgetMs;
@@ -26,6 +28,7 @@ export class SliceClock {
   }
 
   async yieldNow(): Promise<void> {
+    this.longestSliceMs = Math.max(this.longestSliceMs, performance.now() - this.started);
     this.signal?.throwIfAborted();
     await nextTurn();
     this.yields++;

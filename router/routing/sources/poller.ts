@@ -61,6 +61,8 @@ export interface ApplyStats {
   readonly chunks: number;
   readonly chunksRead: number;
   readonly yields: number;
+  /** The longest slice of the apply on the event loop, ms (0 when applied in one go). */
+  readonly longestSliceMs: number;
 }
 
 /** A verified envelope before it is applied: small tables are parsed whole; big and chunked ones are assembled from chunks in slices. */
@@ -373,7 +375,7 @@ export class TablePoller {
     if (verified.kind === 'whole') {
       this.apply(verified.table, held, origin, verified.keyid);
       this.heldChunks = new Map();
-      this.lastApplyStats = { version: header.version, format: 'envelope', chunks: 0, chunksRead: 0, yields: 0 };
+      this.lastApplyStats = { version: header.version, format: 'envelope', chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
       return { kind: 'applied', version: header.version };
     }
     const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, this.abort.signal);
@@ -391,7 +393,7 @@ export class TablePoller {
     if (origin === 'source' && verified.format === 'chunked' && this.opts.cache !== undefined) await this.writeCachedChunks(assembled.read);
     this.apply(assembled.active, held, origin, verified.keyid);
     this.heldChunks = assembled.chunks;
-    this.lastApplyStats = { version: header.version, format: verified.format, chunks: verified.refs.length, chunksRead: assembled.read.length, yields: clock.yields };
+    this.lastApplyStats = { version: header.version, format: verified.format, chunks: verified.refs.length, chunksRead: assembled.read.length, yields: clock.yields, longestSliceMs: clock.longestSliceMs };
     return { kind: 'applied', version: header.version };
   }
 
