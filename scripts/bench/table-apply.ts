@@ -7,7 +7,7 @@
 // and measure the apply time, the longest event-loop stall (monitorEventLoopDelay), status-exchange
 // latency (handshake + status request → response, back to back) during the apply vs idle, requests
 // per poll, chunks read for a one-route change, and heap bytes per route.
-//   node --expose-gc scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--json]
+//   node --expose-gc scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--json]
 
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -229,9 +229,11 @@ async function measure(routes: number, mode: ApplyRow['mode']): Promise<ApplyRow
   }
 }
 
-export async function runApplyBenchmark(sizes: readonly number[]): Promise<ApplyRow[]> {
+export const APPLY_MODES = ['before', 'single', 'chunked'] as const;
+
+export async function runApplyBenchmark(sizes: readonly number[], modes: readonly ApplyRow['mode'][] = APPLY_MODES): Promise<ApplyRow[]> {
   const rows: ApplyRow[] = [];
-  for (const routes of sizes) for (const mode of ['before', 'single', 'chunked'] as const) rows.push(await measure(routes, mode));
+  for (const routes of sizes) for (const mode of modes) rows.push(await measure(routes, mode));
   return rows;
 }
 
