@@ -19,7 +19,15 @@ export interface OffThreadRequest {
 }
 
 export type OffThreadReply =
-  | { readonly kind: 'verified'; readonly manifest: ManifestDocument; readonly chunkBytes: readonly Uint8Array[]; readonly payloadDigest: string; readonly keyid: string }
+  | {
+      readonly kind: 'verified';
+      /** `envelope`: a single envelope, split into `chunkBytes` (one per manifest entry); `chunked`: a manifest, whose chunks the caller reads. */
+      readonly format: 'envelope' | 'chunked';
+      readonly manifest: ManifestDocument;
+      readonly chunkBytes: readonly Uint8Array[];
+      readonly payloadDigest: string;
+      readonly keyid: string;
+    }
   | { readonly kind: 'refused'; readonly code: TableErrorCode; readonly message: string }
   | { readonly kind: 'failed'; readonly message: string };
 

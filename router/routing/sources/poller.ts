@@ -309,7 +309,7 @@ export class TablePoller {
       const verified = await verifyOffThread({ bytes, trustedKeys: this.opts.trustedKeys, opts }, this.abort.signal);
       const header = parseManifestHeader(verified.manifest);
       const payloadDigest = Buffer.from(verified.payloadDigest, 'hex');
-      if (verified.chunkBytes.length === 0) return { kind: 'chunks', format: 'chunked', header, refs: verified.manifest.chunks, read, payloadDigest, keyid: verified.keyid };
+      if (verified.format === 'chunked') return { kind: 'chunks', format: 'chunked', header, refs: verified.manifest.chunks, read, payloadDigest, keyid: verified.keyid };
       const given = new Map(verified.manifest.chunks.map((ref, i) => [ref.sha256, Buffer.from(verified.chunkBytes[i]!.buffer)] as const));
       return { kind: 'chunks', format: 'envelope', header, refs: verified.manifest.chunks, read: async (ref) => given.get(ref.sha256)!, payloadDigest, keyid: verified.keyid };
     }

@@ -46,6 +46,18 @@ describe('chunked tables in the poller', () => {
     assert.equal(poller.lastApply()?.chunksRead, poller.lastApply()?.chunks);
   });
 
+  test('a manifest too big to verify on the event loop is verified in a worker, with the same checks', async () => {
+    const source = new ChunkedSource();
+    source.publish(bigDocument('prod', 2_000, 1), key.privateKey);
+    const { poller, store } = setup(source, { inlineVerifyMaxBytes: 100 });
+    assert.deepEqual(await poller.pollOnce(), { kind: 'applied', version: 1 });
+    assert.equal(poller.lastApply()?.format, 'chunked');
+    assert.equal(store.current!.resolve('play42.example.com')?.id, 'route-42');
+    const other = setup(source, { inlineVerifyMaxBytes: 100, expectedTableId: 'staging' });
+    const refused = await other.poller.pollOnce();
+    assert.equal(refused.kind === 'rejected' && refused.reason, 'ERR_TABLE_WRONG_ID');
+  });
+
   test('a one-route change reads one chunk; an unchanged poll reads none', async () => {
     const source = new ChunkedSource();
     source.publish(bigDocument('prod', 3_000, 1), key.privateKey);
