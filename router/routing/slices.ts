@@ -21,6 +21,11 @@ export class SliceClock {
     this.signal = signal;
   }
 
+  /** Starts the first slice now (after awaited I/O, which is not time on the loop). */
+  begin(): void {
+    this.started = performance.now();
+  }
+
   /** Yields if this slice is over budget; throws the signal's reason once it is aborted. */
   async tick(): Promise<void> {
     if (performance.now() - this.started < this.budgetMs) return;

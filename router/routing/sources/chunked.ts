@@ -35,6 +35,7 @@ export async function assembleChunkedTable(header: RoutingTable, refs: readonly 
     bytesOf.set(ref.sha256, await readChunk(ref));
   });
 
+  clock.begin();
   const assembler = new TableAssembler();
   const favicons: TableProblem[] = [];
   const chunks = new Map<string, readonly Route[]>();
