@@ -16,6 +16,7 @@ import * as regions from './commands/regions.ts';
 import * as schema from './commands/schema.ts';
 import * as status from './commands/status.ts';
 import * as tableDiff from './commands/table-diff.ts';
+import * as tableGc from './commands/table-gc.ts';
 import * as tableHistory from './commands/table-history.ts';
 import * as tablePublish from './commands/table-publish.ts';
 import * as tableRollback from './commands/table-rollback.ts';
@@ -54,6 +55,7 @@ export function buildProgram(runner: Runner): Command {
   tableShow.register(table, runner);
   tableHistory.register(table, runner);
   tableRollback.register(table, runner);
+  tableGc.register(table, runner);
   dev.register(program, runner);
   status.register(program, runner);
   deploy.register(program, runner);

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { emit, type CliContext, type Runner } from '../context.ts';
 import { diffTables, formatDiff } from '../tables/diff.ts';
-import { decodePublished, readTableFile } from '../tables/document.ts';
+import { readPublished, readTableFile } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore } from '../tables/store.ts';
 
@@ -16,7 +16,7 @@ export async function run(opts: TableDiffOptions, ctx: CliContext): Promise<void
   const store = openStore(parseLocation(opts.from), ctx);
   const local = await readTableFile(opts.file);
   const latest = await store.latest();
-  const published = latest === undefined ? undefined : decodePublished(latest.envelope, store.description).table;
+  const published = latest === undefined ? undefined : (await readPublished(store, latest.envelope, store.description)).table;
   const diff = diffTables(published, local.table);
   emit(ctx, diff, () => formatDiff(diff));
 }

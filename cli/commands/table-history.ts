@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { emit, UsageError, type CliContext, type Runner } from '../context.ts';
-import { decodePublished } from '../tables/document.ts';
+import { decodePublished, routeCount } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore } from '../tables/store.ts';
 
@@ -15,15 +15,17 @@ export async function run(opts: TableHistoryOptions, ctx: CliContext): Promise<v
   const store = openStore(parseLocation(opts.from), ctx);
   const [entries, latest] = await Promise.all([store.history(opts.limit), store.latest()]);
   const rows = entries.map((e) => {
-    const { table, keyids } = decodePublished(e.envelope, `${store.description} version ${e.version}`);
+    const published = decodePublished(e.envelope, `${store.description} version ${e.version}`);
+    const { table, keyids } = published;
     return {
       version: e.version,
       latest: e.version === latest?.version,
       publishedAt: e.publishedAt ?? null,
       issuedAt: new Date(table.issuedAt!).toISOString(),
       expiresAt: new Date(table.expiresAt!).toISOString(),
-      routes: table.routes.length,
+      routes: routeCount(published),
       keyids,
+      ...(published.manifest === undefined ? {} : { chunks: published.manifest.chunks.length }),
     };
   });
   emit(ctx, { location: store.description, versions: rows }, () => {

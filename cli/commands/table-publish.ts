@@ -7,12 +7,13 @@
 
 import type { Command } from 'commander';
 import { REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
-import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } from '../context.ts';
-import { decodePublished, readTableFile, type EnvelopeTable } from '../tables/document.ts';
+import { CHUNKED_PUBLISH_THRESHOLD_BYTES } from '../../router/table/manifest.ts';
+import { CliError, collect, emit, parseExpiry, UsageError, type CliContext, type Runner } from '../context.ts';
+import { signForPublish } from '../tables/chunked-publish.ts';
+import { readTableFile, type EnvelopeTable } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore, type PublishedTableStore } from '../tables/store.ts';
 import { checkPublishable, type PublishTrust } from '../tables/trust.ts';
-import { envelopeText, signDocument } from './table-sign.ts';
 
 export interface TablePublishOptions {
   readonly file: string;
@@ -24,6 +25,8 @@ export interface TablePublishOptions {
   readonly trust: PublishTrust;
   /** Publish even when the routers would refuse the table (a warning instead of an error). */
   readonly force: boolean;
+  /** A signed payload larger than this is published as a chunked table (default CHUNKED_PUBLISH_THRESHOLD_BYTES). */
+  readonly chunkAboveBytes?: number;
 }
 
 export interface PublishResult {
@@ -33,6 +36,9 @@ export interface PublishResult {
   readonly previousVersion: number | null;
   readonly expiresAt: string;
   readonly keyids: readonly string[];
+  /** Chunked tables only: how many chunks the table has and how many were new (the others were already stored). */
+  readonly chunks?: number;
+  readonly chunksWritten?: number;
 }
 
 export async function run(opts: TablePublishOptions, ctx: CliContext): Promise<void> {
@@ -41,10 +47,15 @@ export async function run(opts: TablePublishOptions, ctx: CliContext): Promise<v
   const envelope =
     local.kind === 'envelope'
       ? local
-      : decodePublished(envelopeText(await signDocument(local.document, opts.keys, opts.expiresInMs, ctx.now(), opts.file)), opts.file);
+      : await signForPublish(local.document, opts.keys, opts.expiresInMs, ctx.now(), opts.file, opts.chunkAboveBytes ?? CHUNKED_PUBLISH_THRESHOLD_BYTES);
   const verifiedBy = await checkPublishable(envelope, opts.trust, opts.force, ctx);
   const result = { ...(await publishEnvelope(store, envelope)), verifiedBy: verifiedBy ?? null };
-  emit(ctx, result, () => `published ${result.tableId}@${result.version} to ${result.location} (was ${result.previousVersion ?? 'empty'}), signed by ${result.keyids.join(', ')}, expires ${result.expiresAt}\n`);
+  emit(ctx, result, () => `published ${result.tableId}@${result.version} to ${result.location} (was ${result.previousVersion ?? 'empty'}), signed by ${result.keyids.join(', ')}, expires ${result.expiresAt}${chunkNote(result)}\n`);
+}
+
+/** ", chunked: 2 of 781 chunks written" for a chunked table, nothing for one envelope. */
+export function chunkNote(result: PublishResult): string {
+  return result.chunks === undefined ? '' : `, chunked: ${result.chunksWritten} of ${result.chunks} chunks written`;
 }
 
 /** Publishes a signed table over the latest one at `store`, refusing anything but a higher version. */
@@ -60,6 +71,8 @@ export async function publishEnvelope(store: PublishedTableStore, envelope: Enve
       `version ${table.version} is not higher than the published version ${latest.version}; raise \`version\` in the table (routers only move forward)`,
     );
   }
+  // Chunks first: a router that sees the manifest must find every chunk it names.
+  const chunksWritten = envelope.chunks === undefined ? undefined : await store.putChunks(envelope.chunks);
   await store.publish({ version: table.version, envelope: envelope.envelopeText.trimEnd() }, latest?.version);
   return {
     location: store.description,
@@ -68,6 +81,7 @@ export async function publishEnvelope(store: PublishedTableStore, envelope: Enve
     previousVersion: latest?.version ?? null,
     expiresAt: new Date(table.expiresAt!).toISOString(),
     keyids: envelope.keyids,
+    ...(envelope.manifest === undefined ? {} : { chunks: envelope.manifest.chunks.length, chunksWritten: chunksWritten ?? 0 }),
   };
 }
 
@@ -82,11 +96,29 @@ export function register(table: Command, runner: Runner): void {
     .option('--regions-file <path>', 'the target environment: its public_keys and table_id are what the routers accept', REGIONS_FILE_NAME)
     .option('--public-key <file>', 'trust these public keys instead of the regions file\'s (routers configured by hand; repeatable)', collect)
     .option('--force', 'publish even if the target routers would refuse the table (no trusted signature)')
+    .option('--chunk-above <bytes>', 'publish a table whose signed payload is larger than this as a chunked table', String(CHUNKED_PUBLISH_THRESHOLD_BYTES))
     .action((file: string, flags: PublishFlags, command: Command) =>
       runner(command, (ctx) =>
-        run({ file, to: flags.to, keys: flags.key ?? [], expiresInMs: parseExpiry(flags.expires), trust: trustFrom(flags), force: flags.force === true }, ctx),
+        run(
+          {
+            file,
+            to: flags.to,
+            keys: flags.key ?? [],
+            expiresInMs: parseExpiry(flags.expires),
+            trust: trustFrom(flags),
+            force: flags.force === true,
+            chunkAboveBytes: parseChunkAbove(flags.chunkAbove),
+          },
+          ctx,
+        ),
       ),
     );
+}
+
+export function parseChunkAbove(value: string): number {
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new UsageError(`--chunk-above: expected a number of bytes, got "${value}"`);
+  return bytes;
 }
 
 interface PublishFlags {
@@ -96,6 +128,7 @@ interface PublishFlags {
   regionsFile: string;
   publicKey?: string[];
   force?: boolean;
+  chunkAbove: string;
 }
 
 /** `--public-key` wins over the regions file; shared with rollback. */

@@ -3,13 +3,14 @@
 
 import type { Command } from 'commander';
 import { CliError, collect, emit, parseExpiry, type CliContext, type Runner } from '../context.ts';
-import { decodePublished } from '../tables/document.ts';
+import { CHUNKED_PUBLISH_THRESHOLD_BYTES } from '../../router/table/manifest.ts';
+import { signForPublish } from '../tables/chunked-publish.ts';
+import { readPublished } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore } from '../tables/store.ts';
 import { REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
 import { checkPublishable, type PublishTrust } from '../tables/trust.ts';
-import { publishEnvelope, trustFrom } from './table-publish.ts';
-import { envelopeText, signDocument } from './table-sign.ts';
+import { chunkNote, publishEnvelope, trustFrom } from './table-publish.ts';
 import { parseVersionArgument } from './table-show.ts';
 
 export interface TableRollbackOptions {
@@ -20,6 +21,7 @@ export interface TableRollbackOptions {
   /** As for publish: the new version must verify with a key the target routers trust. */
   readonly trust: PublishTrust;
   readonly force: boolean;
+  readonly chunkAboveBytes?: number;
 }
 
 export async function run(opts: TableRollbackOptions, ctx: CliContext): Promise<void> {
@@ -28,14 +30,14 @@ export async function run(opts: TableRollbackOptions, ctx: CliContext): Promise<
   if (old === undefined) throw new CliError('PASSAGE_NOT_PUBLISHED', `${store.description}: no version ${opts.version} in the history`);
   if (latest === undefined) throw new CliError('PASSAGE_NOT_PUBLISHED', `${store.description}: nothing published yet`);
   if (latest.version === opts.version) throw new CliError('PASSAGE_ROLLBACK_NOOP', `version ${opts.version} is already the latest`);
-  const { document } = decodePublished(old.envelope, `${store.description} version ${opts.version}`);
+  const { document } = await readPublished(store, old.envelope, `${store.description} version ${opts.version}`);
   // Fresh issued_at/expires_at: the old ones may have expired, and routers must see a new version.
   const next = { ...document, version: latest.version + 1 };
-  const signed = await signDocument(next, opts.keys, opts.expiresInMs, ctx.now(), `version ${opts.version}`);
-  const envelope = decodePublished(envelopeText(signed), 'rollback');
+  // The same format rule as publish; a chunked table's unchanged chunks are already stored (0 written).
+  const envelope = await signForPublish(next, opts.keys, opts.expiresInMs, ctx.now(), `version ${opts.version}`, opts.chunkAboveBytes ?? CHUNKED_PUBLISH_THRESHOLD_BYTES);
   await checkPublishable(envelope, opts.trust, opts.force, ctx);
   const result = await publishEnvelope(store, envelope);
-  emit(ctx, { ...result, rolledBackTo: opts.version }, () => `rolled back: published the routes of version ${opts.version} as ${result.tableId}@${result.version} (was ${result.previousVersion})\n`);
+  emit(ctx, { ...result, rolledBackTo: opts.version }, () => `rolled back: published the routes of version ${opts.version} as ${result.tableId}@${result.version} (was ${result.previousVersion})${chunkNote(result)}\n`);
 }
 
 export function register(table: Command, runner: Runner): void {

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { RoutingTable } from '../../router/table/types.ts';
 import { CliError, emit, UsageError, type CliContext, type Runner } from '../context.ts';
-import { decodePublished } from '../tables/document.ts';
+import { readPublished } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
 import { openStore } from '../tables/store.ts';
 
@@ -20,7 +20,7 @@ export async function run(opts: TableShowOptions, ctx: CliContext): Promise<void
   if (entry === undefined) {
     throw new CliError('PASSAGE_NOT_PUBLISHED', opts.version === undefined ? `${store.description}: nothing published yet` : `${store.description}: no version ${opts.version}`);
   }
-  const published = decodePublished(entry.envelope, store.description);
+  const published = await readPublished(store, entry.envelope, store.description);
   emit(ctx, { location: store.description, publishedAt: entry.publishedAt ?? null, keyids: published.keyids, document: published.document }, () =>
     describeTable(published.table, published.keyids, entry.publishedAt, ctx.now()),
   );

@@ -5,6 +5,16 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { decodeEnvelope, type TableDocument } from '../../router/table/envelope.ts';
+import {
+  assembleDocument,
+  decodeChunk,
+  decodeManifestPayload,
+  envelopePayloadType,
+  parseManifestHeader,
+  TABLE_MANIFEST_PAYLOAD_TYPE,
+  type ManifestDocument,
+  type TableChunk,
+} from '../../router/table/manifest.ts';
 import { parseRoutingTable } from '../../router/table/schema.ts';
 import type { RoutingTable } from '../../router/table/types.ts';
 import { loadFavicon } from '../../router/table/favicon.ts';
@@ -23,10 +33,16 @@ export interface PlainTable {
 export interface EnvelopeTable {
   readonly kind: 'envelope';
   readonly envelopeText: string;
+  /** A chunked table decoded from its manifest alone (decodePublished): the header, without routes. */
   readonly document: TableDocument;
+  /** Likewise: a chunked table's routes are here once its chunks are read (readPublished). */
   readonly table: RoutingTable;
   /** Key ids that signed it (not verified here: routers verify). */
   readonly keyids: readonly string[];
+  /** Set for a chunked table: the signed manifest. */
+  readonly manifest?: ManifestDocument;
+  /** Set when the chunks are at hand (signed here, to be published). */
+  readonly chunks?: readonly TableChunk[];
 }
 
 export type LocalTable = PlainTable | EnvelopeTable;
@@ -56,11 +72,42 @@ export async function readTableFile(file: string): Promise<LocalTable> {
 /** Decodes a published envelope without verifying it (passagectl holds no trust anchors; routers do). */
 export function decodePublished(envelopeText: string, name: string): EnvelopeTable {
   return withName(name, () => {
+    if (envelopePayloadType(envelopeText) === TABLE_MANIFEST_PAYLOAD_TYPE) {
+      const decoded = decodeEnvelope(envelopeText, TABLE_MANIFEST_PAYLOAD_TYPE);
+      const manifest = decodeManifestPayload(decoded.payloadBytes);
+      const keyids = decoded.signatures.map((s) => s.keyid);
+      return { kind: 'envelope', envelopeText, document: manifest.table, table: parseManifestHeader(manifest), keyids, manifest };
+    }
     const decoded = decodeEnvelope(envelopeText);
     const document = JSON.parse(decoded.payloadBytes.toString('utf8')) as TableDocument;
     const table = parseRoutingTable(document, { requireExpiry: true });
     return { kind: 'envelope', envelopeText, document, table, keyids: decoded.signatures.map((s) => s.keyid) };
   });
+}
+
+/** Where readPublished reads a chunked table's chunks (a PublishedTableStore). */
+export interface ChunkStore {
+  readChunk(sha256: string): Promise<Buffer | undefined>;
+}
+
+/** A published table, whole: a chunked one's chunks are read from `store` and checked against the manifest. */
+export async function readPublished(store: ChunkStore, envelopeText: string, name: string): Promise<EnvelopeTable> {
+  const published = decodePublished(envelopeText, name);
+  const manifest = published.manifest;
+  if (manifest === undefined) return published;
+  const routes: unknown[][] = [];
+  for (const ref of manifest.chunks) {
+    const bytes = await store.readChunk(ref.sha256);
+    if (bytes === undefined) throw new CliError('ERR_TABLE_CHUNK', `${name}: chunk ${ref.sha256} named by the manifest is missing from the store`);
+    routes.push(withName(name, () => decodeChunk(bytes, ref)));
+  }
+  const document = assembleDocument(manifest, routes);
+  return { ...published, document, table: withName(name, () => parseRoutingTable(document, { requireExpiry: true })) };
+}
+
+/** Routes in a published table, without reading a chunked table's chunks. */
+export function routeCount(published: EnvelopeTable): number {
+  return published.manifest === undefined ? published.table.routes.length : published.manifest.chunks.reduce((n, c) => n + c.routes, 0);
 }
 
 /** Prefixes TableErrors with where the table came from, keeping their code for --json. */

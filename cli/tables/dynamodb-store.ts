@@ -18,7 +18,9 @@ import {
 import { CliError, PublishConflictError } from '../context.ts';
 import { describeFailure } from '../errors.ts';
 import { historySortKey, SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
-import type { PublishedEntry, PublishedTableStore } from './store.ts';
+import { CHUNK_SORT_KEY_PREFIX, chunkSortKey, ITEM_CHUNK } from '../../router/table/chunk-keys.ts';
+import type { TableChunk } from '../../router/table/manifest.ts';
+import { CHUNK_WRITE_CONCURRENCY, mapLimited, type PublishedEntry, type PublishedTableStore, type StoredChunk } from './store.ts';
 
 // The item attributes the router reads (router/contracts/dynamodb-keys.ts). Not `expires_at`: that name
 // is the table's TTL attribute (fleet heartbeats), and DynamoDB would delete items carrying it.
@@ -58,18 +60,26 @@ export class DynamoDbTableStore implements PublishedTableStore {
   }
 
   async history(limit: number): Promise<PublishedEntry[]> {
-    const out = await this.call(() =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-          ExpressionAttributeValues: { ':pk': { S: this.pk }, ':v': { S: SORT_KEY.history } },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
-    );
-    return (out.Items ?? []).map((item) => this.entryOf(item));
+    const entries: PublishedEntry[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    // A page holds at most 1 MB: big envelopes (or `table gc`, which needs every version) take several.
+    do {
+      const out = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+            ExpressionAttributeValues: { ':pk': { S: this.pk }, ':v': { S: SORT_KEY.history } },
+            ScanIndexForward: false,
+            Limit: limit - entries.length,
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        ),
+      );
+      entries.push(...(out.Items ?? []).map((item) => this.entryOf(item)));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined && entries.length < limit);
+    return entries;
   }
 
   async publish(entry: PublishedEntry, previousVersion: number | undefined): Promise<void> {
@@ -116,6 +126,67 @@ export class DynamoDbTableStore implements PublishedTableStore {
       const winner = await this.latest();
       throw new PublishConflictError(winner?.version);
     }
+  }
+
+  async putChunks(chunks: readonly TableChunk[]): Promise<number> {
+    const publishedAt = new Date(this.now()).toISOString();
+    const written = await mapLimited(chunks, CHUNK_WRITE_CONCURRENCY, async (chunk) => {
+      try {
+        await this.call(() =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.table,
+              Item: { pk: { S: this.pk }, sk: { S: chunkSortKey(chunk.ref.sha256) }, [ITEM_CHUNK]: { S: chunk.bytes.toString('utf8') }, [PUBLISHED_AT]: { S: publishedAt } },
+              // Content-addressed: an existing item already holds these bytes.
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        );
+        return 1;
+      } catch (err) {
+        if (isConditionFailure(err)) return 0;
+        throw err;
+      }
+    });
+    return written.reduce((a: number, b) => a + b, 0);
+  }
+
+  async readChunk(sha256: string): Promise<Buffer | undefined> {
+    const out = await this.call(() =>
+      this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: this.pk }, sk: { S: chunkSortKey(sha256) } }, ConsistentRead: true })),
+    );
+    const text = out.Item?.[ITEM_CHUNK]?.S;
+    return text === undefined ? undefined : Buffer.from(text, 'utf8');
+  }
+
+  async listChunks(): Promise<StoredChunk[]> {
+    const chunks: StoredChunk[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+            ExpressionAttributeValues: { ':pk': { S: this.pk }, ':c': { S: CHUNK_SORT_KEY_PREFIX } },
+            ProjectionExpression: 'sk, #p',
+            ExpressionAttributeNames: { '#p': PUBLISHED_AT },
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        const sha256 = item.sk?.S?.slice(CHUNK_SORT_KEY_PREFIX.length);
+        const at = Date.parse(item[PUBLISHED_AT]?.S ?? '');
+        if (sha256 !== undefined) chunks.push({ sha256, writtenAt: Number.isNaN(at) ? undefined : at });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return chunks;
+  }
+
+  async deleteChunk(sha256: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: { S: this.pk }, sk: { S: chunkSortKey(sha256) } } })));
   }
 
   /** Deletes only the history item this publish wrote (same envelope), never someone else's. */

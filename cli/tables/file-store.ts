@@ -5,11 +5,13 @@
 // for concurrent publishers.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CliError, PublishConflictError } from '../context.ts';
 import { decodePublished } from './document.ts';
-import type { PublishedEntry, PublishedTableStore } from './store.ts';
+import { chunkHashOf, chunkObjectKey, chunkPrefix } from '../../router/table/chunk-keys.ts';
+import type { TableChunk } from '../../router/table/manifest.ts';
+import type { PublishedEntry, PublishedTableStore, StoredChunk } from './store.ts';
 
 export class FileTableStore implements PublishedTableStore {
   readonly description: string;
@@ -67,6 +69,62 @@ export class FileTableStore implements PublishedTableStore {
     await out.sync();
     await out.close();
     await rename(temp, this.path);
+  }
+
+  async putChunks(chunks: readonly TableChunk[]): Promise<number> {
+    await mkdir(chunkPrefix(this.path), { recursive: true });
+    let written = 0;
+    for (const chunk of chunks) {
+      const file = chunkObjectKey(this.path, chunk.ref.sha256);
+      let handle;
+      try {
+        handle = await open(file, 'wx', 0o644);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EEXIST') continue; // content-addressed: the same bytes
+        throw err;
+      }
+      try {
+        await handle.writeFile(chunk.bytes);
+        await handle.sync();
+      } catch (err) {
+        await handle.close();
+        await rm(file, { force: true });
+        throw err;
+      }
+      await handle.close();
+      written++;
+    }
+    return written;
+  }
+
+  async readChunk(sha256: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(chunkObjectKey(this.path, sha256));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw new CliError('PASSAGE_STORE_UNREACHABLE', `${chunkObjectKey(this.path, sha256)}: cannot read (${(err as { code?: string }).code ?? String(err)})`);
+    }
+  }
+
+  async listChunks(): Promise<StoredChunk[]> {
+    let names: string[];
+    try {
+      names = await readdir(chunkPrefix(this.path));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return [];
+      throw err;
+    }
+    const chunks: StoredChunk[] = [];
+    for (const name of names) {
+      const sha256 = chunkHashOf(name);
+      if (sha256 === undefined) continue;
+      chunks.push({ sha256, writtenAt: (await stat(join(chunkPrefix(this.path), name))).mtimeMs });
+    }
+    return chunks;
+  }
+
+  async deleteChunk(sha256: string): Promise<void> {
+    await rm(chunkObjectKey(this.path, sha256), { force: true });
   }
 
   private versionFile(version: number): string {

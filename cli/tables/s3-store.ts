@@ -9,6 +9,7 @@
 // won. A loser that failed step 2 leaves its history object behind: a version that was never latest.
 
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -18,7 +19,9 @@ import {
 import { CliError, PublishConflictError } from '../context.ts';
 import { describeFailure } from '../errors.ts';
 import { decodePublished } from './document.ts';
-import type { PublishedEntry, PublishedTableStore } from './store.ts';
+import { chunkHashOf, chunkObjectKey, chunkPrefix } from '../../router/table/chunk-keys.ts';
+import type { TableChunk } from '../../router/table/manifest.ts';
+import { CHUNK_WRITE_CONCURRENCY, mapLimited, type PublishedEntry, type PublishedTableStore, type StoredChunk } from './store.ts';
 
 /** Routers poll every 10 s behind a 5 s CloudFront TTL: the edge may keep the latest for 5 s, no longer. */
 export const S3_LATEST_CACHE_CONTROL = 'max-age=5';
@@ -134,6 +137,65 @@ export class S3TableStore implements PublishedTableStore {
       throw new PublishConflictError(winner?.version);
     }
     this.seen = undefined;
+  }
+
+  async putChunks(chunks: readonly TableChunk[]): Promise<number> {
+    const publishedAt = new Date(this.now()).toISOString();
+    const written = await mapLimited(chunks, CHUNK_WRITE_CONCURRENCY, async (chunk) => {
+      try {
+        await this.call(() =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: chunkObjectKey(this.key, chunk.ref.sha256),
+              Body: chunk.bytes,
+              ContentType: 'application/json',
+              CacheControl: S3_HISTORY_CACHE_CONTROL,
+              Metadata: { [PUBLISHED_AT]: publishedAt },
+              // Content-addressed: an existing object already holds these bytes.
+              IfNoneMatch: '*',
+            }),
+          ),
+        );
+        return 1;
+      } catch (err) {
+        if (isConditionFailure(err)) return 0;
+        throw err;
+      }
+    });
+    return written.reduce((a: number, b) => a + b, 0);
+  }
+
+  async readChunk(sha256: string): Promise<Buffer | undefined> {
+    const key = chunkObjectKey(this.key, sha256);
+    let out: GetObjectCommandOutput;
+    try {
+      out = await this.call(() => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    return Buffer.from(await this.readBody(out.Body, key), 'utf8');
+  }
+
+  async listChunks(): Promise<StoredChunk[]> {
+    const chunks: StoredChunk[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.call(() =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: chunkPrefix(this.key), ...(token === undefined ? {} : { ContinuationToken: token }) })),
+      );
+      for (const object of out.Contents ?? []) {
+        const sha256 = chunkHashOf(object.Key ?? '');
+        if (sha256 !== undefined) chunks.push({ sha256, writtenAt: object.LastModified?.getTime() });
+      }
+      token = out.IsTruncated === true ? out.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return chunks;
+  }
+
+  async deleteChunk(sha256: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: chunkObjectKey(this.key, sha256) })));
   }
 
   private async read(key: string): Promise<Read | undefined> {

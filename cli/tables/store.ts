@@ -4,6 +4,8 @@
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../context.ts';
 import { describeFailure } from '../errors.ts';
+import type { TableChunk } from '../../router/table/manifest.ts';
+import { chunkUrl } from '../../router/table/chunk-keys.ts';
 import { decodePublished } from './document.ts';
 import { DynamoDbTableStore } from './dynamodb-store.ts';
 import { FileTableStore } from './file-store.ts';
@@ -30,6 +32,39 @@ export interface PublishedTableStore {
    * Throws PublishConflictError, having written nothing, when someone else got there first.
    */
   publish(entry: PublishedEntry, previousVersion: number | undefined): Promise<void>;
+  /**
+   * Chunks of chunked tables (router/table/manifest.ts), immutable and named by their SHA-256, shared by
+   * every version. putChunks writes those not stored yet (before the manifest that names them) and
+   * says how many it wrote.
+   */
+  putChunks(chunks: readonly TableChunk[]): Promise<number>;
+  readChunk(sha256: string): Promise<Buffer | undefined>;
+  /** Every stored chunk, with when it was written (ms since the epoch) where the store knows. */
+  listChunks(): Promise<StoredChunk[]>;
+  deleteChunk(sha256: string): Promise<void>;
+}
+
+export interface StoredChunk {
+  readonly sha256: string;
+  readonly writtenAt: number | undefined;
+}
+
+/** Chunk writes in flight at once. */
+export const CHUNK_WRITE_CONCURRENCY = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time; resolves to the results in order. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return results;
 }
 
 export function openStore(location: TableLocation, ctx: CliContext): PublishedTableStore {
@@ -80,5 +115,30 @@ class HttpTableStore implements PublishedTableStore {
 
   publish(): Promise<void> {
     return Promise.reject(new UsageError(`${this.url}: passagectl cannot publish over HTTP; publish to dynamodb://, s3:// or file:// (and serve that file)`));
+  }
+
+  putChunks(): Promise<number> {
+    return this.publish().then(() => 0);
+  }
+
+  async readChunk(sha256: string): Promise<Buffer | undefined> {
+    const url = chunkUrl(this.url, sha256);
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { signal: AbortSignal.timeout(10_000) });
+    } catch (cause) {
+      throw describeFailure(this.url, cause, 'PASSAGE_STORE_UNREACHABLE');
+    }
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new CliError('PASSAGE_STORE_UNREACHABLE', `${this.url}: chunk ${sha256} answered HTTP ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  listChunks(): Promise<StoredChunk[]> {
+    return this.history().then(() => []);
+  }
+
+  deleteChunk(): Promise<void> {
+    return this.publish();
   }
 }

@@ -8,7 +8,11 @@ import type { KeyObject } from 'node:crypto';
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_TABLE_BYTES, verifyEnvelope } from '../../router/table/envelope.ts';
 import { readPublicKeyFile } from '../../router/table/keys.ts';
 import { TableError } from '../../router/table/errors.ts';
+import { verifyManifestEnvelope } from '../../router/table/manifest.ts';
 import { loadRegionsFile, PUBLIC_KEYS_HINT, readTrustedKeyFiles, RegionsFileError } from '../../router/contracts/regions-file.ts';
+
+/** What publish lets a chunked table total (routers refuse more than their `[table] max_bytes`). */
+const CHUNKED_TABLE_CHECK_BYTES = 256 * 1024 * 1024;
 import { CliError, type CliContext } from '../context.ts';
 import type { EnvelopeTable } from './document.ts';
 
@@ -61,12 +65,10 @@ export async function checkPublishable(envelope: EnvelopeTable, trust: PublishTr
   try {
     const { keys, tableId, source } = await anchors(trust);
     try {
-      return verifyEnvelope(envelope.envelopeText, keys, {
-        maxBytes: DEFAULT_MAX_TABLE_BYTES,
-        expectedTableId: tableId ?? envelope.table.tableId,
-        now: ctx.now(),
-        skewMs: DEFAULT_CLOCK_SKEW_MS,
-      }).keyid;
+      const opts = { maxBytes: DEFAULT_MAX_TABLE_BYTES, expectedTableId: tableId ?? envelope.table.tableId, now: ctx.now(), skewMs: DEFAULT_CLOCK_SKEW_MS };
+      // A chunked table: the manifest gets the routers' checks (the chunks' total size is the routers' `max_bytes` to allow).
+      if (envelope.manifest !== undefined) return verifyManifestEnvelope(envelope.envelopeText, keys, { ...opts, maxBytes: CHUNKED_TABLE_CHECK_BYTES }).keyid;
+      return verifyEnvelope(envelope.envelopeText, keys, opts).keyid;
     } catch (error) {
       if (!(error instanceof TableError)) throw error;
       const what = `${envelope.table.tableId}@${envelope.table.version} (signed by ${envelope.keyids.join(', ')})`;

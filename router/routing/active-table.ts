@@ -13,19 +13,23 @@ export class ActiveTable {
   readonly table: RoutingTable;
   readonly index: RouteIndex;
   readonly loadedAt: number;
-  private readonly online = new Map<string, number>();
+  private readonly online: Map<string, number> = new Map();
   /** Serialized status JSON per route and client protocol; bounded by routes × supported protocols. */
   readonly statusCache = new Map<string, string>();
   /** Set when the table is applied, before any connection sees it, if a route uses adapters. */
   adapters: RouteAdapterHook | undefined;
 
-  constructor(table: RoutingTable, loadedAt = Date.now()) {
+  /** `prebuilt`: the index and player counts, built beforehand in slices (buildActiveTable) for a big table. */
+  constructor(table: RoutingTable, loadedAt = Date.now(), prebuilt?: { readonly index: RouteIndex; readonly online: Map<string, number> }) {
     this.table = table;
-    this.index = indexRoutes(table);
     this.loadedAt = loadedAt;
-    for (const route of table.routes) {
-      this.online.set(route.id, route.targets.reduce((sum, t) => sum + playersOf(t), 0));
+    if (prebuilt !== undefined) {
+      this.index = prebuilt.index;
+      this.online = prebuilt.online;
+      return;
     }
+    this.index = indexRoutes(table);
+    for (const route of table.routes) this.online.set(route.id, routePlayers(route));
   }
 
   private messagesForTable: Messages | undefined;
@@ -46,4 +50,9 @@ export class ActiveTable {
     if (discovered !== undefined) return discovered.reduce((sum, t) => sum + playersOf(t), 0);
     return this.online.get(route.id) ?? 0;
   }
+}
+
+/** Players a route's targets report in their `players` meta. */
+export function routePlayers(route: Route): number {
+  return route.targets.reduce((sum, t) => sum + playersOf(t), 0);
 }

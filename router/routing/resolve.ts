@@ -9,18 +9,30 @@ export interface RouteIndex {
 }
 
 export function indexRoutes(table: RoutingTable): RouteIndex {
-  const exact = new Map<string, Route>();
-  const wildcards = new Map<string, Route>();
-  let fallback: Route | undefined;
-  for (const route of table.routes) {
-    for (const host of route.hosts) {
-      if (host === '*') fallback ??= route;
-      else if (host.startsWith('*.')) {
-        if (!wildcards.has(host.slice(1))) wildcards.set(host.slice(1), route);
-      } else if (!exact.has(host)) exact.set(host, route);
-    }
+  const index = emptyRouteIndex();
+  for (const route of table.routes) addToRouteIndex(index, route);
+  return index;
+}
+
+/** A RouteIndex under construction (the router builds big ones route by route, in slices). */
+export interface MutableRouteIndex {
+  readonly exact: Map<string, Route>;
+  readonly wildcards: Map<string, Route>;
+  fallback: Route | undefined;
+}
+
+export function emptyRouteIndex(): MutableRouteIndex {
+  return { exact: new Map(), wildcards: new Map(), fallback: undefined };
+}
+
+/** Adds one route's hosts; the first route to claim a host keeps it. */
+export function addToRouteIndex(index: MutableRouteIndex, route: Route): void {
+  for (const host of route.hosts) {
+    if (host === '*') index.fallback ??= route;
+    else if (host.startsWith('*.')) {
+      if (!index.wildcards.has(host.slice(1))) index.wildcards.set(host.slice(1), route);
+    } else if (!index.exact.has(host)) index.exact.set(host, route);
   }
-  return { exact, wildcards, fallback };
 }
 
 /**

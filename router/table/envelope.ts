@@ -108,7 +108,7 @@ export interface DecodedEnvelope {
 }
 
 /** Parses an envelope strictly (exact keys, strict base64, our payload type) without verifying or reading the payload. */
-export function decodeEnvelope(json: string | Uint8Array): DecodedEnvelope {
+export function decodeEnvelope(json: string | Uint8Array, payloadType: string = TABLE_PAYLOAD_TYPE): DecodedEnvelope {
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof json === 'string' ? json : new TextDecoder('utf-8', { fatal: true }).decode(json));
@@ -116,8 +116,8 @@ export function decodeEnvelope(json: string | Uint8Array): DecodedEnvelope {
     throw new TableMalformedEnvelopeError('not UTF-8 JSON', { cause });
   }
   const envelope = requireExactKeys(parsed, ENVELOPE_KEYS, 'envelope');
-  if (envelope.payloadType !== TABLE_PAYLOAD_TYPE) {
-    throw new TableMalformedEnvelopeError(`payloadType must be "${TABLE_PAYLOAD_TYPE}", got ${JSON.stringify(envelope.payloadType)}`);
+  if (envelope.payloadType !== payloadType) {
+    throw new TableMalformedEnvelopeError(`payloadType must be "${payloadType}", got ${JSON.stringify(envelope.payloadType)}`);
   }
   const payloadBytes = decodeBase64(envelope.payload, 'payload');
   const list = envelope.signatures;
@@ -137,7 +137,7 @@ export function decodeEnvelope(json: string | Uint8Array): DecodedEnvelope {
   });
   return {
     envelope: {
-      payloadType: TABLE_PAYLOAD_TYPE,
+      payloadType,
       payload: envelope.payload as string,
       signatures: signatures.map((s) => ({ keyid: s.keyid, sig: s.sig.toString('base64') })),
     },
@@ -180,6 +180,12 @@ export function verifyEnvelope(json: string | Uint8Array, trustedKeys: readonly 
   if (!isCanonical(document, payloadBytes)) throw new TableMalformedEnvelopeError('payload is not RFC 8785 canonical JSON');
 
   const table = parseRoutingTable(document, { requireExpiry: true });
+  checkTableHeader(table, opts);
+  return { table, document: document as TableDocument, payloadBytes, keyid };
+}
+
+/** The checks on a signed table's id, validity window and version (shared with chunked tables' manifests). */
+export function checkTableHeader(table: RoutingTable, opts: Omit<VerifyOptions, 'maxBytes'>): void {
   if (table.tableId !== opts.expectedTableId) throw new TableWrongIdError(opts.expectedTableId, table.tableId);
   // requireExpiry guarantees both timestamps.
   const expiresAt = table.expiresAt!;
@@ -189,12 +195,12 @@ export function verifyEnvelope(json: string | Uint8Array, trustedKeys: readonly 
   if (opts.currentVersion !== undefined && table.version < opts.currentVersion) {
     throw new TableStaleVersionError(table.version, opts.currentVersion);
   }
-  return { table, document: document as TableDocument, payloadBytes, keyid };
 }
 
-function verifiedKeyId(payloadBytes: Buffer, signatures: DecodedEnvelope['signatures'], trustedKeys: readonly KeyObject[]): string {
+/** The key id of the first trusted key whose signature verifies over the payload (DSSE PAE of `payloadType`). */
+export function verifiedKeyId(payloadBytes: Buffer, signatures: DecodedEnvelope['signatures'], trustedKeys: readonly KeyObject[], payloadType: string = TABLE_PAYLOAD_TYPE): string {
   const trusted = new Map(trustedKeys.map((key) => [keyIdOf(key), key] as const));
-  const pae = preAuthEncoding(TABLE_PAYLOAD_TYPE, payloadBytes);
+  const pae = preAuthEncoding(payloadType, payloadBytes);
   let sawTrustedKey = false;
   for (const { keyid, sig } of signatures) {
     const key = trusted.get(keyid);
@@ -207,7 +213,7 @@ function verifiedKeyId(payloadBytes: Buffer, signatures: DecodedEnvelope['signat
   throw new TableSignatureError('no signature by a trusted key matches the payload');
 }
 
-function isCanonical(document: unknown, payloadBytes: Buffer): boolean {
+export function isCanonical(document: unknown, payloadBytes: Buffer): boolean {
   try {
     return canonicalBytes(document).equals(payloadBytes);
   } catch (error) {
@@ -253,6 +259,6 @@ function requireExactKeys(value: unknown, keys: readonly string[], what: string)
   return value;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

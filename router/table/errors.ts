@@ -15,6 +15,7 @@ export const TABLE_ERROR_CODES = [
   'ERR_TABLE_MALFORMED_ENVELOPE',
   'ERR_TABLE_NOT_CANONICAL_JSON',
   'ERR_TABLE_KEY',
+  'ERR_TABLE_CHUNK',
 ] as const;
 export type TableErrorCode = (typeof TABLE_ERROR_CODES)[number];
 
@@ -150,5 +151,15 @@ export class TableKeyError extends TableError {
   constructor(file: string, message: string, options?: ErrorOptions) {
     super('ERR_TABLE_KEY', `${file}: ${message}`, options);
     this.file = file;
+  }
+}
+
+/** A chunk of a chunked table that does not match its manifest entry (size, SHA-256, shape); `sha256` names it. */
+export class TableChunkError extends TableError {
+  readonly sha256: string;
+
+  constructor(sha256: string, message: string, options?: ErrorOptions) {
+    super('ERR_TABLE_CHUNK', `chunk ${sha256.slice(0, 16)}…: ${message}`, options);
+    this.sha256 = sha256;
   }
 }

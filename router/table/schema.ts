@@ -198,6 +198,14 @@ function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined
   return readArray(raw, at, ctx, (item, itemAt) => checkWake(checkPolicyOptions(checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), itemAt, ctx), itemAt, ctx), { uniqueIds: true });
 }
 
+/**
+ * One route document as parseRoutingTable reads `routes[i]`, with problems collected in `ctx`. Its hosts
+ * are checked against the hosts `ctx` has seen; route ids are the caller's to keep unique (TableAssembler).
+ */
+export function parseRouteDocument(raw: unknown, at: string, ctx: Context): Route | undefined {
+  return checkRelayOptions(readObject(raw, at, ctx, ROUTE_FIELDS), at, ctx);
+}
+
 // --- route -----------------------------------------------------------------------------------------
 
 function readHosts(raw: unknown, at: string, ctx: Context): string[] | undefined {

@@ -3,6 +3,7 @@
 // connections by 4-tuple), hands each the table over IPC, serves the one admin endpoint (aggregated
 // /metrics, /readyz over all workers, /status), replaces a worker that dies (counted), and on stop drains
 // them all. It accepts no players itself.
+import { PassageError } from '../errors.ts';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -31,7 +32,7 @@ export const RESPAWN_MAX_DELAY_MS = 10_000;
 const EXIT_GRACE_MS = 5_000;
 
 /** A worker that could not start. `failure`: what `passage` alone would have printed and exited with. */
-export class WorkerStartError extends Error {
+export class WorkerStartError extends PassageError {
   readonly code: string;
   readonly failure: { exitCode: number; message: string } | undefined;
   constructor(message: string, code: string, failure?: { exitCode: number; message: string }) {

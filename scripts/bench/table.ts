@@ -3,11 +3,15 @@
 // signed table arrives (verify the envelope + build the route index in TableStore.swap), and what a
 // handshake spends looking up its route in a 10,000-route table.
 //   node scripts/bench/table.ts [--json]
+// With --apply, instead: applying 1,000 / 10,000 / 100,000-route tables in a running router, before and
+// after issue 19 (scripts/bench/table-apply.ts):
+//   node --expose-gc scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--json]
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { TableStore } from '../../router/routing/store.ts';
 import { signTable, verifyEnvelope } from '../../router/table/envelope.ts';
 import { generateSigningKey } from '../../router/table/keys.ts';
+import { APPLY_MODES, applyTable, runApplyBenchmark } from './table-apply.ts';
 
 const SIZES = [10, 1_000, 10_000];
 const LOOKUPS = 1_000_000;
@@ -35,7 +39,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, apply: { type: 'boolean' }, sizes: { type: 'string', default: '1000,10000,100000' }, modes: { type: 'string', default: APPLY_MODES.join(',') } } });
+if (values.apply) {
+  const sizes = values.sizes.split(',').map(Number);
+  const modes = values.modes.split(',').filter((m): m is (typeof APPLY_MODES)[number] => (APPLY_MODES as readonly string[]).includes(m));
+  const rows = await runApplyBenchmark(sizes, modes);
+  process.stdout.write(values.json ? `${JSON.stringify({ node: process.version, apply: rows }, null, 2)}\n` : `node ${process.version}\n\n${applyTable(rows)}`);
+  process.exit(0);
+}
 const key = generateSigningKey();
 const now = Date.now();
 const results: Record<string, unknown>[] = [];

@@ -4,7 +4,9 @@
 
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../contracts/dynamodb-keys.ts';
-import { TableTooLargeError } from '../../table/errors.ts';
+import { chunkSortKey, ITEM_CHUNK } from '../../table/chunk-keys.ts';
+import { TableChunkError, TableTooLargeError } from '../../table/errors.ts';
+import type { ChunkRef } from '../../table/manifest.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
 
 export const DEFAULT_DYNAMODB_TIMEOUT_MS = 5_000;
@@ -54,6 +56,37 @@ export class DynamoDbTableSource implements TableSource {
     if (bytes.length > this.opts.maxBytes) throw new TableTooLargeError(this.opts.maxBytes, bytes.length);
     return { kind: 'envelope', bytes };
   }
+
+  fetchChunk(ref: ChunkRef, signal: AbortSignal): Promise<Buffer> {
+    return fetchDynamoDbChunk(this.opts, this.description, ref, signal);
+  }
+}
+
+/** Reads one chunk item (`sk = CHUNK#<sha256>`) of a chunked table; see chunk-keys.ts. */
+export async function fetchDynamoDbChunk(opts: DynamoDbSourceOptions, description: string, ref: ChunkRef, signal: AbortSignal): Promise<Buffer> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_DYNAMODB_TIMEOUT_MS;
+  const what = `${description} chunk ${ref.sha256.slice(0, 16)}`;
+  let item;
+  try {
+    const out = await opts.client.send(
+      new GetItemCommand({
+        TableName: opts.table,
+        Key: { pk: { S: tablePartitionKey(opts.tableId) }, sk: { S: chunkSortKey(ref.sha256) } },
+        // Chunks never change: any replica that has one has the right one.
+        ConsistentRead: false,
+      }),
+      { abortSignal: withTimeout(signal, timeoutMs) },
+    );
+    item = out.Item;
+  } catch (cause) {
+    throw awsFailure(cause, what, timeoutMs);
+  }
+  // Missing: not replicated to this region yet (items replicate independently); the next poll retries.
+  if (item === undefined) throw new TableSourceError('ERR_SOURCE_NOT_FOUND', `${what}: no such item (not replicated yet?)`);
+  const text = item[ITEM_CHUNK]?.S;
+  if (text === undefined) throw new TableSourceError('ERR_SOURCE_BAD_ITEM', `${what}: the item has no string attribute "${ITEM_CHUNK}"`);
+  if (text.length > ref.bytes) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`);
+  return Buffer.from(text, 'utf8');
 }
 
 function awsFailure(cause: unknown, description: string, timeoutMs: number): TableSourceError {

@@ -3,9 +3,11 @@
 // unchanged file is "not modified", so editing routes.toml (and raising its version) reloads it.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { chunkObjectKey } from '../../table/chunk-keys.ts';
+import type { ChunkRef } from '../../table/manifest.ts';
 import { loadTableFile, TableFileError } from '../file-source.ts';
 import { TableSourceError, type FetchResult, type TableSource } from './source.ts';
 
@@ -46,6 +48,24 @@ export class FileTableSource implements TableSource {
       throw err;
     }
     return { kind: 'unsigned', table, bytes };
+  }
+
+  /** A chunked table published with `passagectl table publish --to file://PATH` keeps its chunks in PATH.chunks/. */
+  async fetchChunk(ref: ChunkRef): Promise<Buffer> {
+    const file = chunkObjectKey(this.path, ref.sha256);
+    try {
+      const handle = await open(file, 'r');
+      try {
+        const buffer = Buffer.alloc(ref.bytes + 1);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch (cause) {
+      const code = (cause as { code?: string }).code;
+      throw new TableSourceError(code === 'ENOENT' ? 'ERR_SOURCE_NOT_FOUND' : 'ERR_SOURCE_FILE', `${file}: ${code === 'ENOENT' ? 'chunk file not found' : `cannot read (${code ?? String(cause)})`}`, { cause });
+    }
   }
 }
 

@@ -3,7 +3,9 @@
 
 import { TABLE_TOKEN_QUERY_PARAMETER } from '../../contracts/stacks.ts';
 import { redactUrl } from '../../redact-url.ts';
-import { TableTooLargeError } from '../../table/errors.ts';
+import { chunkUrl } from '../../table/chunk-keys.ts';
+import { TableChunkError, TableTooLargeError } from '../../table/errors.ts';
+import type { ChunkRef } from '../../table/manifest.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
 
 /** A poll that has not answered in this time is a failed poll; the next one starts fresh. */
@@ -70,6 +72,30 @@ export class HttpTableSource implements TableSource {
     const etag = res.headers.get('etag');
     this.etag = etag ?? undefined;
     return { kind: 'envelope', bytes };
+  }
+
+  /** `<url path>.chunks/<sha256>.json`, same query: immutable, so no conditional request. */
+  async fetchChunk(ref: ChunkRef, signal: AbortSignal): Promise<Buffer> {
+    const timeoutMs = this.opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+    const url = chunkUrl(this.opts.url, ref.sha256);
+    const what = `${this.description} chunk ${ref.sha256.slice(0, 16)}`;
+    let res: Response;
+    try {
+      res = await (this.opts.fetch ?? fetch)(url, { headers: { accept: 'application/json' }, signal: withTimeout(signal, timeoutMs), redirect: 'follow' });
+    } catch (cause) {
+      throw fetchFailure(cause, what, timeoutMs);
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new TableSourceError(res.status === 404 ? 'ERR_SOURCE_NOT_FOUND' : 'ERR_SOURCE_HTTP_STATUS', `${what} answered HTTP ${res.status}`);
+    }
+    // One byte over the declared size is enough to refuse it (the hash check names the chunk).
+    try {
+      return await readCapped(res, ref.bytes + 1, what, timeoutMs);
+    } catch (err) {
+      if (err instanceof TableTooLargeError) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`);
+      throw err;
+    }
   }
 }
 

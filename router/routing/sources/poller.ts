@@ -6,9 +6,14 @@ import { createHash, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { events, publish } from '../../events.ts';
 import { compareToCurrent, DEFAULT_CLOCK_SKEW_MS, verifyEnvelope } from '../../table/envelope.ts';
+import { envelopePayloadType, parseManifestHeader, TABLE_MANIFEST_PAYLOAD_TYPE, verifyManifestEnvelope, type ChunkRef, type TableChunk } from '../../table/manifest.ts';
+import { ActiveTable } from '../active-table.ts';
+import { DEFAULT_SLICE_BUDGET_MS, SliceClock } from '../slices.ts';
+import { assembleChunkedTable, type ChunkReader, type HeldChunks } from './chunked.ts';
+import { INLINE_VERIFY_MAX_BYTES, verifyOffThread } from './off-thread.ts';
 import { TableError, TableValidationError, type TableProblem } from '../../table/errors.ts';
 import type { RoutingTable } from '../../table/types.ts';
-import { checkFaviconDataUri } from '../../table/favicon.ts';
+import { embeddedFaviconProblem } from './favicons.ts';
 import type { TableStore } from '../store.ts';
 import type { TableCache } from './cache.ts';
 import { REJECTION_BELOW_MIN_VERSION, REJECTION_UNSIGNED, REJECTION_VERSION_CONFLICT, TableSourceError, type TableSource } from './source.ts';
@@ -43,7 +48,35 @@ export interface PollerOptions {
   readonly eventSource?: object;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Time on the event loop per slice while a big table is applied (default DEFAULT_SLICE_BUDGET_MS; 0 yields after every step). */
+  readonly sliceBudgetMs?: number;
+  /** Envelopes up to this size are verified on the event loop, bigger ones in a worker thread (default INLINE_VERIFY_MAX_BYTES). */
+  readonly inlineVerifyMaxBytes?: number;
 }
+
+/** What the last applied table cost: chunks it has, chunks read for it (not held from the table before), slices it took. */
+export interface ApplyStats {
+  readonly version: number;
+  readonly format: 'envelope' | 'chunked';
+  readonly chunks: number;
+  readonly chunksRead: number;
+  readonly yields: number;
+  /** The longest slice of the apply on the event loop, ms (0 when applied in one go). */
+  readonly longestSliceMs: number;
+}
+
+/** A verified envelope before it is applied: small tables are parsed whole; big and chunked ones are assembled from chunks in slices. */
+type Candidate =
+  | { readonly kind: 'whole'; readonly table: RoutingTable; readonly payloadDigest: Buffer; readonly keyid: string }
+  | {
+      readonly kind: 'chunks';
+      readonly format: ApplyStats['format'];
+      readonly header: RoutingTable;
+      readonly refs: readonly ChunkRef[];
+      readonly read: ChunkReader;
+      readonly payloadDigest: Buffer;
+      readonly keyid: string;
+    };
 
 export type PollOutcome =
   | { readonly kind: 'applied'; readonly version: number }
@@ -109,6 +142,9 @@ export class TablePoller {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<PollOutcome> | undefined;
   private readonly abort = new AbortController();
+  /** Parsed routes of the chunks of the table in use, by hash: a new version re-reads only the chunks that changed. */
+  private heldChunks: HeldChunks = new Map();
+  private lastApplyStats: ApplyStats | undefined;
 
   constructor(opts: PollerOptions) {
     this.opts = opts;
@@ -128,7 +164,13 @@ export class TablePoller {
       return false;
     }
     if (bytes === undefined) return false;
-    const outcome = this.consider(bytes, 'cache');
+    let outcome;
+    try {
+      outcome = await this.consider(bytes, 'cache');
+    } catch (err) {
+      this.opts.log.warn({ err, cacheFile: cache.path }, 'cannot assemble the cached table; waiting for the source');
+      return false;
+    }
     if (outcome.kind === 'applied') this.opts.log.info({ cacheFile: cache.path, version: outcome.version }, 'serving the cached table until the source answers');
     return outcome.kind === 'applied';
   }
@@ -244,26 +286,73 @@ export class TablePoller {
     if (result.kind === 'not_modified') return { kind: 'unchanged' };
     this.refusedAtFetch = undefined;
     if (result.kind === 'unsigned') return this.considerUnsigned(result.table, result.bytes);
-    const outcome = this.consider(result.bytes, 'source');
+    const outcome = await this.consider(result.bytes, 'source');
     if (outcome.kind === 'applied' && this.opts.cache !== undefined) await this.writeCache(result.bytes);
     return outcome;
   }
 
+  /** What the last applied table cost (chunks read, slices); undefined before the first. */
+  lastApply(): ApplyStats | undefined {
+    return this.lastApplyStats;
+  }
+
+  /**
+   * Verifies an envelope: a small one here, on the loop (a few ms); a bigger one in a worker thread,
+   * which hands back its routes as chunks. A chunked table's manifest names its chunks itself.
+   */
+  private async verify(bytes: Buffer, origin: 'source' | 'cache'): Promise<Candidate> {
+    const opts = {
+      maxBytes: this.opts.maxBytes,
+      expectedTableId: this.opts.expectedTableId,
+      now: this.now(),
+      skewMs: this.opts.skewMs ?? DEFAULT_CLOCK_SKEW_MS,
+      ...(this.held === undefined ? {} : { currentVersion: this.held.table.version }),
+    };
+    const read = origin === 'cache' ? this.cachedChunkReader() : this.sourceChunkReader();
+    if (bytes.length > (this.opts.inlineVerifyMaxBytes ?? INLINE_VERIFY_MAX_BYTES)) {
+      const verified = await verifyOffThread({ bytes, trustedKeys: this.opts.trustedKeys, opts }, this.abort.signal);
+      const header = parseManifestHeader(verified.manifest);
+      const payloadDigest = Buffer.from(verified.payloadDigest, 'hex');
+      if (verified.format === 'chunked') return { kind: 'chunks', format: 'chunked', header, refs: verified.manifest.chunks, read, payloadDigest, keyid: verified.keyid };
+      const given = new Map(verified.manifest.chunks.map((ref, i) => [ref.sha256, Buffer.from(verified.chunkBytes[i]!.buffer)] as const));
+      return { kind: 'chunks', format: 'envelope', header, refs: verified.manifest.chunks, read: async (ref) => given.get(ref.sha256)!, payloadDigest, keyid: verified.keyid };
+    }
+    if (envelopePayloadType(bytes) === TABLE_MANIFEST_PAYLOAD_TYPE) {
+      const verified = verifyManifestEnvelope(bytes, this.opts.trustedKeys, opts);
+      return { kind: 'chunks', format: 'chunked', header: verified.header, refs: verified.manifest.chunks, read, payloadDigest: sha256(verified.payloadBytes), keyid: verified.keyid };
+    }
+    const verified = verifyEnvelope(bytes, this.opts.trustedKeys, opts);
+    checkEmbeddedFavicons(verified.table);
+    return { kind: 'whole', table: verified.table, payloadDigest: sha256(verified.payloadBytes), keyid: verified.keyid };
+  }
+
+  private sourceChunkReader(): ChunkReader {
+    const source = this.opts.source;
+    return (ref) => {
+      if (source.fetchChunk === undefined) {
+        return Promise.reject(new TableSourceError('ERR_SOURCE_BAD_ITEM', `${source.description} served a chunked table but cannot serve chunks`));
+      }
+      return source.fetchChunk(ref, this.abort.signal);
+    };
+  }
+
+  private cachedChunkReader(): ChunkReader {
+    const cache = this.opts.cache!;
+    return async (ref) => {
+      const bytes = await cache.readChunk(ref.sha256, ref.bytes + 1);
+      if (bytes === undefined) throw new TableSourceError('ERR_SOURCE_FILE', `${cache.chunkDir}: chunk ${ref.sha256} is not cached`);
+      return bytes;
+    };
+  }
+
   /** Verifies an envelope and applies it if it is newer than the table held. */
-  private consider(bytes: Buffer, origin: 'source' | 'cache'): PollOutcome {
+  private async consider(bytes: Buffer, origin: 'source' | 'cache'): Promise<PollOutcome> {
     const digest = createHash('sha256').update(bytes).digest('hex');
     // The steady state of a DynamoDB poll: the same item again. Nothing to verify.
     if (digest === this.held?.digest || digest === this.refusedDigest) return { kind: 'unchanged' };
-    let verified;
+    let verified: Candidate;
     try {
-      verified = verifyEnvelope(bytes, this.opts.trustedKeys, {
-        maxBytes: this.opts.maxBytes,
-        expectedTableId: this.opts.expectedTableId,
-        now: this.now(),
-        skewMs: this.opts.skewMs ?? DEFAULT_CLOCK_SKEW_MS,
-        ...(this.held === undefined ? {} : { currentVersion: this.held.table.version }),
-      });
-      checkEmbeddedFavicons(verified.table);
+      verified = await this.verify(bytes, origin);
     } catch (err) {
       if (!(err instanceof TableError)) throw err;
       // A table from a clock ahead of ours becomes valid by itself; everything else stays refused.
@@ -271,21 +360,45 @@ export class TablePoller {
       else this.opts.source.invalidate?.();
       return this.reject(err.code, `${origin === 'cache' ? 'cached table: ' : ''}${err.message}`);
     }
-    if (verified.table.version < this.minVersion) {
+    const header = verified.kind === 'whole' ? verified.table : verified.header;
+    if (header.version < this.minVersion) {
       this.refusedDigest = digest;
-      return this.reject(REJECTION_BELOW_MIN_VERSION, `${origin === 'cache' ? 'cached table: ' : ''}${belowFloor(verified.table.version, this.minVersion)}`);
+      return this.reject(REJECTION_BELOW_MIN_VERSION, `${origin === 'cache' ? 'cached table: ' : ''}${belowFloor(header.version, this.minVersion)}`);
     }
-    const comparison = compareToCurrent(verified, this.held);
+    // Compared by payload digest: the same version must carry the same signed bytes.
+    const comparison = compareToCurrent({ table: header, payloadBytes: verified.payloadDigest }, this.held);
     if (comparison === 'same') {
-      this.held = { table: heldTable(verified.table), payloadBytes: verified.payloadBytes, digest };
+      this.held = { table: heldTable(header), payloadBytes: verified.payloadDigest, digest };
       return { kind: 'unchanged' };
     }
     if (comparison !== 'newer') {
       this.refusedDigest = digest;
-      return this.reject(REJECTION_VERSION_CONFLICT, `version ${verified.table.version} was published twice with different contents; keeping the table held`);
+      return this.reject(REJECTION_VERSION_CONFLICT, `version ${header.version} was published twice with different contents; keeping the table held`);
     }
-    this.apply(verified.table, { table: heldTable(verified.table), payloadBytes: verified.payloadBytes, digest }, origin, verified.keyid);
-    return { kind: 'applied', version: verified.table.version };
+    const held = { table: heldTable(header), payloadBytes: verified.payloadDigest, digest };
+    if (verified.kind === 'whole') {
+      this.apply(verified.table, held, origin, verified.keyid);
+      this.heldChunks = new Map();
+      this.lastApplyStats = { version: header.version, format: 'envelope', chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
+      return { kind: 'applied', version: header.version };
+    }
+    const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, this.abort.signal);
+    let assembled;
+    try {
+      assembled = await assembleChunkedTable(header, verified.refs, this.heldChunks, verified.read, clock);
+    } catch (err) {
+      // A chunk that cannot be read yet (not replicated, an outage) is a failed poll, retried; bad bytes are a refusal.
+      if (err instanceof TableSourceError) return this.fail(err);
+      if (!(err instanceof TableError)) throw err;
+      this.refusedDigest = digest;
+      return this.reject(err.code, `${origin === 'cache' ? 'cached table: ' : ''}${err.message}`);
+    }
+    // Chunks go to the cache before the manifest that names them (fetchAndApply writes it next).
+    if (origin === 'source' && verified.format === 'chunked' && this.opts.cache !== undefined) await this.writeCachedChunks(assembled.read);
+    this.apply(assembled.active, held, origin, verified.keyid);
+    this.heldChunks = assembled.chunks;
+    this.lastApplyStats = { version: header.version, format: verified.format, chunks: verified.refs.length, chunksRead: assembled.read.length, yields: clock.yields, longestSliceMs: clock.longestSliceMs };
+    return { kind: 'applied', version: header.version };
   }
 
   private considerUnsigned(table: RoutingTable, bytes: Buffer): PollOutcome {
@@ -301,12 +414,14 @@ export class TablePoller {
       return this.reject(REJECTION_VERSION_CONFLICT, `the file changed but its version is still ${table.version}; raise the version to apply it`);
     }
     this.apply(table, { table: heldTable(table), payloadBytes: bytes, digest }, 'source', undefined);
+    this.heldChunks = new Map();
     return { kind: 'applied', version: table.version };
   }
 
-  private apply(table: RoutingTable, held: NonNullable<TablePoller['held']>, origin: 'source' | 'cache', keyid: string | undefined): void {
+  private apply(next: RoutingTable | ActiveTable, held: NonNullable<TablePoller['held']>, origin: 'source' | 'cache', keyid: string | undefined): void {
     const previous = this.held?.table.version;
-    this.opts.store.swap(table);
+    const table = next instanceof ActiveTable ? next.table : next;
+    this.opts.store.swap(next);
     this.held = held;
     this.loadedFrom = origin;
     this.lastAppliedAt = this.now();
@@ -356,6 +471,15 @@ export class TablePoller {
   private async writeCache(bytes: Buffer): Promise<void> {
     try {
       await this.opts.cache!.write(bytes);
+      await this.opts.cache!.pruneChunks(new Set(this.heldChunks.keys()));
+    } catch (err) {
+      this.logOnce('warn', 'ERR_CACHE_WRITE', (err as Error).message, 'cannot write the table cache; a restart during an outage would have no table');
+    }
+  }
+
+  private async writeCachedChunks(chunks: readonly TableChunk[]): Promise<void> {
+    try {
+      await this.opts.cache!.writeChunks(chunks.map((c) => ({ sha256: c.ref.sha256, bytes: c.bytes })));
     } catch (err) {
       this.logOnce('warn', 'ERR_CACHE_WRITE', (err as Error).message, 'cannot write the table cache; a restart during an outage would have no table');
     }
@@ -364,6 +488,10 @@ export class TablePoller {
   private get tag(): object {
     return this.opts.eventSource ?? this;
   }
+}
+
+function sha256(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest();
 }
 
 function heldTable(table: RoutingTable): { version: number; expiresAt?: number } {
@@ -382,18 +510,8 @@ function errorCode(err: unknown): string {
 function checkEmbeddedFavicons(table: RoutingTable): void {
   const problems: TableProblem[] = [];
   table.routes.forEach((route, i) => {
-    const favicon = route.status.favicon;
-    if (favicon === undefined) return;
-    const path = `routes[${i}].status.favicon`;
-    if (!favicon.startsWith('data:')) {
-      problems.push({ path, message: 'must be a data:image/png;base64 URI in a signed table (passagectl table sign inlines favicon files)' });
-      return;
-    }
-    try {
-      checkFaviconDataUri(favicon, path);
-    } catch (err) {
-      problems.push({ path, message: (err as Error).message });
-    }
+    const problem = embeddedFaviconProblem(route, i);
+    if (problem !== undefined) problems.push(problem);
   });
   if (problems.length > 0) throw new TableValidationError(problems);
 }

@@ -2,6 +2,7 @@
 // (signature, table id, version, expiry) is decided by the poller, the same way for every source.
 
 import { PassageError } from '../../errors.ts';
+import type { ChunkRef } from '../../table/manifest.ts';
 import type { RoutingTable } from '../../table/types.ts';
 
 export type FetchResult =
@@ -19,6 +20,12 @@ export interface TableSource {
   fetch(signal: AbortSignal): Promise<FetchResult>;
   /** Forgets conditional-request state, so the next fetch returns the bytes even when unchanged. */
   invalidate?(): void;
+  /**
+   * Fetches one chunk of a chunked table by its hash, reading at most `ref.bytes + 1` bytes (the poller
+   * checks size and hash). Throws a TableSourceError when the source cannot answer (ERR_SOURCE_NOT_FOUND:
+   * not there, e.g. not yet replicated). A source without it cannot serve chunked tables.
+   */
+  fetchChunk?(ref: ChunkRef, signal: AbortSignal): Promise<Buffer>;
 }
 
 export const SOURCE_ERROR_CODES = [

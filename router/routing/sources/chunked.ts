@@ -1,0 +1,82 @@
+// Turns a verified table header and its chunk list into an ActiveTable without stalling the router:
+// chunks the router already holds (from the table in use) are reused, the others are read (source or
+// cache) and checked against their SHA-256, and every route is validated, cross-checked and indexed in
+// short slices (SliceClock). Only the final swap runs in one go, and it is one assignment.
+
+import { TableAssembler } from '../../table/assembler.ts';
+import { TableValidationError, type TableProblem } from '../../table/errors.ts';
+import { decodeChunk, type ChunkRef, type TableChunk } from '../../table/manifest.ts';
+import type { Route, RoutingTable } from '../../table/types.ts';
+import type { ActiveTable } from '../active-table.ts';
+import { buildActiveTable } from '../build-active.ts';
+import type { SliceClock } from '../slices.ts';
+import { embeddedFaviconProblem } from './favicons.ts';
+
+/** Reads one chunk's bytes (at most `ref.bytes` + 1 of them); throws a TableSourceError when it cannot. */
+export type ChunkReader = (ref: ChunkRef) => Promise<Buffer>;
+
+/** Parsed routes by chunk hash: what a router holds of the table in use. */
+export type HeldChunks = ReadonlyMap<string, readonly Route[]>;
+
+/** Chunks fetched in parallel per table (a one-route change fetches one). */
+export const CHUNK_FETCH_CONCURRENCY = 8;
+
+export interface AssembledTable {
+  readonly active: ActiveTable;
+  readonly chunks: HeldChunks;
+  /** The chunks that were read (not held): what the cache needs to write. */
+  readonly read: readonly TableChunk[];
+}
+
+export async function assembleChunkedTable(header: RoutingTable, refs: readonly ChunkRef[], held: HeldChunks, readChunk: ChunkReader, clock: SliceClock): Promise<AssembledTable> {
+  const missing = [...new Map(refs.filter((ref) => !held.has(ref.sha256)).map((ref) => [ref.sha256, ref] as const)).values()];
+  const bytesOf = new Map<string, Buffer>();
+  await forEachLimited(missing, CHUNK_FETCH_CONCURRENCY, async (ref) => {
+    bytesOf.set(ref.sha256, await readChunk(ref));
+  });
+
+  clock.begin();
+  const assembler = new TableAssembler();
+  const favicons: TableProblem[] = [];
+  const chunks = new Map<string, readonly Route[]>();
+  let index = 0;
+  for (const ref of refs) {
+    const reused = chunks.get(ref.sha256) ?? held.get(ref.sha256);
+    if (reused !== undefined) {
+      for (const route of reused) {
+        assembler.addParsed(route);
+        index++;
+        await clock.tick();
+      }
+      chunks.set(ref.sha256, reused);
+      continue;
+    }
+    const documents = decodeChunk(bytesOf.get(ref.sha256)!, ref);
+    await clock.tick();
+    const routes: Route[] = [];
+    for (const document of documents) {
+      const route = assembler.addDocument(document);
+      if (route !== undefined) {
+        const problem = embeddedFaviconProblem(route, index);
+        if (problem !== undefined) favicons.push(problem);
+        routes.push(route);
+      }
+      index++;
+      await clock.tick();
+    }
+    chunks.set(ref.sha256, routes);
+  }
+  const table = assembler.finish(header);
+  if (favicons.length > 0) throw new TableValidationError(favicons);
+  const active = await buildActiveTable(table, clock);
+  const read = missing.map((ref) => ({ ref, bytes: bytesOf.get(ref.sha256)! }));
+  return { active, chunks, read };
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,66 @@
+// A big single-envelope table is verified in a worker thread: verifying and parsing 100,000 routes
+// takes seconds of CPU, which on the event loop would hold every ping and login for that long. The
+// worker answers with the verified table split into chunks (manifest.ts), which the loop then
+// applies in short slices exactly like a chunked table's.
+
+import type { KeyObject } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { VerifyOptions } from '../../table/envelope.ts';
+import { TableError, type TableErrorCode } from '../../table/errors.ts';
+import type { ManifestDocument } from '../../table/manifest.ts';
+
+/** Envelopes up to this size are verified on the loop (a few ms); bigger ones in a worker. */
+export const INLINE_VERIFY_MAX_BYTES = 32 * 1024;
+
+export interface OffThreadRequest {
+  readonly bytes: Uint8Array;
+  readonly trustedKeys: readonly KeyObject[];
+  readonly opts: VerifyOptions;
+}
+
+export type OffThreadReply =
+  | {
+      readonly kind: 'verified';
+      /** `envelope`: a single envelope, split into `chunkBytes` (one per manifest entry); `chunked`: a manifest, whose chunks the caller reads. */
+      readonly format: 'envelope' | 'chunked';
+      readonly manifest: ManifestDocument;
+      readonly chunkBytes: readonly Uint8Array[];
+      readonly payloadDigest: string;
+      readonly keyid: string;
+    }
+  | { readonly kind: 'refused'; readonly code: TableErrorCode; readonly message: string }
+  | { readonly kind: 'failed'; readonly message: string };
+
+export type OffThreadVerified = Extract<OffThreadReply, { kind: 'verified' }>;
+
+/** A refusal from the worker, with the code verifyEnvelope gave it. */
+export class OffThreadTableError extends TableError {}
+
+/** Verifies `bytes` in a new worker thread; throws a TableError when refused. Aborting terminates the worker. */
+export function verifyOffThread(request: OffThreadRequest, signal: AbortSignal): Promise<OffThreadVerified> {
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: request });
+    const onAbort = (): void => {
+      void worker.terminate();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    let answered = false;
+    worker.once('message', (reply: OffThreadReply) => {
+      answered = true;
+      signal.removeEventListener('abort', onAbort);
+      if (reply.kind === 'verified') resolve(reply);
+      else if (reply.kind === 'refused') reject(new OffThreadTableError(reply.code, reply.message));
+      else reject(new Error(`table verification worker failed: ${reply.message}`));
+    });
+    worker.once('error', (err) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      signal.removeEventListener('abort', onAbort);
+      if (!answered) reject(new Error(`table verification worker exited with code ${code} before answering`));
+    });
+  });
+}

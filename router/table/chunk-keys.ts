@@ -1,0 +1,34 @@
+// Where a chunked table's chunks live, for the router (reading) and passagectl (writing). Chunks are
+// immutable and named by their SHA-256, so every store keeps them beside the latest table, shared by
+// all versions. (The DynamoDB keys of the table itself, TABLE#<id> / LATEST / V#…, are defined elsewhere.)
+
+/** DynamoDB: chunks are items in the table's partition (`pk = TABLE#<id>`), so a router's GetItem permission covers them. */
+export function chunkSortKey(sha256: string): string {
+  return `CHUNK#${sha256}`;
+}
+
+export const CHUNK_SORT_KEY_PREFIX = 'CHUNK#';
+/** The string attribute holding the chunk's JSON text. */
+export const ITEM_CHUNK = 'chunk';
+
+/** S3 and files: `KEY.chunks/<sha256>.json` next to `KEY` (the latest) and `KEY.history/`. */
+export function chunkObjectKey(latestKey: string, sha256: string): string {
+  return `${chunkPrefix(latestKey)}${sha256}.json`;
+}
+
+export function chunkPrefix(latestKey: string): string {
+  return `${latestKey}.chunks/`;
+}
+
+/** HTTP: the chunk URL beside the table URL, keeping its query (the CDK endpoint's `passage_token`). */
+export function chunkUrl(tableUrl: string, sha256: string): string {
+  const url = new URL(tableUrl);
+  url.pathname = chunkObjectKey(url.pathname, sha256);
+  return url.href;
+}
+
+/** The sha256 a chunk object name ends in, or undefined for any other name. */
+export function chunkHashOf(name: string): string | undefined {
+  const match = /([0-9a-f]{64})\.json$/.exec(name);
+  return match?.[1];
+}
