@@ -11,7 +11,7 @@ import { startExchange } from './lib/client.ts';
 import type { ExchangeKind, ExchangeTarget } from './lib/client.ts';
 import { closedLoop, openLoop } from './lib/load.ts';
 import type { LoadResult } from './lib/load.ts';
-import { freePort, startListeningChild, startReportingChild } from './lib/processes.ts';
+import { freePort, startListeningChild, startReportingChild, waitForOk } from './lib/processes.ts';
 import type { ServerChild } from './lib/processes.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -30,6 +30,8 @@ export type TargetName = 'bare' | 'minecraft-protocol' | 'passage';
 export interface Scenario {
   readonly target: TargetName;
   readonly kind: ExchangeKind;
+  /** Passage's `workers` (router processes sharing the port); 1 when absent. */
+  readonly workers?: number;
 }
 
 /** The run order: references first, then Passage; every scenario gets a fresh server process. */
@@ -39,6 +41,8 @@ export const SCENARIOS: readonly Scenario[] = [
   { target: 'passage', kind: 'status' },
   { target: 'passage', kind: 'offline_login' },
   { target: 'passage', kind: 'online_login' },
+  // The workers comparison: the same online logins with the supervisor and two worker processes.
+  { target: 'passage', kind: 'online_login', workers: 2 },
   { target: 'passage', kind: 'cookie_login' },
 ];
 
@@ -89,7 +93,8 @@ function setIfKnown(raw: Record<string, unknown>, dotted: string, value: unknown
 /** Temp directories of the router configs, removed once their scenario is over. */
 const tempDirs: string[] = [];
 
-export function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string; cookies?: boolean }, port: number): string {
+/** `workers > 1` also needs `adminPort`: the bench waits for the instance's /readyz (every worker listening). */
+export function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: string; cookies?: boolean }, port: number, workers = 1, adminPort = 0): string {
   const dir = mkdtempSync(join(tmpdir(), 'passage-bench-'));
   tempDirs.push(dir);
   if (auth.cookies === true) writeFileSync(join(dir, 'cookie-secret'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
@@ -113,10 +118,11 @@ export function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: 
       '',
     ].join('\n'),
   );
-  const raw: Record<string, Record<string, unknown> | string> = {
+  const raw: Record<string, Record<string, unknown> | string | number> = {
     address: `127.0.0.1:${port}`,
     drain_timeout: '1s',
-    admin: { address: '127.0.0.1:0' },
+    ...(workers > 1 ? { workers } : {}),
+    admin: { address: `127.0.0.1:${adminPort}` },
     auth: {
       mode: auth.mode,
       ...(auth.sessionServer === undefined ? {} : { session_server: auth.sessionServer }),
@@ -128,6 +134,11 @@ export function routerFiles(auth: { mode: 'offline' | 'online'; sessionServer?: 
   for (const [key, value] of Object.entries(BENCH_LIMITS)) setIfKnown(raw, key, value);
   writeFileSync(join(dir, 'passage.toml'), stringifyToml(raw));
   return join(dir, 'passage.toml');
+}
+
+/** With workers, every process of the instance inherits --cpu-prof and writes this name: the last to exit wins. */
+function profileName(s: Scenario): string {
+  return `passage-${s.kind}${(s.workers ?? 1) > 1 ? `-workers${s.workers}` : ''}.cpuprofile`;
 }
 
 /** Starts the servers a scenario needs; the first one is the server under test. */
@@ -146,10 +157,21 @@ async function startServers(s: Scenario, opts: CoreOptions): Promise<ServerChild
   }
   const port = await freePort();
   const online = s.kind === 'online_login' || s.kind === 'cookie_login';
-  const config = routerFiles({ mode: online ? 'online' : 'offline', cookies: s.kind === 'cookie_login', ...(sessionServer === undefined ? {} : { sessionServer }) }, port);
-  const execArgv = opts.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=passage-${s.kind}.cpuprofile`];
+  const workers = s.workers ?? 1;
+  const adminPort = workers > 1 ? await freePort() : 0;
+  const config = routerFiles({ mode: online ? 'online' : 'offline', cookies: s.kind === 'cookie_login', ...(sessionServer === undefined ? {} : { sessionServer }) }, port, workers, adminPort);
+  const execArgv = opts.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileName(s)}`];
   try {
     const router = await startListeningChild('passage', [...execArgv, opts.routerMain ?? ROUTER_MAIN, '--config', config], port);
+    // The port accepts once the first worker listens; measure only once all of them do.
+    if (workers > 1) {
+      try {
+        await waitForOk(`http://127.0.0.1:${adminPort}/readyz`);
+      } catch (err) {
+        await router.stop();
+        throw err;
+      }
+    }
     return [router, ...helpers];
   } catch (err) {
     for (const h of helpers) await h.stop();
@@ -185,7 +207,7 @@ export async function runScenario(s: Scenario, opts: CoreOptions): Promise<Scena
       serverCpuPercent: cpu === undefined ? undefined : (100 * cpu) / peak.seconds,
       serverCpuUsPerExchange: cpu === undefined || peak.completed === 0 ? undefined : (cpu * 1e6) / peak.completed,
       half,
-      profile: opts.profileDir === undefined || s.target !== 'passage' ? undefined : join(opts.profileDir, `passage-${s.kind}.cpuprofile`),
+      profile: opts.profileDir === undefined || s.target !== 'passage' ? undefined : join(opts.profileDir, profileName(s)),
     };
   } finally {
     for (const child of servers) await child.stop();
@@ -198,7 +220,7 @@ export async function runCoreRound(opts: CoreOptions): Promise<ScenarioResult[]>
   const results: ScenarioResult[] = [];
   for (const s of SCENARIOS) {
     if (!opts.targets.has(s.target)) continue;
-    opts.log(`  ${s.target} ${s.kind} (load ${loadavg()[0].toFixed(2)}) …`);
+    opts.log(`  ${s.target}${(s.workers ?? 1) > 1 ? ` (workers = ${s.workers})` : ''} ${s.kind} (load ${loadavg()[0].toFixed(2)}) …`);
     const r = await runScenario(s, opts);
     opts.log(`    ${r.peak.rate.toFixed(0)}/s p50 ${r.peak.p50Ms.toFixed(2)} ms p99 ${r.peak.p99Ms.toFixed(2)} ms, errors ${r.peak.errors}` +
       (r.half === undefined ? '' : `; at ${r.half.offeredRate?.toFixed(0)}/s p99 ${r.half.p99Ms.toFixed(2)} ms`) +

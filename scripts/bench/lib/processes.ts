@@ -1,7 +1,7 @@
 // Servers under test run in child processes so they never share an event loop with the load generator.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,7 @@ export interface ServerChild {
   readonly name: string;
   readonly port: number;
   readonly pid: number;
-  /** User + system CPU seconds used so far (Linux /proc), or undefined where that is not available. */
+  /** User + system CPU seconds used so far by the process and its children (Linux /proc), or undefined where that is not available. */
   cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
@@ -43,6 +43,63 @@ export function cpuSecondsOf(pid: number): number | undefined {
   }
 }
 
+/** Bounds the walk over a process tree (a supervisor and its workers are a handful of processes). */
+const MAX_TREE_PROCESSES = 256;
+
+/** The pids of a process's live children (Linux /proc: every thread lists the children it forked). */
+export function childPidsOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const task of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ')) if (c.trim() !== '') pids.push(Number(c));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return pids;
+}
+
+/**
+ * User + system CPU seconds of a process and all its live descendants (a router with `workers > 1`
+ * is a supervisor plus forked workers); undefined when the process itself cannot be read.
+ */
+export function treeCpuSecondsOf(pid: number): number | undefined {
+  const own = cpuSecondsOf(pid);
+  if (own === undefined) return undefined;
+  let total = own;
+  const queue = childPidsOf(pid);
+  for (let seen = 0; queue.length > 0 && seen < MAX_TREE_PROCESSES; seen++) {
+    const child = queue.shift() as number;
+    total += cpuSecondsOf(child) ?? 0;
+    queue.push(...childPidsOf(child));
+  }
+  return total;
+}
+
+/** Polls `url` until it answers 200 (e.g. a router's /readyz once every worker listens), at most `timeoutMs`. */
+export async function waitForOk(url: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
 function spawnNode(argv: string[]): ChildProcess {
   return spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -65,7 +122,7 @@ function started(name: string, child: ChildProcess, port: number): ServerChild {
     name,
     port,
     pid: child.pid as number,
-    cpuSeconds: () => cpuSecondsOf(child.pid as number),
+    cpuSeconds: () => treeCpuSecondsOf(child.pid as number),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

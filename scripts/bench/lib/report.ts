@@ -25,7 +25,7 @@ export function bestOf(rounds: readonly (readonly ScenarioResult[])[]): Scenario
   const byKey = new Map<string, ScenarioResult[]>();
   for (const round of rounds) {
     for (const r of round) {
-      const key = `${r.target}/${r.kind}`;
+      const key = `${r.target}/${r.kind}/${r.workers ?? 1}`;
       byKey.set(key, [...(byKey.get(key) ?? []), r]);
     }
   }
@@ -36,6 +36,9 @@ export function bestOf(rounds: readonly (readonly ScenarioResult[])[]): Scenario
     return { ...peak, half };
   });
 }
+
+/** The server column: Passage with workers is named so, to tell it from the one-process row. */
+const serverLabel = (r: ScenarioResult): string => ((r.workers ?? 1) > 1 ? `${r.target} (workers = ${r.workers})` : r.target);
 
 const ms = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(2));
 const int = (v: number): string => Math.round(v).toLocaleString('en-US');
@@ -55,7 +58,7 @@ export function resultsTable(results: readonly ScenarioResult[]): string {
     const share = ceiling === undefined ? '–' : `${((100 * r.peak.rate) / ceiling).toFixed(0)}%`;
     const cpu = r.serverCpuUsPerExchange === undefined ? '–' : r.serverCpuUsPerExchange.toFixed(0);
     const half = r.half === undefined ? ['–', '–'] : [`${int(r.half.rate)}${r.half.skipped ? ` (${r.half.skipped} skipped)` : ''}`, ms(r.half.p99Ms)];
-    lines.push(`| ${r.target} | ${KIND_LABEL[r.kind]} | ${int(r.peak.rate)} | ${share} | ${ms(r.peak.p50Ms)} | ${ms(r.peak.p99Ms)} | ${r.peak.errors + (r.half?.errors ?? 0)} | ${cpu} | ${half[0]} | ${half[1]} |`);
+    lines.push(`| ${serverLabel(r)} | ${KIND_LABEL[r.kind]} | ${int(r.peak.rate)} | ${share} | ${ms(r.peak.p50Ms)} | ${ms(r.peak.p99Ms)} | ${r.peak.errors + (r.half?.errors ?? 0)} | ${cpu} | ${half[0]} | ${half[1]} |`);
   }
   return lines.join('\n');
 }
@@ -68,7 +71,7 @@ export interface TargetCheck {
 
 export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] {
   const ceiling = ceilingOf(results);
-  const passage = (kind: string): ScenarioResult | undefined => results.find((r) => r.target === 'passage' && r.kind === kind);
+  const passage = (kind: string, workers = 1): ScenarioResult | undefined => results.find((r) => r.target === 'passage' && r.kind === kind && (r.workers ?? 1) === workers);
   const checks: TargetCheck[] = [];
   const share = (kind: string, want: number, name: string): void => {
     const r = passage(kind);
@@ -85,6 +88,15 @@ export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] 
   const cookie = passage('cookie_login');
   if (online !== undefined && cookie !== undefined) {
     checks.push({ name: 'auth cookie path vs session-server path (no target in the issue: reported)', measured: `${int(cookie.peak.rate)}/s vs ${int(online.peak.rate)}/s (×${(cookie.peak.rate / online.peak.rate).toFixed(2)})`, met: undefined });
+  }
+  const twoWorkers = passage('online_login', 2);
+  if (online !== undefined && twoWorkers !== undefined) {
+    const cpu = (r: ScenarioResult): string => (r.serverCpuUsPerExchange === undefined ? '–' : `${r.serverCpuUsPerExchange.toFixed(0)} µs`);
+    checks.push({
+      name: 'online logins, workers = 2 vs workers = 1 (router CPU summed over supervisor and workers; reported)',
+      measured: `${int(twoWorkers.peak.rate)}/s vs ${int(online.peak.rate)}/s (×${(twoWorkers.peak.rate / online.peak.rate).toFixed(2)}); ${cpu(twoWorkers)} vs ${cpu(online)} of router CPU per login`,
+      met: undefined,
+    });
   }
   for (const kind of ['status', 'offline_login', 'online_login', 'cookie_login']) {
     const r = passage(kind);
