@@ -7,8 +7,7 @@ import { RouteAdapters } from './adapters/route-adapters.ts';
 import { createFleetReporter } from './fleet/from-config.ts';
 import type { PassageConfig } from './config/schema.ts';
 import { RouterMetrics } from './metrics/registry.ts';
-import { TableFileError } from './routing/file-source.ts';
-import { createTablePoller } from './routing/sources/from-config.ts';
+import { createTablePoller, startPolling } from './routing/sources/from-config.ts';
 import type { TablePoller } from './routing/sources/poller.ts';
 import type { TableSource } from './routing/sources/source.ts';
 import { TableStore } from './routing/store.ts';
@@ -98,19 +97,7 @@ export async function startPassage(config: PassageConfig, opts: StartOptions = {
         ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }),
       }),
     );
-    if (config.table.source === 'file') {
-      // A local file is the operator's own: a broken one is a startup error they must see (exit 2).
-      const first = await poller.pollOnce();
-      if (first.kind === 'error' || first.kind === 'rejected') {
-        throw new TableFileError(first.kind === 'rejected' ? `${config.table.path}: ${first.message}` : first.message);
-      }
-      poller.start(config.table.pollIntervalMs);
-    } else {
-      // The control plane may be down: start anyway, from the cache if it still verifies, else with
-      // /readyz at 503 until the first good table arrives.
-      await poller.loadCache();
-      poller.start();
-    }
+    await startPolling(poller, config.table);
     const fleet = await createFleetReporter(config, { router, metrics, poller, log, routerVersion: VERSION });
     const listen = opts.listen ?? config.address;
     const adminListen = opts.adminListen ?? config.admin.address;

@@ -82,6 +82,11 @@ async function main(): Promise<void> {
     `passage ${VERSION} listening on ${address.address}:${address.port}; admin on http://${adminAddress.address}:${adminAddress.port}/status`,
   );
 
+  stopOnSignals(log, running, { drainSeconds: config.drainTimeoutMs / 1000 }, 'draining: no new connections, finishing logins in flight');
+}
+
+/** SIGTERM/SIGINT drain and exit 0; a second signal exits at once. */
+function stopOnSignals(log: ReturnType<typeof createLogger>, running: { stop(): Promise<unknown> }, fields: object, message: string): void {
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
       process.exit(EXIT_RUNTIME);
     }
     stopping = true;
-    log.info({ signal, drainSeconds: config.drainTimeoutMs / 1000 }, 'draining: no new connections, finishing logins in flight');
+    log.info({ signal, ...fields }, message);
     const cut = await running.stop();
     log.info({ cut }, 'stopped');
     process.exit(EXIT_OK);
@@ -122,20 +127,7 @@ async function supervise(config: PassageConfig, log: ReturnType<typeof createLog
     },
     `passage ${VERSION} listening on ${address.address}:${address.port} with ${config.workers} workers; admin on http://${adminAddress.address}:${adminAddress.port}/status`,
   );
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(EXIT_RUNTIME);
-    }
-    stopping = true;
-    log.info({ signal, drainSeconds: config.drainTimeoutMs / 1000, workers: config.workers }, 'draining all workers: no new connections, finishing logins in flight');
-    const cut = await running.stop();
-    log.info({ cut }, 'stopped');
-    process.exit(EXIT_OK);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals(log, running, { drainSeconds: config.drainTimeoutMs / 1000, workers: config.workers }, 'draining all workers: no new connections, finishing logins in flight');
 }
 
 main().catch((err: unknown) => {

@@ -13,8 +13,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { PassageConfig } from '../config/schema.ts';
 import { closeAdmin, listenAdmin } from '../admin/server.ts';
 import { RouterMetrics } from '../metrics/registry.ts';
-import { TableFileError } from '../routing/file-source.ts';
-import { createTablePoller } from '../routing/sources/from-config.ts';
+import { createTablePoller, startPolling } from '../routing/sources/from-config.ts';
 import type { TablePoller } from '../routing/sources/poller.ts';
 import type { TableSource } from '../routing/sources/source.ts';
 import { TableStore } from '../routing/store.ts';
@@ -158,16 +157,7 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
     tables.onSwap((active) => {
       for (const slot of slots) slot.post({ type: 'table', table: active.table });
     });
-    if (config.table.source === 'file') {
-      const first = await poller.pollOnce();
-      if (first.kind === 'error' || first.kind === 'rejected') {
-        throw new TableFileError(first.kind === 'rejected' ? `${config.table.path}: ${first.message}` : first.message);
-      }
-      poller.start(config.table.pollIntervalMs);
-    } else {
-      await poller.loadCache();
-      poller.start();
-    }
+    await startPolling(poller, config.table);
 
     const listen = opts.listen ?? config.address;
     const reserved = await reservePort(listen.host, listen.port);

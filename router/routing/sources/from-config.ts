@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../../config/load.ts';
 import type { PassageConfig } from '../../config/schema.ts';
 import { readPublicKeyFile } from '../../table/keys.ts';
+import { TableFileError } from '../file-source.ts';
 import type { TableStore } from '../store.ts';
 import { TableCache } from './cache.ts';
 import { FileTableSource } from './file.ts';
@@ -92,4 +93,22 @@ export async function createTablePoller(table: PassageConfig['table'], deps: Pol
     log: deps.log.child({ component: 'table' }),
     eventSource: deps.eventSource,
   });
+}
+
+/**
+ * The first table, then polling. A local file is the operator's own: a broken one is a start-up error
+ * they must see (exit 2). A remote control plane may be down: start anyway, from the cache if it still
+ * verifies, else with /readyz at 503 until the first good table arrives.
+ */
+export async function startPolling(poller: TablePoller, table: PassageConfig['table']): Promise<void> {
+  if (table.source === 'file') {
+    const first = await poller.pollOnce();
+    if (first.kind === 'error' || first.kind === 'rejected') {
+      throw new TableFileError(first.kind === 'rejected' ? `${table.path}: ${first.message}` : first.message);
+    }
+    poller.start(table.pollIntervalMs);
+  } else {
+    await poller.loadCache();
+    poller.start();
+  }
 }
