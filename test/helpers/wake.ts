@@ -1,6 +1,8 @@
 // Wake on join fixtures: a fake Kubernetes API with the scale subresource of StatefulSets and
 // Deployments (GET, merge PATCH), and a "gate" in front of a real backend that refuses every
 // connection until the test opens it, as a Service with no ready pods does.
+import { createClient, plainText, runClient } from './minecraft.ts';
+import type { LoginResult } from './minecraft.ts';
 import { createServer } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -96,4 +98,29 @@ export async function startGate(backendPort: number): Promise<Gate> {
       server.close(() => resolve());
     }),
   };
+}
+
+/** Logs in and answers keep-alives as the vanilla client does; counts the keep-alives received. */
+export function loginAnsweringKeepAlives(port: number, host: string, username: string, keepAlives: { count: number }, locale = 'en_us', version = '1.21.4'): Promise<LoginResult> {
+  const client = createClient({ port, host, version, username, locale });
+  return runClient<LoginResult>(client, `login as ${username} timed out`, 30_000, (finish) => {
+    client.on('keep_alive', (p: { keepAliveId: unknown }) => {
+      keepAlives.count++;
+      client.write('keep_alive', { keepAliveId: p.keepAliveId });
+    });
+    client.on('transfer', (p: { host: string; port: number }) => finish({ transfer: { host: p.host, port: p.port } }));
+    client.on('disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason) }));
+    client.on('kick_disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason) }));
+    client.on('error', (err: Error) => finish(err));
+    client.on('end', (reason: string) => finish({ disconnect: `connection ended: ${reason}` }));
+  });
+}
+
+/** Polls `check` every 25 ms, at most 400 times (10 s). */
+export async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`gave up waiting for ${what}`);
 }

@@ -8,37 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestRouter } from '../helpers/router.ts';
 import type { TestRouter } from '../helpers/router.ts';
-import { createClient, followTransfer, login, ping, plainText, runClient, startBackend } from '../helpers/minecraft.ts';
-import type { Backend, LoginResult } from '../helpers/minecraft.ts';
-import { scalePathOf, startGate, startScaleApi } from '../helpers/wake.ts';
+import { followTransfer, login, ping, plainText, startBackend } from '../helpers/minecraft.ts';
+import type { Backend } from '../helpers/minecraft.ts';
+import { loginAnsweringKeepAlives, scalePathOf, startGate, startScaleApi, until } from '../helpers/wake.ts';
 import type { Gate, ScaleApi } from '../helpers/wake.ts';
 
 const VERSION = '1.21.4';
 const TOKEN = 'wake-test-token';
 
-/** Logs in and answers keep-alives as the vanilla client does; counts the keep-alives received. */
-function loginAnsweringKeepAlives(port: number, host: string, username: string, keepAlives: { count: number }, locale = 'en_us'): Promise<LoginResult> {
-  const client = createClient({ port, host, version: VERSION, username, locale });
-  return runClient<LoginResult>(client, `login as ${username} timed out`, 30_000, (finish) => {
-    client.on('keep_alive', (p: { keepAliveId: unknown }) => {
-      keepAlives.count++;
-      client.write('keep_alive', { keepAliveId: p.keepAliveId });
-    });
-    client.on('transfer', (p: { host: string; port: number }) => finish({ transfer: { host: p.host, port: p.port } }));
-    client.on('disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason) }));
-    client.on('kick_disconnect', (p: { reason: unknown }) => finish({ disconnect: plainText(p.reason) }));
-    client.on('error', (err: Error) => finish(err));
-    client.on('end', (reason: string) => finish({ disconnect: `connection ended: ${reason}` }));
-  });
-}
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 function wakeRoute(id: string, gatePort: number, wake: string, extra = ''): string {
   return [
