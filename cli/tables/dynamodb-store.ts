@@ -17,8 +17,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CliError, PublishConflictError } from '../context.ts';
 import { describeFailure } from '../errors.ts';
-import { historySortKey, SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
-import { CHUNK_SORT_KEY_PREFIX, chunkSortKey, ITEM_CHUNK } from '../../router/table/chunk-keys.ts';
+import { CHUNK_ITEM, chunkSortKey, historySortKey, SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 import type { TableChunk } from '../../router/table/manifest.ts';
 import { CHUNK_WRITE_CONCURRENCY, mapLimited, type PublishedEntry, type PublishedTableStore, type StoredChunk } from './store.ts';
 
@@ -136,7 +135,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
           this.client.send(
             new PutItemCommand({
               TableName: this.table,
-              Item: { pk: { S: this.pk }, sk: { S: chunkSortKey(chunk.ref.sha256) }, [ITEM_CHUNK]: { S: chunk.bytes.toString('utf8') }, [PUBLISHED_AT]: { S: publishedAt } },
+              Item: { pk: { S: this.pk }, sk: { S: chunkSortKey(chunk.ref.sha256) }, [CHUNK_ITEM.chunk]: { S: chunk.bytes.toString('utf8') }, [PUBLISHED_AT]: { S: publishedAt } },
               // Content-addressed: an existing item already holds these bytes.
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
@@ -155,7 +154,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
     const out = await this.call(() =>
       this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: this.pk }, sk: { S: chunkSortKey(sha256) } }, ConsistentRead: true })),
     );
-    const text = out.Item?.[ITEM_CHUNK]?.S;
+    const text = out.Item?.[CHUNK_ITEM.chunk]?.S;
     return text === undefined ? undefined : Buffer.from(text, 'utf8');
   }
 
@@ -168,7 +167,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-            ExpressionAttributeValues: { ':pk': { S: this.pk }, ':c': { S: CHUNK_SORT_KEY_PREFIX } },
+            ExpressionAttributeValues: { ':pk': { S: this.pk }, ':c': { S: SORT_KEY.chunk } },
             ProjectionExpression: 'sk, #p',
             ExpressionAttributeNames: { '#p': PUBLISHED_AT },
             ...(start === undefined ? {} : { ExclusiveStartKey: start }),
@@ -176,7 +175,7 @@ export class DynamoDbTableStore implements PublishedTableStore {
         ),
       );
       for (const item of out.Items ?? []) {
-        const sha256 = item.sk?.S?.slice(CHUNK_SORT_KEY_PREFIX.length);
+        const sha256 = item.sk?.S?.slice(SORT_KEY.chunk.length);
         const at = Date.parse(item[PUBLISHED_AT]?.S ?? '');
         if (sha256 !== undefined) chunks.push({ sha256, writtenAt: Number.isNaN(at) ? undefined : at });
       }

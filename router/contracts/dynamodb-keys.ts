@@ -4,6 +4,7 @@
 //
 //   pk = TABLE#<table id>   sk = LATEST                    the envelope routers poll
 //                           sk = V#<16-digit version>      immutable history
+//                           sk = CHUNK#<sha256>            immutable chunks of chunked tables
 //   pk = FLEET#<table id>#<region>
 //                           sk = INSTANCE#<region>#<id>    one heartbeat per router, expired by TTL
 //
@@ -20,6 +21,7 @@ export const KEY_PREFIX = {
 export const SORT_KEY = {
   latest: 'LATEST',
   history: 'V#',
+  chunk: 'CHUNK#',
   instance: 'INSTANCE#',
 } as const;
 
@@ -32,6 +34,14 @@ export const TABLE_ITEM = {
   version: 'version',
   publishedAt: 'published_at',
 } as const;
+
+/** The attribute of chunk items (CHUNK#<sha256>): the chunk's JSON text. */
+export const CHUNK_ITEM = { chunk: 'chunk' } as const;
+
+/** Chunks are items in the table's partition (`pk = TABLE#<id>`), so a router's GetItem permission covers them. */
+export function chunkSortKey(sha256: string): string {
+  return `${SORT_KEY.chunk}${sha256}`;
+}
 
 /**
  * The table's TTL attribute (the DynamoDB table's TTL setting names it). Only heartbeats carry it:

@@ -1,15 +1,7 @@
-// Where a chunked table's chunks live, for the router (reading) and passagectl (writing). Chunks are
-// immutable and named by their SHA-256, so every store keeps them beside the latest table, shared by
-// all versions. (The DynamoDB keys of the table itself, TABLE#<id> / LATEST / V#…, are defined elsewhere.)
-
-/** DynamoDB: chunks are items in the table's partition (`pk = TABLE#<id>`), so a router's GetItem permission covers them. */
-export function chunkSortKey(sha256: string): string {
-  return `CHUNK#${sha256}`;
-}
-
-export const CHUNK_SORT_KEY_PREFIX = 'CHUNK#';
-/** The string attribute holding the chunk's JSON text. */
-export const ITEM_CHUNK = 'chunk';
+// Where a chunked table's chunks live in S3, files and HTTP, for the router (reading) and passagectl
+// (writing). Chunks are immutable and named by their SHA-256, so every store keeps them beside the
+// latest table, shared by all versions. Their DynamoDB keys (CHUNK#<sha256>) are in the one key layout,
+// router/contracts/dynamodb-keys.ts.
 
 /** S3 and files: `KEY.chunks/<sha256>.json` next to `KEY` (the latest) and `KEY.history/`. */
 export function chunkObjectKey(latestKey: string, sha256: string): string {

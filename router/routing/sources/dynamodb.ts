@@ -3,8 +3,7 @@
 // consistent read, and a replica is seconds behind at most, far below any poll interval worth having.
 
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../contracts/dynamodb-keys.ts';
-import { chunkSortKey, ITEM_CHUNK } from '../../table/chunk-keys.ts';
+import { CHUNK_ITEM, chunkSortKey, SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../contracts/dynamodb-keys.ts';
 import { TableChunkError, TableTooLargeError } from '../../table/errors.ts';
 import type { ChunkRef } from '../../table/manifest.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
@@ -62,7 +61,7 @@ export class DynamoDbTableSource implements TableSource {
   }
 }
 
-/** Reads one chunk item (`sk = CHUNK#<sha256>`) of a chunked table; see chunk-keys.ts. */
+/** Reads one chunk item (`sk = CHUNK#<sha256>`) of a chunked table; see router/contracts/dynamodb-keys.ts. */
 export async function fetchDynamoDbChunk(opts: DynamoDbSourceOptions, description: string, ref: ChunkRef, signal: AbortSignal): Promise<Buffer> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_DYNAMODB_TIMEOUT_MS;
   const what = `${description} chunk ${ref.sha256.slice(0, 16)}`;
@@ -83,8 +82,8 @@ export async function fetchDynamoDbChunk(opts: DynamoDbSourceOptions, descriptio
   }
   // Missing: not replicated to this region yet (items replicate independently); the next poll retries.
   if (item === undefined) throw new TableSourceError('ERR_SOURCE_NOT_FOUND', `${what}: no such item (not replicated yet?)`);
-  const text = item[ITEM_CHUNK]?.S;
-  if (text === undefined) throw new TableSourceError('ERR_SOURCE_BAD_ITEM', `${what}: the item has no string attribute "${ITEM_CHUNK}"`);
+  const text = item[CHUNK_ITEM.chunk]?.S;
+  if (text === undefined) throw new TableSourceError('ERR_SOURCE_BAD_ITEM', `${what}: the item has no string attribute "${CHUNK_ITEM.chunk}"`);
   if (text.length > ref.bytes) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`);
   return Buffer.from(text, 'utf8');
 }
