@@ -225,6 +225,12 @@ export class ConfigurationPhase implements Phase {
         conn.reportError('ERR_LOGIN_HOOK_TARGET');
         if (conn.ctx.log.isLevelEnabled('debug')) conn.ctx.log.debug({ route: route.id, target: this.hookTarget }, 'the login hook named a target the route does not have');
       }
+      if (named !== undefined && named.wake !== undefined && conn.ctx.wake !== undefined) {
+        // The hook chose a target that may sleep: wake it and hold the player, as for the strategy's choice.
+        this.step = 'transferring';
+        transferAfterWake(conn, route, conn.ctx.wake, [named], (ts) => ts[0], (t) => this.sendTransfer(t), (hold) => (this.wakeHold = hold)).catch((err: unknown) => conn.fail(err));
+        return;
+      }
       this.sendTransfer(named);
       return;
     }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTestRouter } from '../helpers/router.ts';
 import type { TestRouter } from '../helpers/router.ts';
 import { followTransfer, login, ping, plainText, startBackend } from '../helpers/minecraft.ts';
@@ -15,8 +17,6 @@ import type { Gate, ScaleApi } from '../helpers/wake.ts';
 
 const VERSION = '1.21.4';
 const TOKEN = 'wake-test-token';
-
-
 
 function wakeRoute(id: string, gatePort: number, wake: string, extra = ''): string {
   return [
@@ -30,13 +30,17 @@ describe('wake on join (Kubernetes)', () => {
   let backend: Backend;
   const gates = new Map<string, Gate>();
   let router: TestRouter;
+  let hook: Server;
   const path = (name: string, resource: 'statefulsets' | 'deployments' = 'statefulsets'): string => scalePathOf('minecraft', resource, name);
 
   before(async () => {
     api = await startScaleApi(TOKEN);
     backend = await startBackend(VERSION);
-    for (const id of ['survival', 'crowd', 'never', 'forbidden', 'missing', 'slow', 'pinged']) gates.set(id, await startGate(backend.port));
-    for (const id of ['survival', 'never', 'pinged', 'slow']) api.replicas.set(path(id), 0);
+    for (const id of ['survival', 'crowd', 'never', 'forbidden', 'missing', 'slow', 'pinged', 'hooked']) gates.set(id, await startGate(backend.port));
+    for (const id of ['survival', 'never', 'pinged', 'slow', 'hooked']) api.replicas.set(path(id), 0);
+    // A login hook that sends every player to the route's sleeping second target.
+    hook = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ action: 'target', target: 'hooked-2' })));
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     api.replicas.set(path('crowd', 'deployments'), 0);
     api.failWith.set(path('forbidden'), 403);
     api.hang.add(path('slow'));
@@ -52,6 +56,11 @@ describe('wake on join (Kubernetes)', () => {
       wakeRoute('forbidden', gates.get('forbidden')!.port, kube('statefulsets/forbidden')),
       wakeRoute('missing', gates.get('missing')!.port, kube('statefulsets/missing')),
       wakeRoute('slow', gates.get('slow')!.port, kube('statefulsets/slow', ', timeout = "300ms"'), 'wake_timeout = "30s"'),
+      // The strategy alone would pick the awake hooked-1; the hook names the sleeping hooked-2.
+      '[[routes]]', 'id = "hooked"', 'hosts = ["hooked.test"]', 'strategy = "priority"', 'wake_timeout = "60s"',
+      '[routes.login_hook]', `url = "http://127.0.0.1:${(hook.address() as AddressInfo).port}/login"`, 'timeout = "2s"', 'on_error = "deny"',
+      '[[routes.targets]]', 'id = "hooked-1"', `address = "127.0.0.1:${backend.port}"`, 'priority = 0',
+      '[[routes.targets]]', 'id = "hooked-2"', `address = "127.0.0.1:${gates.get('hooked')!.port}"`, 'priority = 1', `wake = ${kube('statefulsets/hooked')}`,
       wakeRoute('pinged', gates.get('pinged')!.port, kube('statefulsets/pinged'), '[routes.status]\nmotd = "Awake motd"\nsleeping_motd = "Zzz, join to wake me"\nmax_players = 20'),
     ].join('\n');
     router = await startTestRouter({
@@ -65,6 +74,7 @@ describe('wake on join (Kubernetes)', () => {
   });
   after(async () => {
     await router.stop(0);
+    hook.close();
     for (const gate of gates.values()) await gate.close();
     await backend.close();
     await api.close();
@@ -94,6 +104,16 @@ describe('wake on join (Kubernetes)', () => {
     assert.equal(await router.counter('passage_wake_wait_seconds', { route: 'survival', outcome: 'transferred' }), 1);
     assert.equal(await router.counter('passage_wake_players_held', { route: 'survival' }), 0);
     assert.deepEqual(api.requests.filter((r) => r.endsWith(path('survival'))), [`GET ${path('survival')}`, `PATCH ${path('survival')}`]);
+  });
+
+  test('a target the login hook names is woken like one the strategy picks: the player waits, then is transferred there', async () => {
+    api.onScaled = (p) => {
+      if (p === path('hooked')) setImmediate(() => gates.get('hooked')!.open());
+    };
+    const done = await loginAnsweringKeepAlives(router.port, 'hooked.test', 'Hooked', { count: 0 });
+    assert.deepEqual(done.transfer, { host: '127.0.0.1', port: gates.get('hooked')!.port });
+    assert.equal(api.replicas.get(path('hooked')), 1);
+    assert.equal(await router.counter('passage_wakes_total', { route: 'hooked', outcome: 'ready' }), 1);
   });
 
   test('ten concurrent logins share one wake: one scale call, and all ten are transferred', async () => {
