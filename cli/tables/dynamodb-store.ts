@@ -19,7 +19,7 @@ import { CliError, PublishConflictError } from '../context.ts';
 import { describeFailure } from '../errors.ts';
 import { CHUNK_ITEM, chunkSortKey, historySortKey, SORT_KEY, TABLE_ITEM, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 import type { TableChunk } from '../../router/table/manifest.ts';
-import { CHUNK_WRITE_CONCURRENCY, mapLimited, type PublishedEntry, type PublishedTableStore, type StoredChunk } from './store.ts';
+import { writeNewChunks, type PublishedEntry, type PublishedTableStore, type StoredChunk } from './store.ts';
 
 // The item attributes the router reads (router/contracts/dynamodb-keys.ts). Not `expires_at`: that name
 // is the table's TTL attribute (fleet heartbeats), and DynamoDB would delete items carrying it.
@@ -129,25 +129,18 @@ export class DynamoDbTableStore implements PublishedTableStore {
 
   async putChunks(chunks: readonly TableChunk[]): Promise<number> {
     const publishedAt = new Date(this.now()).toISOString();
-    const written = await mapLimited(chunks, CHUNK_WRITE_CONCURRENCY, async (chunk) => {
-      try {
-        await this.call(() =>
-          this.client.send(
-            new PutItemCommand({
-              TableName: this.table,
-              Item: { pk: { S: this.pk }, sk: { S: chunkSortKey(chunk.ref.sha256) }, [CHUNK_ITEM.chunk]: { S: chunk.bytes.toString('utf8') }, [PUBLISHED_AT]: { S: publishedAt } },
-              // Content-addressed: an existing item already holds these bytes.
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        );
-        return 1;
-      } catch (err) {
-        if (isConditionFailure(err)) return 0;
-        throw err;
-      }
-    });
-    return written.reduce((a: number, b) => a + b, 0);
+    const write = (chunk: TableChunk) =>
+      this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: { pk: { S: this.pk }, sk: { S: chunkSortKey(chunk.ref.sha256) }, [CHUNK_ITEM.chunk]: { S: chunk.bytes.toString('utf8') }, [PUBLISHED_AT]: { S: publishedAt } },
+            // Content-addressed: an existing item already holds these bytes.
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    return writeNewChunks(chunks, write, isConditionFailure);
   }
 
   async readChunk(sha256: string): Promise<Buffer | undefined> {

@@ -21,7 +21,7 @@ import { describeFailure } from '../errors.ts';
 import { decodePublished } from './document.ts';
 import { chunkHashOf, chunkObjectKey, chunkPrefix } from '../../router/table/chunk-keys.ts';
 import type { TableChunk } from '../../router/table/manifest.ts';
-import { CHUNK_WRITE_CONCURRENCY, mapLimited, type PublishedEntry, type PublishedTableStore, type StoredChunk } from './store.ts';
+import { writeNewChunks, type PublishedEntry, type PublishedTableStore, type StoredChunk } from './store.ts';
 
 /** Routers poll every 10 s behind a 5 s CloudFront TTL: the edge may keep the latest for 5 s, no longer. */
 export const S3_LATEST_CACHE_CONTROL = 'max-age=5';
@@ -141,29 +141,22 @@ export class S3TableStore implements PublishedTableStore {
 
   async putChunks(chunks: readonly TableChunk[]): Promise<number> {
     const publishedAt = new Date(this.now()).toISOString();
-    const written = await mapLimited(chunks, CHUNK_WRITE_CONCURRENCY, async (chunk) => {
-      try {
-        await this.call(() =>
-          this.client.send(
-            new PutObjectCommand({
-              Bucket: this.bucket,
-              Key: chunkObjectKey(this.key, chunk.ref.sha256),
-              Body: chunk.bytes,
-              ContentType: 'application/json',
-              CacheControl: S3_HISTORY_CACHE_CONTROL,
-              Metadata: { [PUBLISHED_AT]: publishedAt },
-              // Content-addressed: an existing object already holds these bytes.
-              IfNoneMatch: '*',
-            }),
-          ),
-        );
-        return 1;
-      } catch (err) {
-        if (isConditionFailure(err)) return 0;
-        throw err;
-      }
-    });
-    return written.reduce((a: number, b) => a + b, 0);
+    const write = (chunk: TableChunk) =>
+      this.call(() =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: chunkObjectKey(this.key, chunk.ref.sha256),
+            Body: chunk.bytes,
+            ContentType: 'application/json',
+            CacheControl: S3_HISTORY_CACHE_CONTROL,
+            Metadata: { [PUBLISHED_AT]: publishedAt },
+            // Content-addressed: an existing object already holds these bytes.
+            IfNoneMatch: '*',
+          }),
+        ),
+      );
+    return writeNewChunks(chunks, write, isConditionFailure);
   }
 
   async readChunk(sha256: string): Promise<Buffer | undefined> {

@@ -67,6 +67,24 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
+/**
+ * Writes content-addressed chunks, `CHUNK_WRITE_CONCURRENCY` at a time, each with a create-only
+ * condition: a chunk that already exists holds the same bytes, so its condition failure is not an
+ * error. Resolves to how many chunks were new.
+ */
+export async function writeNewChunks<C>(chunks: readonly C[], write: (chunk: C) => Promise<unknown>, isAlreadyThere: (err: unknown) => boolean): Promise<number> {
+  const written = await mapLimited(chunks, CHUNK_WRITE_CONCURRENCY, async (chunk) => {
+    try {
+      await write(chunk);
+      return 1;
+    } catch (err) {
+      if (isAlreadyThere(err)) return 0;
+      throw err;
+    }
+  });
+  return written.reduce((a: number, b) => a + b, 0);
+}
+
 export function openStore(location: TableLocation, ctx: CliContext): PublishedTableStore {
   switch (location.kind) {
     case 'dynamodb':
