@@ -159,7 +159,7 @@ function readAdapterDuration(raw: unknown, at: string, ctx: Context): number | u
 }
 
 /** The value is not echoed: an adapter URL may carry a token, and problems reach /status and the log. */
-function readHttpUrl(raw: unknown, at: string, ctx: Context): string | undefined {
+export function readHttpUrl(raw: unknown, at: string, ctx: Context): string | undefined {
   if (typeof raw !== 'string') return ctx.fail(at, `must be an http or https URL, got ${describe(raw)}`);
   let url: URL;
   try {

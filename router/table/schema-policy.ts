@@ -4,6 +4,7 @@
 import { parseDuration } from '../config/duration.ts';
 import { textProblem } from './bounds.ts';
 import { parseCidr } from './cidr.ts';
+import { readHttpUrl } from './schema-adapters.ts';
 import { child, Context, describe, oneOf, readArray, readEndpoint, readObject, type Fields } from './schema-kit.ts';
 import { LOGIN_HOOK_ON_ERROR, TARGET_FILTER_OPS, type LoginHookConfig, type RouteAccess, type TargetFilter } from './policy-types.ts';
 import type { Route } from './types.ts';
@@ -84,16 +85,8 @@ export function readAccess(raw: unknown, at: string, ctx: Context): RouteAccess 
 
 /** The value is not echoed: a hook URL may carry a token, and problems reach /status and the log. */
 function readHookUrl(raw: unknown, at: string, ctx: Context): string | undefined {
-  if (typeof raw !== 'string') return ctx.fail(at, `must be an http or https URL, got ${describe(raw)}`);
-  if (raw.length > 2048) return ctx.fail(at, `is ${raw.length} characters, the limit is 2048`);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return ctx.fail(at, 'must be an http or https URL, got a string that is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return ctx.fail(at, `must be an http or https URL, got scheme "${url.protocol.slice(0, 24)}"`);
-  return raw;
+  if (typeof raw === 'string' && raw.length > 2048) return ctx.fail(at, `is ${raw.length} characters, the limit is 2048`);
+  return readHttpUrl(raw, at, ctx);
 }
 
 function readHookTimeout(raw: unknown, at: string, ctx: Context): number | undefined {
