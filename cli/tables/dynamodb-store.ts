@@ -12,6 +12,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -60,24 +61,11 @@ export class DynamoDbTableStore implements PublishedTableStore {
 
   async history(limit: number): Promise<PublishedEntry[]> {
     const entries: PublishedEntry[] = [];
-    let start: Record<string, AttributeValue> | undefined;
     // A page holds at most 1 MB: big envelopes (or `table gc`, which needs every version) take several.
-    do {
-      const out = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-            ExpressionAttributeValues: { ':pk': { S: this.pk }, ':v': { S: SORT_KEY.history } },
-            ScanIndexForward: false,
-            Limit: limit - entries.length,
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        ),
-      );
-      entries.push(...(out.Items ?? []).map((item) => this.entryOf(item)));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined && entries.length < limit);
+    for await (const items of this.pagesUnder(SORT_KEY.history, () => ({ ScanIndexForward: false, Limit: limit - entries.length }))) {
+      entries.push(...items.map((item) => this.entryOf(item)));
+      if (entries.length >= limit) break;
+    }
     return entries;
   }
 
@@ -153,28 +141,34 @@ export class DynamoDbTableStore implements PublishedTableStore {
 
   async listChunks(): Promise<StoredChunk[]> {
     const chunks: StoredChunk[] = [];
+    for await (const items of this.pagesUnder(SORT_KEY.chunk, () => ({ ProjectionExpression: 'sk, #p', ExpressionAttributeNames: { '#p': PUBLISHED_AT } }))) {
+      for (const item of items) {
+        const sha256 = item.sk?.S?.slice(SORT_KEY.chunk.length);
+        const at = Date.parse(item[PUBLISHED_AT]?.S ?? '');
+        if (sha256 !== undefined) chunks.push({ sha256, writtenAt: Number.isNaN(at) ? undefined : at });
+      }
+    }
+    return chunks;
+  }
+
+  /** This table's items whose sort key starts with `prefix`, one Query page at a time. */
+  private async *pagesUnder(prefix: string, options: () => Partial<QueryCommandInput>): AsyncGenerator<Record<string, AttributeValue>[]> {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const out = await this.call(() =>
         this.client.send(
           new QueryCommand({
             TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-            ExpressionAttributeValues: { ':pk': { S: this.pk }, ':c': { S: SORT_KEY.chunk } },
-            ProjectionExpression: 'sk, #p',
-            ExpressionAttributeNames: { '#p': PUBLISHED_AT },
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': { S: this.pk }, ':prefix': { S: prefix } },
+            ...options(),
             ...(start === undefined ? {} : { ExclusiveStartKey: start }),
           }),
         ),
       );
-      for (const item of out.Items ?? []) {
-        const sha256 = item.sk?.S?.slice(SORT_KEY.chunk.length);
-        const at = Date.parse(item[PUBLISHED_AT]?.S ?? '');
-        if (sha256 !== undefined) chunks.push({ sha256, writtenAt: Number.isNaN(at) ? undefined : at });
-      }
+      yield out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start !== undefined);
-    return chunks;
   }
 
   async deleteChunk(sha256: string): Promise<void> {
