@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpUrlOf, readListeningLine, type Endpoint } from '../../router/contracts/listening.ts';
+import { httpUrlOf } from '../../router/contracts/listening.ts';
+import { waitForListening } from './listening.ts';
 
 const HOOK = new URL('./module-log-hook.ts', import.meta.url).pathname;
 const START_TIMEOUT_MS = 20_000;
@@ -27,26 +28,11 @@ export async function startAndListModules(main: string, config: string, files: R
     env: { ...process.env, PASSAGE_MODULE_LOG: log },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    const admin = await new Promise<Endpoint>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line within ${START_TIMEOUT_MS}ms\nstdout: ${out}\nstderr: ${err}`)), START_TIMEOUT_MS);
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        for (const line of out.split('\n')) {
-          const listening = readListeningLine(line);
-          if (listening !== undefined) {
-            clearTimeout(timer);
-            resolve(listening.admin);
-            return;
-          }
-        }
-      });
-      void exited.then((code) => reject(new Error(`exited with ${code} before listening\nstdout: ${out}\nstderr: ${err}`)));
-    });
+    const { admin } = await waitForListening(child, START_TIMEOUT_MS, () => err);
     const status = (await (await fetch(`${httpUrlOf(admin)}/status`, { signal: AbortSignal.timeout(5_000) })).json()) as Record<string, unknown>;
     child.kill('SIGTERM');
     const exitCode = await exited;

@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readListeningLine } from '../../router/contracts/listening.ts';
+import { waitForListening } from '../helpers/listening.ts';
 import { envelopeFor, eventually, newKey, tableDocument } from '../helpers/tables.ts';
 
 const MAIN = new URL('../../router/main.ts', import.meta.url).pathname;
@@ -70,21 +70,7 @@ describe('workers = 2 with an http table source', { timeout: 120_000 }, () => {
     ].join('\n'));
     child = spawn(process.execPath, [MAIN, '--config', join(dir, 'passage.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    let out = '';
-    const record = await new Promise<NonNullable<ReturnType<typeof readListeningLine>>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line within 60 s\n${out}\n${stderr}`)), 60_000);
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        for (const line of out.split('\n')) {
-          const r = readListeningLine(line);
-          if (r !== undefined) {
-            clearTimeout(timer);
-            resolve(r);
-          }
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`exited with ${code} before listening\n${stderr}`)));
-    });
+    const record = await waitForListening(child, 60_000, () => stderr);
     admin = `http://127.0.0.1:${record.admin.port}`;
   });
 

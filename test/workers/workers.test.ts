@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readListeningLine } from '../../router/contracts/listening.ts';
+import { waitForListening } from '../helpers/listening.ts';
 import { encodeHandshake } from '../../router/protocol/handshake.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
 import { eventually } from '../helpers/tables.ts';
@@ -44,24 +44,10 @@ async function startInstance(): Promise<Instance> {
     '[auth]', 'mode = "offline"',
   ].join('\n'));
   const child = spawn(process.execPath, [MAIN, '--config', join(dir, 'passage.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const record = await new Promise<NonNullable<ReturnType<typeof readListeningLine>>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 60 s\n${out}\n${err}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      for (const line of out.split('\n')) {
-        const r = readListeningLine(line);
-        if (r !== undefined) {
-          clearTimeout(timer);
-          resolve(r);
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code} before listening\n${err}`)));
-  });
+  const record = await waitForListening(child, 60_000, () => err);
   // Keep draining stdout so the workers' log lines never block on a full pipe.
   return { child, port: record.game.port, admin: `http://127.0.0.1:${record.admin.port}`, dir, exited, stderr: () => err };
 }
