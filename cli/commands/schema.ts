@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { configJsonSchema } from '../../router/config/json-schema.ts';
+import { configJsonSchema } from '../../router/config/schema.ts';
 import { regionsFileJsonSchema } from '../../router/contracts/regions-file.ts';
 import { routingTableJsonSchema } from '../../router/table/schema.ts';
 import { emit, type CliContext, type Runner } from '../context.ts';

@@ -1,22 +1,27 @@
-// The machinery every part of the table schema is written with: field specs, a context that collects
-// problems with their paths, and the small generic readers. The schema itself lives in schema.ts (the
-// table, routes, targets, status, relay options, packs, messages) and schema-adapters.ts.
+// The machinery every document Passage reads is written with: field specs, a context that collects
+// problems with their paths, and the small generic readers. The routing table's schema lives in
+// schema.ts (the table, routes, targets, status, relay options, packs, messages) and schema-adapters.ts;
+// `passage.toml` is read on it in router/config/schema.ts, the regions file in
+// router/contracts/regions-file.ts. Each document words its own messages; the shape is this one.
 
 import { isAbsolute, win32 } from 'node:path';
 import type { TableProblem } from './errors.ts';
 import { parseEndpoint, type Endpoint } from './syntax.ts';
 
 /** A reader validates one value; it returns undefined exactly when it reported a problem. */
-export type Reader<V> = (raw: unknown, at: string, ctx: Context) => V | undefined;
+export type Reader<V, C extends Problems = Context> = (raw: unknown, at: string, ctx: C) => V | undefined;
 
-export interface Field<V> {
+export interface Field<V, C extends Problems = Context> {
   readonly key: string;
-  readonly read: Reader<V>;
-  readonly required?: boolean | ((ctx: Context) => boolean);
+  readonly read: Reader<V, C>;
+  readonly required?: boolean | ((ctx: C) => boolean);
+  /** Absent: this value, as read. */
   readonly default?: V;
+  /** Absent: this raw value is read in its place (passage.toml's defaults are written as TOML values). */
+  readonly rawDefault?: unknown;
 }
 
-export type Fields<T> = { readonly [K in keyof T]-?: Field<Exclude<T[K], undefined>> };
+export type Fields<T, C extends Problems = Context> = { readonly [K in keyof T]-?: Field<Exclude<T[K], undefined>, C> };
 
 /**
  * Where a table document comes from. `local`: a routes file of the operator's, read from the router's
@@ -25,17 +30,9 @@ export type Fields<T> = { readonly [K in keyof T]-?: Field<Exclude<T[K], undefin
  */
 export type TableOrigin = 'local' | 'remote';
 
-export class Context {
+/** The problems found in one document, each with the path of the value it is about. */
+export class Problems {
   readonly problems: TableProblem[] = [];
-  readonly requireExpiry: boolean;
-  readonly origin: TableOrigin;
-  /** Normalized host → path of its first occurrence: a host may belong to one route only. */
-  readonly hostOwners = new Map<string, string>();
-
-  constructor(requireExpiry: boolean, origin: TableOrigin = requireExpiry ? 'remote' : 'local') {
-    this.requireExpiry = requireExpiry;
-    this.origin = origin;
-  }
 
   fail(path: string, message: string): undefined {
     this.problems.push({ path, message });
@@ -43,7 +40,21 @@ export class Context {
   }
 }
 
-export function readObject<T>(raw: unknown, at: string, ctx: Context, fields: Fields<T>): T | undefined {
+/** What the routing table's readers know besides the problems: where the table comes from. */
+export class Context extends Problems {
+  readonly requireExpiry: boolean;
+  readonly origin: TableOrigin;
+  /** Normalized host → path of its first occurrence: a host may belong to one route only. */
+  readonly hostOwners = new Map<string, string>();
+
+  constructor(requireExpiry: boolean, origin: TableOrigin = requireExpiry ? 'remote' : 'local') {
+    super();
+    this.requireExpiry = requireExpiry;
+    this.origin = origin;
+  }
+}
+
+export function readObject<T, C extends Problems = Context>(raw: unknown, at: string, ctx: C, fields: Fields<T, C>): T | undefined {
   if (!isPlainObject(raw)) return ctx.fail(at, `must be a table (JSON object), got ${describe(raw)}`);
   const before = ctx.problems.length;
   const names = Object.keys(fields) as (keyof T)[];
@@ -53,9 +64,9 @@ export function readObject<T>(raw: unknown, at: string, ctx: Context, fields: Fi
   }
   const result: Partial<Record<keyof T, unknown>> = {};
   for (const name of names) {
-    const field: Field<unknown> = fields[name];
+    const field: Field<unknown, C> = fields[name];
     const at2 = child(at, field.key);
-    const value = Object.hasOwn(raw, field.key) ? raw[field.key] : undefined;
+    const value = Object.hasOwn(raw, field.key) ? raw[field.key] : field.rawDefault;
     if (value === undefined) {
       const required = typeof field.required === 'function' ? field.required(ctx) : field.required === true;
       if (required) ctx.fail(at2, 'is required');
@@ -74,7 +85,7 @@ export interface ArrayOptions {
   readonly uniqueIds?: boolean;
 }
 
-export function readArray<V>(raw: unknown, at: string, ctx: Context, readItem: Reader<V>, opts: ArrayOptions = {}): V[] | undefined {
+export function readArray<V, C extends Problems = Context>(raw: unknown, at: string, ctx: C, readItem: Reader<V, C>, opts: ArrayOptions = {}): V[] | undefined {
   if (!Array.isArray(raw)) return ctx.fail(at, `must be an array, got ${describe(raw)}`);
   if (opts.nonEmpty && raw.length === 0) return ctx.fail(at, 'must not be empty');
   const before = ctx.problems.length;
@@ -96,8 +107,8 @@ export function readArray<V>(raw: unknown, at: string, ctx: Context, readItem: R
   return ctx.problems.length === before ? items : undefined;
 }
 
-export function oneOf<const V extends string>(allowed: readonly V[]): Reader<V> {
-  return describeReader<Reader<V>>((raw, at, ctx) => {
+export function oneOf<const V extends string>(allowed: readonly V[]): Reader<V, Problems> {
+  return describeReader<Reader<V, Problems>>((raw, at, ctx) => {
     if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as V;
     return ctx.fail(at, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${describe(raw)}`);
   }, { enum: [...allowed] });
@@ -127,17 +138,17 @@ export function describe(value: unknown): string {
   return `a value of type ${typeof value}`;
 }
 
-export function readBoolean(raw: unknown, at: string, ctx: Context): boolean | undefined {
+export function readBoolean(raw: unknown, at: string, ctx: Problems): boolean | undefined {
   if (typeof raw !== 'boolean') return ctx.fail(at, `must be true or false, got ${describe(raw)}`);
   return raw;
 }
 
-export function readText(raw: unknown, at: string, ctx: Context): string | undefined {
+export function readText(raw: unknown, at: string, ctx: Problems): string | undefined {
   if (typeof raw !== 'string' || raw.length === 0) return ctx.fail(at, `must be a non-empty string, got ${describe(raw)}`);
   return raw;
 }
 
-export function readEndpoint(raw: unknown, at: string, ctx: Context): Endpoint | undefined {
+export function readEndpoint(raw: unknown, at: string, ctx: Problems): Endpoint | undefined {
   if (typeof raw !== 'string') return ctx.fail(at, `must be a "host:port" string, got ${describe(raw)}`);
   const endpoint = parseEndpoint(raw);
   return typeof endpoint === 'string' ? ctx.fail(at, endpoint) : endpoint;
@@ -170,18 +181,18 @@ export type JsonSchema = { readonly [key: string]: unknown };
 const readerSchemas = new WeakMap<object, JsonSchema | (() => JsonSchema)>();
 
 /** Records what `reader` accepts; a thunk for schemas of Fields declared later in their file. */
-export function describeReader<R extends Reader<unknown>>(reader: R, schema: JsonSchema | (() => JsonSchema)): R {
+export function describeReader<R extends Reader<unknown, never>>(reader: R, schema: JsonSchema | (() => JsonSchema)): R {
   readerSchemas.set(reader, schema);
   return reader;
 }
 
-export function readerSchema(reader: Reader<unknown>): JsonSchema {
+export function readerSchema(reader: Reader<unknown, never>): JsonSchema {
   const schema = readerSchemas.get(reader);
   return typeof schema === 'function' ? schema() : (schema ?? {});
 }
 
-export function fieldsSchema<T>(fields: Fields<T>, extra: JsonSchema = {}): JsonSchema {
-  const specs = Object.values(fields) as Field<unknown>[];
+export function fieldsSchema<T, C extends Problems = Context>(fields: Fields<T, C>, extra: JsonSchema = {}): JsonSchema {
+  const specs = Object.values(fields) as Field<unknown, C>[];
   const required = specs.filter((f) => f.required === true).map((f) => f.key);
   return {
     type: 'object',

@@ -6,7 +6,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify as stringifyToml } from 'smol-toml';
-import { CONFIG_SCHEMA, isField } from '../../router/config/schema.ts';
+import { isConfigKey } from '../../router/config/schema.ts';
 import { startExchange } from './lib/client.ts';
 import type { ExchangeKind, ExchangeTarget } from './lib/client.ts';
 import { closedLoop, openLoop } from './lib/load.ts';
@@ -85,8 +85,7 @@ const BENCH_LIMITS: Readonly<Record<string, unknown>> = {
 
 function setIfKnown(raw: Record<string, unknown>, dotted: string, value: unknown): void {
   const [section, key] = dotted.split('.');
-  const spec = CONFIG_SCHEMA[section];
-  if (spec === undefined || isField(spec) || spec[key] === undefined) return;
+  if (!isConfigKey(section, key)) return;
   raw[section] = { ...(raw[section] as Record<string, unknown> | undefined), [key]: value };
 }
 
