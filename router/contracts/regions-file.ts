@@ -7,9 +7,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { parsePublicKeyPem } from '../table/keys.ts';
+import { describeReader, fieldsSchema, Problems, readArray, readerSchema, readObject, type Fields, type JsonSchema, type Reader } from '../table/schema-kit.ts';
 import { RegionsFileError } from './errors.ts';
 import { route53LocationProblem } from './geo-codes.ts';
-import { checkRateRuleFitsPollers, MAX_ROUTERS_PER_ADDRESS, parseTableEndpoint, parseTablePollers, type TableEndpointSpec, type TablePollers } from './table-endpoint-spec.ts';
+import { DEFAULT_ROUTER_POLL_SECONDS, rateRuleBlocksPollers, readRouterPollInterval, readRoutersPerAddress, readTableEndpoint, type TableEndpointSpec, type TablePollers } from './table-endpoint-spec.ts';
 
 export { RegionsFileError };
 
@@ -48,67 +49,221 @@ const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const WAF_RULE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
 // --- the document's shape --------------------------------------------------------------------------
-// The keys each table of the file may hold, and what each holds, as JSON Schema: the loader refuses any
-// other key (rejectUnknown reads these lists) and takes its integer bounds from here, and
-// `passagectl schema` writes regionsFileJsonSchema() for editors.
+// Read on the schema kit the routing table uses (router/table/schema-kit.ts): each key's reader says
+// what it accepts as JSON Schema (`passagectl schema` writes regionsFileJsonSchema() for editors) and
+// reports its problems with their paths; checks across keys run once the keys read cleanly. The file
+// is refused with its first problem (RegionsFileError names one key).
 
-type KeySchemas = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-
-function objectSchema(keys: KeySchemas, required: readonly string[] = []): Record<string, unknown> {
-  return { type: 'object', properties: keys, ...(required.length === 0 ? {} : { required: [...required] }), additionalProperties: false };
+/** How the regions file's messages name a value. */
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'string' ? `"${value}"` : `${typeof value} ${String(value)}`;
 }
 
-/** A duration as passage.toml writes it: integer seconds or a string like "10s". */
-const DURATION_KEY = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+(ms|s|m|h)$' }] } as const;
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
-const TABLE_ENDPOINT_KEY = objectSchema({
-  domain: { type: 'string', minLength: 1, maxLength: 253 },
-  certificate_arn: { type: 'string', pattern: '^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{1,64}$' },
-}, ['domain', 'certificate_arn']);
+function stringMatching(schema: JsonSchema, check?: (value: string, at: string, ctx: Problems) => string | undefined): Reader<string, Problems> {
+  return describeReader<Reader<string, Problems>>((raw, at, ctx) => {
+    if (typeof raw !== 'string') return ctx.fail(at, `must be a string, got ${describe(raw)}`);
+    return check === undefined ? raw : check(raw, at, ctx);
+  }, schema);
+}
 
-const RATE_RULE_KEYS = {
-  name: { type: 'string', pattern: WAF_RULE_NAME.source },
-  limit: { type: 'integer', minimum: RATE_LIMIT_MIN, maximum: RATE_LIMIT_MAX },
-  window: { type: 'integer', minimum: 1, maximum: 3600, enum: [...RATE_WINDOWS] },
-  aggregation: { type: 'string', enum: [...RATE_AGGREGATIONS] },
-  forwarded_header: { type: 'string', minLength: 1 },
-} as const satisfies KeySchemas;
+/** A string that must match `pattern`; `what` says what it is when it does not. */
+function named(pattern: RegExp, what: (value: string) => string): Reader<string, Problems> {
+  return stringMatching({ type: 'string', pattern: pattern.source }, (value, at, ctx) => (pattern.test(value) ? value : ctx.fail(at, what(value))));
+}
 
-const WAF_KEYS = {
-  rate_rules: { type: 'array', items: objectSchema(RATE_RULE_KEYS, ['name', 'limit']) },
-  routers_per_address: { type: 'integer', minimum: 1, maximum: MAX_ROUTERS_PER_ADDRESS },
-  router_poll_interval: DURATION_KEY,
-} as const satisfies KeySchemas;
+/** A required string: absent or empty is "is required". */
+function required<V>(read: Reader<V, Problems>): Reader<V, Problems> {
+  return describeReader<Reader<V, Problems>>((raw, at, ctx) => (raw === '' ? ctx.fail(at, 'is required') : read(raw, at, ctx)), () => readerSchema(read));
+}
 
-const REGION_KEYS = {
-  continents: { type: 'array', items: { type: 'string', enum: [...CONTINENT_CODES] } },
-  countries: { type: 'array', items: { type: 'string', pattern: `${COUNTRY_CODE.source}|${SUBDIVISION.source}` } },
-  desired_count: { type: 'integer', minimum: 0, maximum: 1000 },
-  max_count: { type: 'integer', minimum: 1, maximum: 1000 },
-  cpu: { type: 'integer', minimum: 256, maximum: 16384, enum: [...FARGATE_SIZES.keys()] },
-  memory: { type: 'integer', minimum: 512, maximum: 122880 },
-} as const satisfies KeySchemas;
+const DNS_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const readHostname = stringMatching({ type: 'string', minLength: 1, maxLength: 253 }, (value, at, ctx) => {
+  const name = value.toLowerCase().replace(/\.$/, '');
+  return name.length <= 253 && DNS_NAME.test(name) ? name : ctx.fail(at, `"${value}" is not a DNS name`);
+});
 
-const ROOT_KEYS = {
-  home_region: { type: 'string', pattern: REGION_NAME.source },
-  default_region: { type: 'string', pattern: REGION_NAME.source },
-  domain: { type: 'string', minLength: 1, maxLength: 253 },
-  hosted_zone: { type: 'string', minLength: 1, maxLength: 253 },
-  table_id: { type: 'string', pattern: TABLE_ID.source },
-  table_name: { type: 'string', pattern: DYNAMODB_TABLE_NAME.source },
-  public_keys: { type: 'array', items: { type: 'string', minLength: 1 } },
-  waf: objectSchema(WAF_KEYS),
-  table_endpoint: TABLE_ENDPOINT_KEY,
-  regions: { type: 'object', minProperties: 1, propertyNames: { pattern: REGION_NAME.source }, additionalProperties: objectSchema(REGION_KEYS) },
-} as const satisfies KeySchemas;
+function integerIn(min: number, max: number, allowed?: readonly number[]): Reader<number, Problems> {
+  return describeReader<Reader<number, Problems>>((raw, at, ctx) => {
+    const value = typeof raw === 'bigint' ? Number(raw) : raw;
+    if (typeof value !== 'number' || !Number.isInteger(value)) return ctx.fail(at, `must be an integer, got ${describe(raw)}`);
+    if (value < min || value > max) return ctx.fail(at, `${value} is outside ${min}…${max}`);
+    return value;
+  }, { type: 'integer', minimum: min, maximum: max, ...(allowed === undefined ? {} : { enum: [...allowed] }) });
+}
 
-/** The JSON Schema of passage.regions.toml, from the key lists above. */
+function listOf<V>(item: Reader<V, Problems>): Reader<V[], Problems> {
+  return describeReader<Reader<V[], Problems>>((raw, at, ctx) => {
+    if (!Array.isArray(raw)) return ctx.fail(at, `must be an array of strings, got ${describe(raw)}`);
+    return readArray(raw, at, ctx, item);
+  }, () => ({ type: 'array', items: readerSchema(item) }));
+}
+
+/** A table of the file: "must be a table" unless it is one, then its keys. */
+function table<T>(fields: Fields<T, Problems>, check?: (value: T, at: string, ctx: Problems) => T | undefined): Reader<T, Problems> {
+  return describeReader<Reader<T, Problems>>((raw, at, ctx) => {
+    if (!isTable(raw)) return ctx.fail(at, 'must be a table');
+    const value = readObject(raw, at, ctx, fields);
+    return value === undefined || check === undefined ? value : check(value, at, ctx);
+  }, () => fieldsSchema(fields));
+}
+
+const readRuleName = named(WAF_RULE_NAME, (name) => `"${name}" must match ${WAF_RULE_NAME}`);
+
+interface RateRuleDoc {
+  readonly name: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly aggregation: string;
+  readonly forwardedHeader?: string;
+}
+
+const RATE_RULE_FIELDS: Fields<RateRuleDoc, Problems> = {
+  name: { key: 'name', read: readRuleName, required: true },
+  limit: { key: 'limit', read: integerIn(RATE_LIMIT_MIN, RATE_LIMIT_MAX), required: true },
+  windowSeconds: { key: 'window', read: integerIn(1, 3600, RATE_WINDOWS), default: 300 },
+  aggregation: { key: 'aggregation', read: stringMatching({ type: 'string', enum: [...RATE_AGGREGATIONS] }), default: 'IP' },
+  forwardedHeader: { key: 'forwarded_header', read: stringMatching({ type: 'string', minLength: 1 }) },
+};
+
+const readRateRule = table(RATE_RULE_FIELDS, (rule, at, ctx): RateRuleSpec | undefined => {
+  if (!(RATE_WINDOWS as readonly number[]).includes(rule.windowSeconds)) {
+    return ctx.fail(`${at}.window`, `${rule.windowSeconds} is not one of ${RATE_WINDOWS.join(', ')} seconds`);
+  }
+  if (!(RATE_AGGREGATIONS as readonly string[]).includes(rule.aggregation)) {
+    return ctx.fail(`${at}.aggregation`, `"${rule.aggregation}" is not one of ${RATE_AGGREGATIONS.join(', ')}`);
+  }
+  // CloudFront hands WAF the viewer's own address; X-Forwarded-For is whatever the client wrote, so a
+  // key taken from it lets anyone pick a fresh rate bucket per request.
+  if (rule.aggregation === 'FORWARDED_IP' || rule.forwardedHeader !== undefined) {
+    return ctx.fail(`${at}.${rule.aggregation === 'FORWARDED_IP' ? 'aggregation' : 'forwarded_header'}`, 'rate keys from X-Forwarded-For are set by the client and would let anyone dodge the limit; use aggregation = "IP" (CloudFront gives WAF the viewer address)');
+  }
+  return { name: rule.name, limit: rule.limit, windowSeconds: rule.windowSeconds as RateWindowSeconds, aggregation: rule.aggregation as RateAggregation };
+});
+
+const readRateRules = describeReader<Reader<RateRuleSpec[], Problems>>((raw, at, ctx) => {
+  if (!Array.isArray(raw)) return ctx.fail(at, 'must be an array of tables ([[waf.rate_rules]])');
+  const rules = readArray(raw, at, ctx, readRateRule as Reader<RateRuleSpec, Problems>);
+  if (rules === undefined) return undefined;
+  const first = new Map<string, number>();
+  for (const [i, rule] of rules.entries()) {
+    if (first.has(rule.name)) return ctx.fail(`${at}[${i}].name`, `"${rule.name}" is used by another rule`);
+    first.set(rule.name, i);
+  }
+  return rules;
+}, () => ({ type: 'array', items: readerSchema(readRateRule) }));
+
+interface WafDoc {
+  readonly rateRules: readonly RateRuleSpec[];
+  readonly routersPerAddress?: number;
+  readonly pollIntervalSeconds?: number;
+}
+
+const readWaf = table<WafDoc>({
+  rateRules: { key: 'rate_rules', read: readRateRules, default: [] },
+  routersPerAddress: { key: 'routers_per_address', read: readRoutersPerAddress },
+  pollIntervalSeconds: { key: 'router_poll_interval', read: readRouterPollInterval },
+});
+
+interface RegionDoc {
+  readonly continents: readonly ContinentCode[];
+  readonly countries: readonly GeoLocation[];
+  readonly desiredCount: number;
+  readonly maxCount?: number;
+  readonly cpu: number;
+  readonly memory?: number;
+}
+
+const readContinent = stringMatching({ type: 'string', enum: [...CONTINENT_CODES] }, (code, at, ctx) =>
+  (CONTINENT_CODES as readonly string[]).includes(code) ? code : ctx.fail(at, `"${code}" is not one of ${CONTINENT_CODES.join(', ')}`),
+) as Reader<ContinentCode, Problems>;
+
+const readCountry = describeReader<Reader<GeoLocation, Problems>>((raw, at, ctx) => {
+  if (typeof raw !== 'string') return ctx.fail(at, `must be a string, got ${describe(raw)}`);
+  // Only codes Route53 accepts (geo-codes.ts): a typo must fail here, not in a change batch.
+  const problem = route53LocationProblem(raw);
+  if (problem !== undefined) return ctx.fail(at, problem);
+  const sub = SUBDIVISION.exec(raw);
+  return sub ? { kind: 'subdivision', country: sub[1], code: sub[2] } : { kind: 'country', code: raw };
+}, { type: 'string', pattern: `${COUNTRY_CODE.source}|${SUBDIVISION.source}` });
+
+const REGION_FIELDS: Fields<RegionDoc, Problems> = {
+  continents: { key: 'continents', read: listOf(readContinent), default: [] },
+  countries: { key: 'countries', read: listOf(readCountry), default: [] },
+  desiredCount: { key: 'desired_count', read: integerIn(0, 1000), default: 2 },
+  maxCount: { key: 'max_count', read: integerIn(1, 1000) },
+  cpu: { key: 'cpu', read: integerIn(256, 16384, [...FARGATE_SIZES.keys()]), default: 512 },
+  memory: { key: 'memory', read: integerIn(512, 122880) },
+};
+
+function regionSpec(name: string, doc: RegionDoc, at: string, ctx: Problems): RegionSpec | undefined {
+  const maxCount = doc.maxCount ?? Math.max(doc.desiredCount * 4, 1);
+  if (maxCount < doc.desiredCount) return ctx.fail(`${at}.max_count`, `${maxCount} is below desired_count ${doc.desiredCount}`);
+  const memories = FARGATE_SIZES.get(doc.cpu);
+  if (!memories) return ctx.fail(`${at}.cpu`, `${doc.cpu} is not a Fargate size (${[...FARGATE_SIZES.keys()].join(', ')})`);
+  const memory = doc.memory ?? memories[0];
+  if (!memories.includes(memory)) {
+    return ctx.fail(`${at}.memory`, `${memory} MiB is not allowed with cpu ${doc.cpu} (${memories[0]}…${memories.at(-1)})`);
+  }
+  const locations = [...doc.continents.map((code): GeoLocation => ({ kind: 'continent', code })), ...doc.countries];
+  return { name, locations, desiredCount: doc.desiredCount, maxCount, cpu: doc.cpu, memory };
+}
+
+const readRegionTable = table(REGION_FIELDS);
+
+/** `[regions.<aws-region>]` tables, in file order; paths read `regions.eu-west-1.cpu`. */
+const readRegions = describeReader<Reader<RegionSpec[], Problems>>((raw, at, ctx) => {
+  if (!isTable(raw) || Object.keys(raw).length === 0) return ctx.fail(at, 'at least one [regions.<aws-region>] table is required');
+  const regions: RegionSpec[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    const regionAt = `${at}.${name}`;
+    if (!REGION_NAME.test(name)) return ctx.fail(regionAt, `"${name}" is not an AWS region name`);
+    const doc = readRegionTable(value, regionAt, ctx);
+    const region = doc === undefined ? undefined : regionSpec(name, doc, regionAt, ctx);
+    if (region === undefined) return undefined;
+    regions.push(region);
+  }
+  return regions;
+}, () => ({ type: 'object', minProperties: 1, propertyNames: { pattern: REGION_NAME.source }, additionalProperties: readerSchema(readRegionTable) }));
+
+interface RootDoc {
+  readonly homeRegion: string;
+  readonly defaultRegion?: string;
+  readonly domain: string;
+  readonly hostedZone: string;
+  readonly tableId: string;
+  readonly tableName: string;
+  readonly publicKeys: readonly string[];
+  readonly waf?: WafDoc;
+  readonly tableEndpoint?: TableEndpointSpec;
+  readonly regions: readonly RegionSpec[];
+}
+
+const readRegionName = named(REGION_NAME, (name) => `"${name}" is not an AWS region name`);
+
+const ROOT_FIELDS: Fields<RootDoc, Problems> = {
+  homeRegion: { key: 'home_region', read: required(readRegionName), required: true },
+  defaultRegion: { key: 'default_region', read: readRegionName },
+  domain: { key: 'domain', read: required(readHostname), required: true },
+  hostedZone: { key: 'hosted_zone', read: required(readHostname), required: true },
+  tableId: { key: 'table_id', read: required(named(TABLE_ID, (id) => `"${id}" must match ${TABLE_ID}`)), required: true },
+  tableName: { key: 'table_name', read: named(DYNAMODB_TABLE_NAME, (name) => `"${name}" is not a DynamoDB table name`), default: 'passage' },
+  publicKeys: { key: 'public_keys', read: listOf(stringMatching({ type: 'string', minLength: 1 })), default: [] },
+  waf: { key: 'waf', read: readWaf },
+  tableEndpoint: { key: 'table_endpoint', read: readTableEndpoint },
+  regions: { key: 'regions', read: readRegions, required: true },
+};
+
+const readRoot = table(ROOT_FIELDS);
+
+/** The JSON Schema of passage.regions.toml: what the readers above accept. */
 export function regionsFileJsonSchema(): Record<string, unknown> {
-  return objectSchema(ROOT_KEYS, ['home_region', 'domain', 'hosted_zone', 'table_id', 'regions']);
-}
-
-function bounds(key: { readonly minimum: number; readonly maximum: number }): [number, number] {
-  return [key.minimum, key.maximum];
+  return readerSchema(readRoot);
 }
 
 /** One Route53 geolocation: a continent, a country, or a country subdivision. */
@@ -171,142 +326,49 @@ export function parseRegionsFile(text: string): RegionsFile {
 
 /** Validates an already-parsed document (TOML or JSON shape, snake_case keys). */
 export function validateRegionsDocument(doc: Record<string, unknown>): RegionsFile {
-  rejectUnknown(doc, Object.keys(ROOT_KEYS), '');
+  const ctx = new Problems();
+  const root = readRoot(doc, '', ctx);
+  const file = root === undefined ? undefined : regionsFile(root, ctx);
+  const first = ctx.problems[0];
+  if (first !== undefined || file === undefined) throw new RegionsFileError(first?.path ?? '', first?.message ?? 'is not valid');
+  return file;
+}
 
-  const homeRegion = requireString(doc, 'home_region', '');
-  if (!REGION_NAME.test(homeRegion)) throw new RegionsFileError('home_region', `"${homeRegion}" is not an AWS region name`);
-  const domain = hostname(requireString(doc, 'domain', ''), 'domain');
-  const hostedZone = hostname(requireString(doc, 'hosted_zone', ''), 'hosted_zone');
-  if (domain !== hostedZone && !domain.endsWith(`.${hostedZone}`)) {
-    throw new RegionsFileError('domain', `"${domain}" is not inside hosted_zone "${hostedZone}"`);
+/** The checks across keys: the domain in its zone, the regions named exist, GeoDNS and WAF fit together. */
+function regionsFile(root: RootDoc, ctx: Problems): RegionsFile | undefined {
+  const { homeRegion, domain, hostedZone, regions } = root;
+  if (domain !== hostedZone && !domain.endsWith(`.${hostedZone}`)) return ctx.fail('domain', `"${domain}" is not inside hosted_zone "${hostedZone}"`);
+  if (!regions.some((r) => r.name === homeRegion)) return ctx.fail('home_region', `"${homeRegion}" has no [regions.${homeRegion}] table`);
+  const defaultRegion = root.defaultRegion ?? homeRegion;
+  if (!regions.some((r) => r.name === defaultRegion)) return ctx.fail('default_region', `"${defaultRegion}" has no [regions.${defaultRegion}] table`);
+  const shared = sharedLocation(regions);
+  if (shared !== undefined) return ctx.fail(`regions.${shared.region}`, `location ${shared.location} is already served by ${shared.other}`);
+  const tablePollers: TablePollers = {
+    routersPerAddress: root.waf?.routersPerAddress ?? Math.max(...regions.map((r) => r.maxCount)),
+    pollIntervalSeconds: root.waf?.pollIntervalSeconds ?? DEFAULT_ROUTER_POLL_SECONDS,
+  };
+  const rateRules = root.waf?.rateRules ?? [];
+  for (const [i, rule] of rateRules.entries()) {
+    const problem = rateRuleBlocksPollers(rule, tablePollers);
+    if (problem !== undefined) return ctx.fail(`waf.rate_rules[${i}].limit`, problem);
   }
-  const tableId = requireString(doc, 'table_id', '');
-  if (!TABLE_ID.test(tableId)) throw new RegionsFileError('table_id', `"${tableId}" must match ${TABLE_ID}`);
-  const tableName = optionalString(doc, 'table_name', '') ?? 'passage';
-  if (!DYNAMODB_TABLE_NAME.test(tableName)) throw new RegionsFileError('table_name', `"${tableName}" is not a DynamoDB table name`);
-  const publicKeys = optionalStringArray(doc, 'public_keys', '') ?? [];
-
-  const rateRules = parseWaf(doc.waf);
-
-  const regionsDoc = doc.regions;
-  if (!isTable(regionsDoc) || Object.keys(regionsDoc).length === 0) {
-    throw new RegionsFileError('regions', 'at least one [regions.<aws-region>] table is required');
-  }
-  const regions = Object.entries(regionsDoc).map(([name, value]) => parseRegion(name, value));
-  if (!regions.some((r) => r.name === homeRegion)) {
-    throw new RegionsFileError('home_region', `"${homeRegion}" has no [regions.${homeRegion}] table`);
-  }
-  const defaultRegion = optionalString(doc, 'default_region', '') ?? homeRegion;
-  if (!regions.some((r) => r.name === defaultRegion)) {
-    throw new RegionsFileError('default_region', `"${defaultRegion}" has no [regions.${defaultRegion}] table`);
-  }
-  rejectSharedLocations(regions);
-  const tablePollers = parseTablePollers(isTable(doc.waf) ? doc.waf : {}, Math.max(...regions.map((r) => r.maxCount)));
-  rateRules.forEach((rule, i) => checkRateRuleFitsPollers(rule, tablePollers, `waf.rate_rules[${i}]`));
-  const tableEndpoint = parseTableEndpoint(doc.table_endpoint);
-
+  const { tableId, tableName, publicKeys, tableEndpoint } = root;
   return { homeRegion, defaultRegion, domain, hostedZone, tableId, tableName, publicKeys, rateRules, tablePollers, ...(tableEndpoint ? { tableEndpoint } : {}), regions };
 }
 
-function parseRegion(name: string, value: unknown): RegionSpec {
-  const at = `regions.${name}`;
-  if (!REGION_NAME.test(name)) throw new RegionsFileError(at, `"${name}" is not an AWS region name`);
-  if (!isTable(value)) throw new RegionsFileError(at, 'must be a table');
-  rejectUnknown(value, Object.keys(REGION_KEYS), at);
-
-  const locations: GeoLocation[] = [];
-  for (const [i, code] of (optionalStringArray(value, 'continents', at) ?? []).entries()) {
-    if (!(CONTINENT_CODES as readonly string[]).includes(code)) {
-      throw new RegionsFileError(`${at}.continents[${i}]`, `"${code}" is not one of ${CONTINENT_CODES.join(', ')}`);
-    }
-    locations.push({ kind: 'continent', code: code as ContinentCode });
-  }
-  for (const [i, code] of (optionalStringArray(value, 'countries', at) ?? []).entries()) {
-    // Only codes Route53 accepts (geo-codes.ts): a typo must fail here, not in a change batch.
-    const problem = route53LocationProblem(code);
-    if (problem !== undefined) throw new RegionsFileError(`${at}.countries[${i}]`, problem);
-    const sub = SUBDIVISION.exec(code);
-    if (sub) locations.push({ kind: 'subdivision', country: sub[1], code: sub[2] });
-    else if (COUNTRY_CODE.test(code)) locations.push({ kind: 'country', code });
-  }
-
-  const desiredCount = integer(value, 'desired_count', at, ...bounds(REGION_KEYS.desired_count)) ?? 2;
-  const maxCount = integer(value, 'max_count', at, ...bounds(REGION_KEYS.max_count)) ?? Math.max(desiredCount * 4, 1);
-  if (maxCount < desiredCount) {
-    throw new RegionsFileError(`${at}.max_count`, `${maxCount} is below desired_count ${desiredCount}`);
-  }
-  const cpu = integer(value, 'cpu', at, ...bounds(REGION_KEYS.cpu)) ?? 512;
-  const memories = FARGATE_SIZES.get(cpu);
-  if (!memories) throw new RegionsFileError(`${at}.cpu`, `${cpu} is not a Fargate size (${[...FARGATE_SIZES.keys()].join(', ')})`);
-  const memory = integer(value, 'memory', at, ...bounds(REGION_KEYS.memory)) ?? memories[0];
-  if (!memories.includes(memory)) {
-    throw new RegionsFileError(`${at}.memory`, `${memory} MiB is not allowed with cpu ${cpu} (${memories[0]}…${memories.at(-1)})`);
-  }
-  return { name, locations, desiredCount, maxCount, cpu, memory };
-}
-
-function parseWaf(value: unknown): RateRuleSpec[] {
-  if (value === undefined) return [];
-  if (!isTable(value)) throw new RegionsFileError('waf', 'must be a table');
-  rejectUnknown(value, Object.keys(WAF_KEYS), 'waf');
-  const rules = value.rate_rules;
-  if (rules === undefined) return [];
-  if (!Array.isArray(rules)) throw new RegionsFileError('waf.rate_rules', 'must be an array of tables ([[waf.rate_rules]])');
-  const seen = new Set<string>();
-  return rules.map((rule, i) => {
-    const at = `waf.rate_rules[${i}]`;
-    if (!isTable(rule)) throw new RegionsFileError(at, 'must be a table');
-    const parsed = parseRateRule(rule, at);
-    if (seen.has(parsed.name)) throw new RegionsFileError(`${at}.name`, `"${parsed.name}" is used by another rule`);
-    seen.add(parsed.name);
-    return parsed;
-  });
-}
-
-/** Validates one rate rule in its document form (`name`, `limit`, `window`, `aggregation`, `forwarded_header`). */
-export function parseRateRule(rule: Record<string, unknown>, at: string): RateRuleSpec {
-  rejectUnknown(rule, Object.keys(RATE_RULE_KEYS), at);
-  const name = requireString(rule, 'name', at);
-  if (!WAF_RULE_NAME.test(name)) throw new RegionsFileError(`${at}.name`, `"${name}" must match ${WAF_RULE_NAME}`);
-  const limit = integer(rule, 'limit', at, ...bounds(RATE_RULE_KEYS.limit));
-  if (limit === undefined) throw new RegionsFileError(`${at}.limit`, 'is required');
-  const windowSeconds = integer(rule, 'window', at, ...bounds(RATE_RULE_KEYS.window)) ?? 300;
-  if (!(RATE_WINDOWS as readonly number[]).includes(windowSeconds)) {
-    throw new RegionsFileError(`${at}.window`, `${windowSeconds} is not one of ${RATE_WINDOWS.join(', ')} seconds`);
-  }
-  const aggregation = optionalString(rule, 'aggregation', at) ?? 'IP';
-  if (!(RATE_AGGREGATIONS as readonly string[]).includes(aggregation)) {
-    throw new RegionsFileError(`${at}.aggregation`, `"${aggregation}" is not one of ${RATE_AGGREGATIONS.join(', ')}`);
-  }
-  // CloudFront hands WAF the viewer's own address; X-Forwarded-For is whatever the client wrote, so a
-  // key taken from it lets anyone pick a fresh rate bucket per request.
-  if (aggregation === 'FORWARDED_IP' || rule.forwarded_header !== undefined) {
-    throw new RegionsFileError(`${at}.${aggregation === 'FORWARDED_IP' ? 'aggregation' : 'forwarded_header'}`, 'rate keys from X-Forwarded-For are set by the client and would let anyone dodge the limit; use aggregation = "IP" (CloudFront gives WAF the viewer address)');
-  }
-  const forwardedHeader = optionalString(rule, 'forwarded_header', at);
-  return {
-    name,
-    limit,
-    windowSeconds: windowSeconds as RateWindowSeconds,
-    aggregation: aggregation as RateAggregation,
-    ...(aggregation === 'FORWARDED_IP' ? { forwardedHeader: forwardedHeader ?? 'X-Forwarded-For' } : {}),
-  };
-}
-
 // Route53 refuses two geolocation records for the same location under one name.
-function rejectSharedLocations(regions: readonly RegionSpec[]): void {
+function sharedLocation(regions: readonly RegionSpec[]): { region: string; location: string; other: string } | undefined {
   const owner = new Map<string, string>();
   for (const region of regions) {
     for (const location of region.locations) {
       // Keyed by kind too: country SA (Saudi Arabia) is not continent SA (South America).
       const key = `${location.kind}:${formatLocation(location)}`;
       const other = owner.get(key);
-      if (other) {
-        throw new RegionsFileError(`regions.${region.name}`, `location ${formatLocation(location)} is already served by ${other}`);
-      }
+      if (other) return { region: region.name, location: formatLocation(location), other };
       owner.set(key, region.name);
     }
   }
+  return undefined;
 }
 
 /** `EU`, `DE`, `US-CA`: the form the file uses. */
@@ -452,69 +514,7 @@ function isRegionHeader(line: string, name: string, subTable = false): boolean {
   return new RegExp(`^\\s*\\[\\s*regions\\s*\\.\\s*("${quoted}"|${quoted})${tail}\\s*\\]`).test(line);
 }
 
-// --- small validators -----------------------------------------------------------------------------
-
-function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function join(at: string, key: string): string {
-  return at ? `${at}.${key}` : key;
-}
-
-function rejectUnknown(table: Record<string, unknown>, known: readonly string[], at: string): void {
-  for (const key of Object.keys(table)) {
-    if (!known.includes(key)) throw new RegionsFileError(join(at, key), `unknown key (expected one of ${known.join(', ')})`);
-  }
-}
-
-function requireString(table: Record<string, unknown>, key: string, at: string): string {
-  const value = optionalString(table, key, at);
-  if (value === undefined || value === '') throw new RegionsFileError(join(at, key), 'is required');
-  return value;
-}
-
-function optionalString(table: Record<string, unknown>, key: string, at: string): string | undefined {
-  const value = table[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new RegionsFileError(join(at, key), `must be a string, got ${describe(value)}`);
-  return value;
-}
-
-function optionalStringArray(table: Record<string, unknown>, key: string, at: string): string[] | undefined {
-  const value = table[key];
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value)) throw new RegionsFileError(join(at, key), `must be an array of strings, got ${describe(value)}`);
-  return value.map((item, i) => {
-    if (typeof item !== 'string') throw new RegionsFileError(`${join(at, key)}[${i}]`, `must be a string, got ${describe(item)}`);
-    return item;
-  });
-}
-
-function integer(table: Record<string, unknown>, key: string, at: string, min: number, max: number): number | undefined {
-  let value = table[key];
-  if (value === undefined) return undefined;
-  if (typeof value === 'bigint') value = Number(value);
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new RegionsFileError(join(at, key), `must be an integer, got ${describe(value)}`);
-  }
-  if (value < min || value > max) throw new RegionsFileError(join(at, key), `${value} is outside ${min}…${max}`);
-  return value;
-}
-
-function hostname(value: string, key: string): string {
-  const name = value.toLowerCase().replace(/\.$/, '');
-  if (name.length > 253 || !/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name)) {
-    throw new RegionsFileError(key, `"${value}" is not a DNS name`);
-  }
-  return name;
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return typeof value === 'string' ? `"${value}"` : `${typeof value} ${String(value)}`;
-}
+// --- small helpers ---------------------------------------------------------------------------------
 
 function tomlStrings(values: readonly string[]): string {
   return `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;

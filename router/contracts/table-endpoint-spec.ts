@@ -11,7 +11,7 @@
 //   certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/…"   # CloudFront: us-east-1 only
 
 import { parseDuration } from '../config/duration.ts';
-import { RegionsFileError } from './errors.ts';
+import { describeReader, fieldsSchema, readObject, type Fields, type Problems, type Reader } from '../table/schema-kit.ts';
 
 /** The routers' default `[table] poll_interval` (router/config/schema.ts; the rendered ECS config too). */
 export const DEFAULT_ROUTER_POLL_SECONDS = 10;
@@ -43,57 +43,57 @@ export function minimumRateLimit(pollers: TablePollers, windowSeconds: number): 
   return Math.ceil(windowSeconds / pollers.pollIntervalSeconds) * pollers.routersPerAddress * RATE_LIMIT_HEADROOM;
 }
 
-/** `[waf] routers_per_address` and `router_poll_interval`; `largestFleet` is the default router count. */
-export function parseTablePollers(waf: Record<string, unknown>, largestFleet: number): TablePollers {
-  const routers = waf.routers_per_address;
-  let routersPerAddress = largestFleet;
-  if (routers !== undefined) {
-    const n = typeof routers === 'bigint' ? Number(routers) : routers;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_ROUTERS_PER_ADDRESS) {
-      throw new RegionsFileError('waf.routers_per_address', `must be an integer in 1…${MAX_ROUTERS_PER_ADDRESS}, got ${String(routers)}`);
-    }
-    routersPerAddress = n;
+/** `[waf] routers_per_address`: absent, the largest fleet's max_count. */
+export const readRoutersPerAddress = describeReader<Reader<number, Problems>>((raw, at, ctx) => {
+  const n = typeof raw === 'bigint' ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_ROUTERS_PER_ADDRESS) {
+    return ctx.fail(at, `must be an integer in 1…${MAX_ROUTERS_PER_ADDRESS}, got ${String(raw)}`);
   }
-  let pollIntervalSeconds = DEFAULT_ROUTER_POLL_SECONDS;
-  if (waf.router_poll_interval !== undefined) {
-    const ms = parseDuration(waf.router_poll_interval);
-    if (ms === undefined || ms < 1000 || ms > 3_600_000) {
-      throw new RegionsFileError('waf.router_poll_interval', `must be a duration from "1s" to "1h" (the routers' [table] poll_interval), got ${JSON.stringify(waf.router_poll_interval)}`);
-    }
-    pollIntervalSeconds = ms / 1000;
-  }
-  return { routersPerAddress, pollIntervalSeconds };
-}
+  return n;
+}, { type: 'integer', minimum: 1, maximum: MAX_ROUTERS_PER_ADDRESS });
 
-/** Refuses a rate rule that would block the routers' own polls (the arithmetic is in the message). */
-export function checkRateRuleFitsPollers(rule: { readonly limit: number; readonly windowSeconds: number }, pollers: TablePollers, at: string): void {
+/** `[waf] router_poll_interval`, in seconds: the routers' `[table] poll_interval` (absent: 10 s). */
+export const readRouterPollInterval = describeReader<Reader<number, Problems>>((raw, at, ctx) => {
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms < 1000 || ms > 3_600_000) {
+    return ctx.fail(at, `must be a duration from "1s" to "1h" (the routers' [table] poll_interval), got ${JSON.stringify(raw)}`);
+  }
+  return ms / 1000;
+}, { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+(ms|s|m|h)$' }] });
+
+/** Why a rate rule would block the routers' own polls (the arithmetic is in the message); undefined if it does not. */
+export function rateRuleBlocksPollers(rule: { readonly limit: number; readonly windowSeconds: number }, pollers: TablePollers): string | undefined {
   const needed = minimumRateLimit(pollers, rule.windowSeconds);
-  if (rule.limit >= needed) return;
+  if (rule.limit >= needed) return undefined;
   const polls = Math.ceil(rule.windowSeconds / pollers.pollIntervalSeconds);
-  throw new RegionsFileError(
-    `${at}.limit`,
-    `${rule.limit} per ${rule.windowSeconds} s would block routers behind one NAT: ${pollers.routersPerAddress} routers (waf.routers_per_address) polling every ${pollers.pollIntervalSeconds} s send ${polls * pollers.routersPerAddress} requests per window; set limit to at least ${needed} (${RATE_LIMIT_HEADROOM}× headroom for restarts and rolling deploys)`,
-  );
+  return `${rule.limit} per ${rule.windowSeconds} s would block routers behind one NAT: ${pollers.routersPerAddress} routers (waf.routers_per_address) polling every ${pollers.pollIntervalSeconds} s send ${polls * pollers.routersPerAddress} requests per window; set limit to at least ${needed} (${RATE_LIMIT_HEADROOM}× headroom for restarts and rolling deploys)`;
 }
 
-/** `[table_endpoint]`: absent, or both a domain and a us-east-1 ACM certificate. */
-export function parseTableEndpoint(value: unknown): TableEndpointSpec | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RegionsFileError('table_endpoint', 'must be a table');
-  const table = value as Record<string, unknown>;
-  for (const key of Object.keys(table)) {
-    if (key !== 'domain' && key !== 'certificate_arn') throw new RegionsFileError(`table_endpoint.${key}`, 'unknown key (expected one of domain, certificate_arn)');
-  }
-  const domain = typeof table.domain === 'string' ? table.domain.toLowerCase().replace(/\.$/, '') : undefined;
+const readEndpointDomain = describeReader<Reader<string, Problems>>((raw, at, ctx) => {
+  const domain = typeof raw === 'string' ? raw.toLowerCase().replace(/\.$/, '') : undefined;
   if (domain === undefined || domain.length > 253 || !/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) {
-    throw new RegionsFileError('table_endpoint.domain', `must be a DNS name like "tables.example.com", got ${JSON.stringify(table.domain)}`);
+    return ctx.fail(at, `must be a DNS name like "tables.example.com", got ${JSON.stringify(raw)}`);
   }
-  const arn = table.certificate_arn;
-  if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{1,64}$/.test(arn)) {
-    throw new RegionsFileError('table_endpoint.certificate_arn', `must be an ACM certificate ARN (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID), got ${JSON.stringify(arn)}`);
+  return domain;
+}, { type: 'string', minLength: 1, maxLength: 253 });
+
+const readCertificateArn = describeReader<Reader<string, Problems>>((raw, at, ctx) => {
+  if (typeof raw !== 'string' || !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{1,64}$/.test(raw)) {
+    return ctx.fail(at, `must be an ACM certificate ARN (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID), got ${JSON.stringify(raw)}`);
   }
-  if (arn.split(':')[3] !== 'us-east-1') {
-    throw new RegionsFileError('table_endpoint.certificate_arn', `CloudFront uses ACM certificates from us-east-1 only; ${arn.split(':')[3]} will not do (request or import it in us-east-1)`);
+  if (raw.split(':')[3] !== 'us-east-1') {
+    return ctx.fail(at, `CloudFront uses ACM certificates from us-east-1 only; ${raw.split(':')[3]} will not do (request or import it in us-east-1)`);
   }
-  return { domain, certificateArn: arn };
-}
+  return raw;
+}, { type: 'string', pattern: '^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{1,64}$' });
+
+const TABLE_ENDPOINT_FIELDS: Fields<TableEndpointSpec, Problems> = {
+  domain: { key: 'domain', read: readEndpointDomain, required: true },
+  certificateArn: { key: 'certificate_arn', read: readCertificateArn, required: true },
+};
+
+/** `[table_endpoint]`: both a domain and a us-east-1 ACM certificate. */
+export const readTableEndpoint = describeReader<Reader<TableEndpointSpec, Problems>>((raw, at, ctx) => {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return ctx.fail(at, 'must be a table');
+  return readObject(raw, at, ctx, TABLE_ENDPOINT_FIELDS);
+}, () => fieldsSchema(TABLE_ENDPOINT_FIELDS));

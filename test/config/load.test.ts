@@ -73,3 +73,12 @@ test('the bundled example config is valid', () => {
   const c = loadConfigFile(join(import.meta.dirname, '../../passage.toml'));
   assert.equal(c.file, join(import.meta.dirname, '../../passage.toml'));
 });
+
+test('a section\'s check across its keys runs once its keys read cleanly, and names the key it is about', () => {
+  // source = "http" needs a url and trusted keys: both reported, under [table].
+  const both = problemsOf(() => buildConfig({ table: { source: 'http' } }, 'p.toml'));
+  assert.deepEqual(both.map((p) => p.split(':')[0]), ['table.url', 'table.public_keys']);
+  // A key of the section that does not read is reported alone: the check would reason about a value that is not there.
+  const typeOnly = problemsOf(() => buildConfig({ table: { source: 'http', poll_interval: 'often' } }, 'p.toml'));
+  assert.deepEqual(typeOnly.map((p) => p.split(':')[0]), ['table.poll_interval']);
+});
