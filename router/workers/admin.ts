@@ -12,8 +12,8 @@ import type { TablePoller } from '../routing/sources/poller.ts';
 import type { TableStore } from '../routing/store.ts';
 import { VERSION } from '../version.ts';
 import type { WorkerMetrics } from './messages.ts';
-import { askAll } from './supervisor.ts';
-import type { WorkerSlot } from './supervisor.ts';
+import { askAll } from './slot.ts';
+import type { WorkerSlot } from './slot.ts';
 
 /**
  * Metrics the supervisor owns for the instance: the table's. Workers are handed tables rather than

@@ -5,7 +5,6 @@
 // them all. It accepts no players itself.
 import { PassageError } from '../errors.ts';
 import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -18,14 +17,16 @@ import type { TablePoller } from '../routing/sources/poller.ts';
 import type { TableSource } from '../routing/sources/source.ts';
 import { TableStore } from '../routing/store.ts';
 import { createSupervisorAdmin } from './admin.ts';
+import { RESPAWN_MIN_DELAY_MS, WorkerSlot } from './slot.ts';
 import { workerConfig } from './budget.ts';
-import { WORKER_REPLY_TIMEOUT_MS, WORKER_START_TIMEOUT_MS } from './messages.ts';
-import type { FromWorker, ToWorker, WorkerMetrics, WorkerStatus } from './messages.ts';
+import { WORKER_START_TIMEOUT_MS } from './messages.ts';
+import type { FromWorker, ToWorker } from './messages.ts';
+
+export { RESPAWN_MIN_DELAY_MS, WorkerSlot };
 
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
 /** A worker that dies within this long of starting is crash-looping: its replacement waits longer. */
 export const CRASH_LOOP_WINDOW_MS = 10_000;
-export const RESPAWN_MIN_DELAY_MS = 100;
 export const RESPAWN_MAX_DELAY_MS = 10_000;
 /** After the drain deadline, how long workers get to exit before they are killed. */
 const EXIT_GRACE_MS = 5_000;
@@ -39,68 +40,6 @@ export class WorkerStartError extends PassageError {
     this.name = 'WorkerStartError';
     this.code = code;
     this.failure = failure;
-  }
-}
-
-interface Pending {
-  readonly resolve: (reply: Extract<FromWorker, { type: 'reply' }> | undefined) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-/** One of the N places a worker runs in; a replacement takes the same index. */
-export class WorkerSlot {
-  readonly index: number;
-  child: ChildProcess | undefined;
-  listening = false;
-  startedAt = 0;
-  restartDelayMs = RESPAWN_MIN_DELAY_MS;
-  respawnTimer: NodeJS.Timeout | undefined;
-  private nextId = 0;
-  private readonly pending = new Map<number, Pending>();
-
-  constructor(index: number) {
-    this.index = index;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  post(message: ToWorker): void {
-    const child = this.child;
-    // A worker that just died may still be here until its 'exit': what it misses, its replacement gets in init.
-    if (child === undefined || !child.connected) return;
-    child.send(message, undefined, {}, () => undefined);
-  }
-
-  /** Asks the worker; undefined when it does not answer within WORKER_REPLY_TIMEOUT_MS (stopped, busy or gone). */
-  ask(what: 'metrics' | 'status'): Promise<Extract<FromWorker, { type: 'reply' }> | undefined> {
-    if (this.child === undefined || !this.child.connected || !this.listening) return Promise.resolve(undefined);
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve(undefined);
-      }, WORKER_REPLY_TIMEOUT_MS);
-      this.pending.set(id, { resolve, timer });
-      this.post({ type: 'request', id, what });
-    });
-  }
-
-  answered(reply: Extract<FromWorker, { type: 'reply' }>): void {
-    const pending = this.pending.get(reply.id);
-    if (pending === undefined) return;
-    this.pending.delete(reply.id);
-    clearTimeout(pending.timer);
-    pending.resolve(reply);
-  }
-
-  forgetRequests(): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.resolve(undefined);
-    }
-    this.pending.clear();
   }
 }
 
@@ -290,12 +229,4 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
     await stack.disposeAsync().catch((cleanup: unknown) => log.warn({ err: cleanup }, 'cleaning up after a failed start failed'));
     throw err;
   }
-}
-
-/** The workers' answers, in slot order; undefined for a worker that did not answer. */
-export async function askAll(slots: readonly WorkerSlot[], what: 'status'): Promise<(WorkerStatus | undefined)[]>;
-export async function askAll(slots: readonly WorkerSlot[], what: 'metrics'): Promise<(WorkerMetrics | undefined)[]>;
-export async function askAll(slots: readonly WorkerSlot[], what: 'metrics' | 'status'): Promise<unknown[]> {
-  const replies = await Promise.all(slots.map((s) => s.ask(what)));
-  return replies.map((r) => (what === 'status' ? r?.status : r?.metrics));
 }
