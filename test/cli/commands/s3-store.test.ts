@@ -19,7 +19,8 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CliError, createS3Client, EXIT_CONFLICT, PublishConflictError } from '../../../cli/context.ts';
+import { CliError, createS3Client, EXIT_CONFLICT, PublishConflictError, UsageError } from '../../../cli/context.ts';
+import { parseLocation } from '../../../cli/tables/location.ts';
 import { run as keysGenerate } from '../../../cli/commands/keys-generate.ts';
 import { run as publish } from '../../../cli/commands/table-publish.ts';
 import { run as show } from '../../../cli/commands/table-show.ts';
@@ -421,6 +422,11 @@ describe('chunked tables in s3://', () => {
     );
     assert.ok(objects.has(orphan));
   });
+});
+
+test('an s3:// KEY holding ".chunks/" is refused: chunk objects, and only they, are named so', () => {
+  assert.throws(() => parseLocation(`s3://${BUCKET}/old.chunks/table.json?region=eu-west-1`, {}), (err: unknown) => err instanceof UsageError && /KEY must not contain "\.chunks\/"/.test(err.message));
+  assert.equal((parseLocation(`s3://${BUCKET}/tables.chunks?region=eu-west-1`, {}) as { key: string }).key, 'tables.chunks');
 });
 
 function pick(result: Record<string, unknown>): Record<string, unknown> {
