@@ -60,20 +60,28 @@ before(async () => {
   await keysGenerate({ out: dir }, fakeContext());
 });
 
-describe('passagectl on chunked tables (DynamoDB)', () => {
+/** A DynamoDB table in dynalite for the enclosing describe: the client, and the location of table id `prod`. */
+function localTable(name: string): { client: DynamoDBClient; to: string } {
+  const local = { client: undefined as unknown as DynamoDBClient, to: '' };
   let db: LocalDynamoDb;
-  let client: DynamoDBClient;
-  let to: string;
   before(async () => {
     db = await startLocalDynamoDb();
-    client = localClient(db.endpoint);
-    await createRoutingTableStore(client, 'passage');
-    to = `dynamodb://passage/prod?region=local&endpoint=${encodeURIComponent(db.endpoint)}`;
+    local.client = localClient(db.endpoint);
+    await createRoutingTableStore(local.client, name);
+    local.to = `dynamodb://${name}/prod?region=local&endpoint=${encodeURIComponent(db.endpoint)}`;
   });
   after(async () => {
-    client.destroy();
+    local.client.destroy();
     await db.close();
   });
+  return local;
+}
+
+describe('passagectl on chunked tables (DynamoDB)', () => {
+  const local = localTable('passage');
+  let client: DynamoDBClient;
+  let to: string;
+  before(() => ({ client, to } = local));
 
   test('publish writes the chunks and a manifest; a one-route change writes one chunk; a router reads it from DynamoDB', async () => {
     const first = await publishFile(tableFile(1), to);
@@ -150,19 +158,12 @@ describe('passagectl table gc', () => {
 });
 
 describe('tables signed elsewhere (an offline key), then published', () => {
-  let db: LocalDynamoDb;
+  const local = localTable('offline');
   let client: DynamoDBClient;
   let to: string;
-  before(async () => {
-    db = await startLocalDynamoDb();
-    client = localClient(db.endpoint);
-    await createRoutingTableStore(client, 'offline');
+  before(() => {
+    ({ client, to } = local);
     mkdirSync(join(dir, 'offline'), { recursive: true });
-    to = `dynamodb://offline/prod?region=local&endpoint=${encodeURIComponent(db.endpoint)}`;
-  });
-  after(async () => {
-    client.destroy();
-    await db.close();
   });
   const publishSigned = (file: string, ctx = fakeContext({ json: true })) => publish({ file, to, keys: [], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, ctx).then(() => JSON.parse(ctx.out()) as Record<string, unknown>);
 
