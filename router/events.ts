@@ -2,6 +2,7 @@
 // tests or tracing) subscribe. The core imports no metrics library.
 import { channel, subscribe as subscribeChannel, unsubscribe as unsubscribeChannel } from 'node:diagnostics_channel';
 import type { Channel } from 'node:diagnostics_channel';
+import type { ChunkCheck } from './table/errors.ts';
 
 export type Intent = 'status' | 'login' | 'transfer' | 'legacy' | 'unknown';
 
@@ -81,6 +82,19 @@ export interface TableAppliedEvent {
   /** Milliseconds since the epoch; absent for unsigned local files. */
   readonly issuedAt?: number;
   readonly expiresAt?: number;
+  readonly origin: 'source' | 'cache';
+  /** Chunks the router holds for the table now in use (0 for a small single envelope). */
+  readonly chunksHeld?: number;
+}
+/** Chunks of a chunked (or big single) table read while one table was assembled, once per assembly. */
+export interface TableChunksFetchedEvent {
+  readonly origin: 'source' | 'cache';
+  readonly count: number;
+}
+/** A chunk refused against its manifest entry; the table is refused and the last good one kept. */
+export interface TableChunkRefusedEvent {
+  /** `size`, `sha256` or `content` (not canonical JSON, wrong route count). */
+  readonly check: ChunkCheck;
   readonly origin: 'source' | 'cache';
 }
 
@@ -217,6 +231,8 @@ export interface EventMap {
   'passage:table:fetch': TableFetchEvent;
   'passage:table:rejected': TableRejectedEvent;
   'passage:table:applied': TableAppliedEvent;
+  'passage:table:chunks_fetched': TableChunksFetchedEvent;
+  'passage:table:chunk_refused': TableChunkRefusedEvent;
   'passage:rate_limited': RateLimitedEvent;
   'passage:rate_limiter:size': RateLimiterSizeEvent;
   'passage:connection:rejected': ConnectionRejectedEvent;
@@ -264,6 +280,8 @@ export const events = {
   tableFetch: eventChannel('passage:table:fetch'),
   tableRejected: eventChannel('passage:table:rejected'),
   tableApplied: eventChannel('passage:table:applied'),
+  tableChunksFetched: eventChannel('passage:table:chunks_fetched'),
+  tableChunkRefused: eventChannel('passage:table:chunk_refused'),
   rateLimited: eventChannel('passage:rate_limited'),
   rateLimiterSize: eventChannel('passage:rate_limiter:size'),
   connectionRejected: eventChannel('passage:connection:rejected'),

@@ -7,12 +7,12 @@
 
 import type { Command } from 'commander';
 import { REGIONS_FILE_NAME } from '../../router/contracts/regions-file.ts';
-import { CHUNKED_PUBLISH_THRESHOLD_BYTES } from '../../router/table/manifest.ts';
+import { CHUNKED_PUBLISH_THRESHOLD_BYTES, type TableChunk } from '../../router/table/manifest.ts';
 import { CliError, collect, emit, parseExpiry, UsageError, type CliContext, type Runner } from '../context.ts';
 import { signForPublish } from '../tables/chunked-publish.ts';
-import { readTableFile, type EnvelopeTable } from '../tables/document.ts';
+import { decodePublished, readTableFile, type EnvelopeTable } from '../tables/document.ts';
 import { parseLocation } from '../tables/location.ts';
-import { openStore, type PublishedTableStore } from '../tables/store.ts';
+import { openStore, type PublishedEntry, type PublishedTableStore } from '../tables/store.ts';
 import { checkPublishable, type PublishTrust } from '../tables/trust.ts';
 
 export interface TablePublishOptions {
@@ -72,7 +72,7 @@ export async function publishEnvelope(store: PublishedTableStore, envelope: Enve
     );
   }
   // Chunks first: a router that sees the manifest must find every chunk it names.
-  const chunksWritten = envelope.chunks === undefined ? undefined : await store.putChunks(envelope.chunks);
+  const chunksWritten = envelope.chunks === undefined ? undefined : await store.putChunks(chunksNotIn(latest, envelope.chunks, store.description));
   await store.publish({ version: table.version, envelope: envelope.envelopeText.trimEnd() }, latest?.version);
   return {
     location: store.description,
@@ -83,6 +83,17 @@ export async function publishEnvelope(store: PublishedTableStore, envelope: Enve
     keyids: envelope.keyids,
     ...(envelope.manifest === undefined ? {} : { chunks: envelope.manifest.chunks.length, chunksWritten: chunksWritten ?? 0 }),
   };
+}
+
+/**
+ * The chunks the latest version does not name. Those it names are stored (written before it) and stay
+ * (gc never removes a chunk a retained version names), so a one-route change sends one chunk, not every
+ * chunk of the table to be refused by its create-only condition. The others are still written create-only.
+ */
+function chunksNotIn(latest: PublishedEntry | undefined, chunks: readonly TableChunk[], where: string): readonly TableChunk[] {
+  if (latest === undefined) return chunks;
+  const stored = new Set(decodePublished(latest.envelope, `${where} version ${latest.version}`).manifest?.chunks.map((ref) => ref.sha256));
+  return chunks.filter((chunk) => !stored.has(chunk.ref.sha256));
 }
 
 export function register(table: Command, runner: Runner): void {

@@ -2,10 +2,10 @@
 // router would; with --public-key, also the signature. Exit 0 valid, 1 invalid.
 
 import type { Command } from 'commander';
-import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_TABLE_BYTES, verifyEnvelope } from '../../router/table/envelope.ts';
 import { readPublicKeyFile } from '../../router/table/keys.ts';
 import { CliError, collect, emit, type CliContext, type Runner } from '../context.ts';
 import { countTargets, readTableFile } from '../tables/document.ts';
+import { verifiedKeyOf } from '../tables/trust.ts';
 
 export interface TableValidateOptions {
   readonly file: string;
@@ -19,12 +19,7 @@ export async function run(opts: TableValidateOptions, ctx: CliContext): Promise<
   if (local.kind === 'envelope' && opts.publicKeys.length > 0) {
     const keys = await Promise.all(opts.publicKeys.map((k) => readPublicKeyFile(k)));
     try {
-      verifiedBy = verifyEnvelope(local.envelopeText, keys, {
-        maxBytes: DEFAULT_MAX_TABLE_BYTES,
-        expectedTableId: local.table.tableId,
-        now: ctx.now(),
-        skewMs: DEFAULT_CLOCK_SKEW_MS,
-      }).keyid;
+      verifiedBy = verifiedKeyOf(local, keys, local.table.tableId, ctx.now());
     } catch (err) {
       throw new CliError((err as { code?: string }).code ?? 'ERR_TABLE_SIGNATURE', `${opts.file}: ${(err as Error).message}`);
     }

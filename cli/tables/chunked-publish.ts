@@ -2,11 +2,27 @@
 // CHUNKED_PUBLISH_THRESHOLD_BYTES) becomes a chunked table, a signed manifest plus content-addressed
 // chunks (router/table/manifest.ts), so it fits DynamoDB items and a one-route change re-sends one chunk.
 
+import { signTable, type SignedTable } from '../../router/table/envelope.ts';
+import { TableError } from '../../router/table/errors.ts';
 import { readPrivateKeyFile } from '../../router/table/keys.ts';
 import { signChunkedTable, TABLE_MANIFEST_PAYLOAD_TYPE } from '../../router/table/manifest.ts';
-import { CliError } from '../context.ts';
-import { envelopeText, signDocument } from '../commands/table-sign.ts';
+import { CliError, UsageError } from '../context.ts';
 import { decodePublished, type EnvelopeTable } from './document.ts';
+
+export async function signDocument(document: Record<string, unknown>, keyFiles: readonly string[], expiresInMs: number, now: number, name: string): Promise<SignedTable> {
+  if (keyFiles.length === 0) throw new UsageError('--key is required to sign (the private key from `npx passagectl keys generate`)');
+  const keys = await Promise.all(keyFiles.map((k) => readPrivateKeyFile(k)));
+  try {
+    return signTable(document, keys, { expiresInMs, now });
+  } catch (err) {
+    if (err instanceof TableError) throw new CliError(err.code, `${name}: ${err.message}`);
+    throw err;
+  }
+}
+
+export function envelopeText(signed: SignedTable): string {
+  return `${JSON.stringify(signed.envelope)}\n`;
+}
 
 /** Signs `document` for publishing: one envelope when its payload is at most `chunkAboveBytes`, else a chunked table. */
 export async function signForPublish(

@@ -1,7 +1,7 @@
 // Reading routing tables as operators write them (routes.toml, JSON) or as they are published (signed
 // envelopes), for every `passagectl table` command. Validation is the router's own (router/table/).
 
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { decodeEnvelope, type TableDocument } from '../../router/table/envelope.ts';
@@ -11,11 +11,13 @@ import {
   decodeManifestPayload,
   envelopePayloadType,
   parseManifestHeader,
+  MAX_CHUNK_BYTES,
   TABLE_MANIFEST_PAYLOAD_TYPE,
   type ManifestDocument,
   type TableChunk,
 } from '../../router/table/manifest.ts';
 import { parseRoutingTable } from '../../router/table/schema.ts';
+import { chunkObjectKey, chunkPrefix } from '../../router/table/chunk-keys.ts';
 import type { RoutingTable } from '../../router/table/types.ts';
 import { loadFavicon } from '../../router/table/favicon.ts';
 import { tomlToJsonValues } from '../../router/table/toml.ts';
@@ -63,7 +65,8 @@ export async function readTableFile(file: string): Promise<LocalTable> {
     const where = cause instanceof TomlError ? ` (line ${cause.line}, column ${cause.column})` : '';
     throw new CliError('PASSAGE_TABLE_SYNTAX', `${file}: invalid ${isJson ? 'JSON' : 'TOML'}${where}: ${(cause as Error).message.split('\n')[0]}`);
   }
-  if (isJson && isObject(doc) && 'payloadType' in doc) return decodePublished(text, file);
+  // A chunked table signed by `table sign --out FILE` keeps its chunks beside it, in FILE.chunks/.
+  if (isJson && isObject(doc) && 'payloadType' in doc) return readPublished(localChunks(file), text, file);
   if (!isObject(doc)) throw new CliError('PASSAGE_TABLE_SYNTAX', `${file}: a routing table must be a TOML or JSON table`);
   const document = inlineFavicons(doc, dirname(resolve(file)), file);
   return { kind: 'plain', document, table: withName(file, () => parseRoutingTable(document)) };
@@ -88,21 +91,56 @@ export function decodePublished(envelopeText: string, name: string): EnvelopeTab
 /** Where readPublished reads a chunked table's chunks (a PublishedTableStore). */
 export interface ChunkStore {
   readChunk(sha256: string): Promise<Buffer | undefined>;
+  /** Where a missing chunk was looked for, for the message (default: "the store"). */
+  readonly chunksAt?: string;
 }
 
-/** A published table, whole: a chunked one's chunks are read from `store` and checked against the manifest. */
+/** A published table, whole: a chunked one's chunks are read from `store`, checked against the manifest, and kept (publish writes them). */
 export async function readPublished(store: ChunkStore, envelopeText: string, name: string): Promise<EnvelopeTable> {
   const published = decodePublished(envelopeText, name);
   const manifest = published.manifest;
   if (manifest === undefined) return published;
   const routes: unknown[][] = [];
+  const chunks: TableChunk[] = [];
   for (const ref of manifest.chunks) {
     const bytes = await store.readChunk(ref.sha256);
-    if (bytes === undefined) throw new CliError('ERR_TABLE_CHUNK', `${name}: chunk ${ref.sha256} named by the manifest is missing from the store`);
+    if (bytes === undefined) throw new CliError('ERR_TABLE_CHUNK', `${name}: chunk ${ref.sha256} named by the manifest is missing from ${store.chunksAt ?? 'the store'}`);
     routes.push(withName(name, () => decodeChunk(bytes, ref)));
+    chunks.push({ ref, bytes });
   }
   const document = assembleDocument(manifest, routes);
-  return { ...published, document, table: withName(name, () => parseRoutingTable(document, { requireExpiry: true })) };
+  return { ...published, document, table: withName(name, () => parseRoutingTable(document, { requireExpiry: true })), chunks };
+}
+
+/** The chunks beside a local manifest file (FILE.chunks/<sha256>.json), each read up to one byte past the largest chunk. */
+export function localChunks(file: string): ChunkStore {
+  return {
+    chunksAt: `${chunkPrefix(file)} (\`passagectl table sign --out ${file}\` writes the chunks there)`,
+    readChunk: (sha256) => readBoundedFile(chunkObjectKey(file, sha256), MAX_CHUNK_BYTES + 1),
+  };
+}
+
+/** At most `limit` bytes of `path`, or undefined when it does not exist. */
+export async function readBoundedFile(path: string, limit: number): Promise<Buffer | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return undefined;
+    throw new CliError('PASSAGE_FILE', `${path}: cannot read (${(err as { code?: string }).code ?? String(err)})`);
+  }
+  try {
+    const buffer = Buffer.alloc(limit);
+    let length = 0;
+    while (length < limit) {
+      const { bytesRead } = await handle.read(buffer, length, limit - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Routes in a published table, without reading a chunked table's chunks. */

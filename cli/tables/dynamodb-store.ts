@@ -72,7 +72,10 @@ export class DynamoDbTableStore implements PublishedTableStore {
   async publish(entry: PublishedEntry, previousVersion: number | undefined): Promise<void> {
     const size = Buffer.byteLength(entry.envelope, 'utf8');
     if (size > DYNAMODB_ITEM_LIMIT - 1024) {
-      throw new CliError('PASSAGE_TABLE_TOO_LARGE', `the envelope is ${size} bytes; a DynamoDB item holds at most ${DYNAMODB_ITEM_LIMIT} (with its keys)`);
+      throw new CliError(
+        'PASSAGE_TABLE_TOO_LARGE',
+        `the envelope is ${size} bytes; a DynamoDB item holds at most ${DYNAMODB_ITEM_LIMIT} (with its keys), nothing was written: publish the routes file with --key (signed and chunked here), or sign it chunked with \`passagectl table sign FILE --out ENVELOPE\` and publish ENVELOPE`,
+      );
     }
     const publishedAt = new Date(this.now()).toISOString();
     const attributes: Item = {

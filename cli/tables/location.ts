@@ -3,6 +3,7 @@
 //   file://PATH   https://HOST/PATH (read-only)
 
 import { DEFAULT_S3_KEY } from '../../router/contracts/stacks.ts';
+import { CHUNKS_SEGMENT } from '../../router/table/chunk-keys.ts';
 import { UsageError } from '../context.ts';
 
 export type TableLocation =
@@ -52,6 +53,8 @@ function parseS3Location(text: string, env: Readonly<Record<string, string | und
   if (path.endsWith('/') || path.split('/').some((part, i, all) => part === '' && i < all.length - 1)) {
     throw new UsageError(`"${text}": KEY must name an object, like s3://${bucket}/tables/table.json`);
   }
+  // Chunk objects are KEY.chunks/…, and the publisher role may delete exactly the objects named so.
+  if (path.includes(CHUNKS_SEGMENT)) throw new UsageError(`"${text}": KEY must not contain "${CHUNKS_SEGMENT}" (chunked tables keep their chunks under KEY${CHUNKS_SEGMENT})`);
   return { kind: 's3', bucket, key: path === '' ? DEFAULT_S3_KEY : path, ...awsParameters(text, url, env) };
 }
 

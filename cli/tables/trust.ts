@@ -56,6 +56,17 @@ async function anchors(trust: PublishTrust): Promise<TrustAnchors> {
 }
 
 /**
+ * The key id that verifies `envelope` with the routers' own checks (throws their TableError). A chunked
+ * table: its manifest (the chunks' total size is the routers' `max_bytes` to allow; the chunks were
+ * checked against the manifest's hashes when they were read).
+ */
+export function verifiedKeyOf(envelope: EnvelopeTable, keys: readonly KeyObject[], expectedTableId: string, now: number): string {
+  const opts = { maxBytes: DEFAULT_MAX_TABLE_BYTES, expectedTableId, now, skewMs: DEFAULT_CLOCK_SKEW_MS };
+  if (envelope.manifest !== undefined) return verifyManifestEnvelope(envelope.envelopeText, keys, { ...opts, maxBytes: CHUNKED_TABLE_CHECK_BYTES }).keyid;
+  return verifyEnvelope(envelope.envelopeText, keys, opts).keyid;
+}
+
+/**
  * Refuses (CliError, with the router's own error code) an envelope the target routers would refuse:
  * signed by no key they trust, another table id, expired. With `force`, warns on stderr instead.
  * Returns the key id that verified it (undefined when forced past a failed check).
@@ -65,10 +76,7 @@ export async function checkPublishable(envelope: EnvelopeTable, trust: PublishTr
   try {
     const { keys, tableId, source } = await anchors(trust);
     try {
-      const opts = { maxBytes: DEFAULT_MAX_TABLE_BYTES, expectedTableId: tableId ?? envelope.table.tableId, now: ctx.now(), skewMs: DEFAULT_CLOCK_SKEW_MS };
-      // A chunked table: the manifest gets the routers' checks (the chunks' total size is the routers' `max_bytes` to allow).
-      if (envelope.manifest !== undefined) return verifyManifestEnvelope(envelope.envelopeText, keys, { ...opts, maxBytes: CHUNKED_TABLE_CHECK_BYTES }).keyid;
-      return verifyEnvelope(envelope.envelopeText, keys, opts).keyid;
+      return verifiedKeyOf(envelope, keys, tableId ?? envelope.table.tableId, ctx.now());
     } catch (error) {
       if (!(error instanceof TableError)) throw error;
       const what = `${envelope.table.tableId}@${envelope.table.version} (signed by ${envelope.keyids.join(', ')})`;

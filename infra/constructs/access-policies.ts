@@ -13,6 +13,7 @@ import {
   permissionsBoundaryName,
   type AccessRole,
 } from '../../router/contracts/stacks.ts';
+import { CHUNK_OBJECT_PATTERN } from '../../router/table/chunk-keys.ts';
 import { fleetPartitionKey, fleetPartitionKeyPattern, tablePartitionKey } from '../../router/contracts/dynamodb-keys.ts';
 
 export interface AccessScope {
@@ -154,6 +155,8 @@ export function accessRoleStatements(role: AccessRole, s: AccessScope): PolicySt
         statement('PublishTable', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], tableArns(s, s.homeRegion), leadingKey(tablePartitionKey(s.tableId))),
         statement('PublishTableObjects', ['s3:GetObject', 's3:PutObject'], [`${tableBucketArn(s)}/*`]),
         statement('ListTableHistory', ['s3:ListBucket'], [tableBucketArn(s)]),
+        // `table gc`: chunk objects only (KEY.chunks/<sha256>.json), never the latest or a history object.
+        statement('CollectTableChunks', ['s3:DeleteObject'], [`${tableBucketArn(s)}/${CHUNK_OBJECT_PATTERN}`]),
       ];
     case 'plan':
       return [

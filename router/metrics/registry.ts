@@ -31,6 +31,9 @@ export class RouterMetrics {
   readonly tableRejections: Counter<'reason'>;
   readonly tableFetchDuration: Histogram<'result'>;
   readonly tableFetchErrors: Counter<'kind'>;
+  readonly tableChunksFetched: Counter<'origin'>;
+  readonly tableChunkFailures: Counter<'check'>;
+  readonly tableChunksHeld: Gauge;
   readonly rateLimitExceeded: Counter<'budget'>;
   readonly rateLimiterSize: Gauge<'budget'>;
   readonly connectionsRejected: Counter<'reason'>;
@@ -126,6 +129,13 @@ export class RouterMetrics {
       labelNames: ['result'], buckets: LATENCY_BUCKETS, registers,
     });
     this.tableFetchErrors = new Counter({ name: 'passage_table_fetch_errors_total', help: 'Failed table fetches, by kind (stable code)', labelNames: ['kind'], registers });
+    this.tableChunksFetched = new Counter({
+      name: 'passage_table_chunks_fetched_total', help: 'Chunks of chunked tables read, by origin (source, cache); chunks already held are not read again', labelNames: ['origin'], registers,
+    });
+    this.tableChunkFailures = new Counter({
+      name: 'passage_table_chunk_failures_total', help: 'Chunks refused against their manifest entry, by check (size, sha256, content); the table is refused', labelNames: ['check'], registers,
+    });
+    this.tableChunksHeld = new Gauge({ name: 'passage_table_chunks_held', help: 'Chunks the router holds for the table in use (a big single envelope is held as chunks too)', registers });
     this.rateLimitExceeded = new Counter({ name: 'passage_rate_limit_exceeded_total', help: 'Handshakes refused by the rate limiter, by budget (status, login)', labelNames: ['budget'], registers });
     this.rateLimiterSize = new Gauge({ name: 'passage_rate_limiter_size', help: 'Client keys tracked by the rate limiter, by budget', labelNames: ['budget'], registers });
     this.connectionsRejected = new Counter({
@@ -202,9 +212,12 @@ export class RouterMetrics {
     on(events.status, (m) => this.statusDuration.observe({ route: m.route }, m.durationSeconds));
     on(events.tableApplied, (m) => {
       this.tableVersion.set(m.version);
+      this.tableChunksHeld.set(m.chunksHeld ?? 0);
       this.tableTimes = { appliedAt: this.now(), ...(m.issuedAt === undefined ? {} : { issuedAt: m.issuedAt }), ...(m.expiresAt === undefined ? {} : { expiresAt: m.expiresAt }) };
     });
     on(events.tableRejected, (m) => this.tableRejections.inc({ reason: m.reason }));
+    on(events.tableChunksFetched, (m) => this.tableChunksFetched.inc({ origin: m.origin }, m.count));
+    on(events.tableChunkRefused, (m) => this.tableChunkFailures.inc({ check: m.check }));
     on(events.tableFetch, (m) => {
       this.tableFetchDuration.observe({ result: m.result }, m.durationSeconds);
       if (m.result === 'error') this.tableFetchErrors.inc({ kind: m.kind ?? 'unknown' });

@@ -154,12 +154,19 @@ export class TableKeyError extends TableError {
   }
 }
 
+/** Which check a chunk failed: its size, its SHA-256, or its content (JSON, canonical form, route count). */
+export const CHUNK_CHECKS = ['size', 'sha256', 'content'] as const;
+export type ChunkCheck = (typeof CHUNK_CHECKS)[number];
+
 /** A chunk of a chunked table that does not match its manifest entry (size, SHA-256, shape); `sha256` names it. */
 export class TableChunkError extends TableError {
   readonly sha256: string;
+  /** The failed check: a bounded metric label (passage_table_chunk_failures_total). */
+  readonly check: ChunkCheck;
 
-  constructor(sha256: string, message: string, options?: ErrorOptions) {
+  constructor(sha256: string, message: string, options?: ErrorOptions & { readonly check?: ChunkCheck }) {
     super('ERR_TABLE_CHUNK', `chunk ${sha256.slice(0, 16)}…: ${message}`, options);
     this.sha256 = sha256;
+    this.check = options?.check ?? 'content';
   }
 }

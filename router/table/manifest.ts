@@ -225,8 +225,8 @@ export function parseManifestHeader(manifest: ManifestDocument): RoutingTable {
 
 /** Checks a fetched chunk against its manifest entry (size, SHA-256, a canonical JSON array of `routes` objects) and returns its route documents. */
 export function decodeChunk(bytes: Uint8Array, ref: ChunkRef): unknown[] {
-  if (bytes.byteLength !== ref.bytes) throw new TableChunkError(ref.sha256, `is ${bytes.byteLength} bytes, the manifest says ${ref.bytes}`);
-  if (sha256Hex(bytes) !== ref.sha256) throw new TableChunkError(ref.sha256, 'SHA-256 does not match the manifest');
+  if (bytes.byteLength !== ref.bytes) throw new TableChunkError(ref.sha256, `is ${bytes.byteLength} bytes, the manifest says ${ref.bytes}`, { check: 'size' });
+  if (sha256Hex(bytes) !== ref.sha256) throw new TableChunkError(ref.sha256, 'SHA-256 does not match the manifest', { check: 'sha256' });
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let parsed: unknown;
   try {

@@ -16,7 +16,7 @@ import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sd
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment } from '@aws-sdk/client-ecs';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { loadRegionsFile, type RegionsFile } from '../../router/contracts/regions-file.ts';
 import { ACCESS_ROLES, accessRoleName, accessStackName, type AccessRole } from '../../router/contracts/stacks.ts';
@@ -27,6 +27,8 @@ import { run as keysGenerate } from '../../cli/commands/keys-generate.ts';
 import { run as publish } from '../../cli/commands/table-publish.ts';
 import { run as history } from '../../cli/commands/table-history.ts';
 import { run as tableDiff } from '../../cli/commands/table-diff.ts';
+import { run as gc } from '../../cli/commands/table-gc.ts';
+import { chunkObjectKey } from '../../router/table/chunk-keys.ts';
 import { CdkFailedError, diffArgs, type CdkOptions, type CdkRunner } from '../../cli/deploy/cdk.ts';
 import { awsDeployCloud } from '../../cli/deploy/cloud.ts';
 import { AccessStack } from '../../infra/stacks/access-stack.ts';
@@ -133,15 +135,19 @@ function answerAws(opts: { cloudFormationRolls: boolean }): void {
   let rules: unknown[] = [];
   mocks.wafv2!.on(GetWebACLCommand).callsFake(() => ({ WebACL: { ...acl, Rules: rules }, LockToken: 'l1' }));
   mocks.wafv2!.on(UpdateWebACLCommand).callsFake((input: { Rules: unknown[] }) => ((rules = input.Rules), { NextLockToken: 'l2' }));
-  const objects = new Map<string, string>();
+  const objects = s3Objects;
+  objects.clear();
   mocks.s3!.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const body = objects.get(input.Key);
     if (body === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
     return { Body: Readable.from([Buffer.from(body)]) as unknown as GetObjectCommandOutput['Body'], ETag: '"e1"', ContentLength: Buffer.byteLength(body), Metadata: {} };
   });
   mocks.s3!.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => (objects.set(input.Key, String(input.Body)), { ETag: '"e1"' }));
-  mocks.s3!.on(ListObjectsV2Command).callsFake((input: { Prefix?: string }) => ({ Contents: [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).map((Key) => ({ Key })), KeyCount: objects.size }));
+  mocks.s3!.on(ListObjectsV2Command).callsFake((input: { Prefix?: string }) => ({ Contents: [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).map((Key) => ({ Key, LastModified: new Date(0) })), KeyCount: objects.size }));
+  mocks.s3!.on(DeleteObjectCommand).callsFake((input: { Key: string }) => (objects.delete(input.Key), {}));
 }
+/** The fake bucket's objects by key (answerAws empties it). */
+const s3Objects = new Map<string, string>();
 
 // ---- the command paths, as each role runs them ----
 
@@ -217,6 +223,12 @@ const PATHS: Readonly<Record<AccessRole, () => Promise<void>>> = {
     await assert.rejects(publishTo(DYNAMODB));
     await publishTo(S3);
     await history({ from: S3, limit: 10 }, fakeContext());
+    // `table gc` removes a chunk no version names (left by a publish that stopped half-way).
+    const orphan = chunkObjectKey('table.json', 'd'.repeat(64));
+    s3Objects.set(orphan, '[]');
+    await gc({ from: S3, graceMs: 0, dryRun: false }, fakeContext({ now: () => NOW }));
+    assert.equal(s3Objects.has(orphan), false);
+    await gc({ from: DYNAMODB, graceMs: 0, dryRun: false }, fakeContext({ now: () => NOW }));
   },
   async plan() {
     answerAws({ cloudFormationRolls: false });

@@ -15,6 +15,7 @@ import { NONCURRENT_VERSION_RETENTION } from '../../infra/constructs/table-endpo
 import { WRITABLE_PATHS } from '../../infra/constructs/router-fleet.ts';
 import { parseImageRef, RouterImageError, routerImage } from '../../infra/constructs/router-image.ts';
 import { CI_SESSION } from '../../infra/stacks/access-stack.ts';
+import { chunkObjectKey } from '../../router/table/chunk-keys.ts';
 import { definePassage } from '../../infra/stacks/passage.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -111,6 +112,22 @@ describe('the access stack', () => {
     const statements = (found.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
     const query = statements.filter((s) => actions(s).includes('dynamodb:Query'));
     assert.deepEqual(query.map((s) => s.Condition), [{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FLEET#live#*'] } }]);
+  });
+});
+
+describe('the publisher role', () => {
+  test('may delete chunk objects for `table gc`, and no latest or history object', () => {
+    const [found] = Object.values(access.findResources('AWS::IAM::Role', { Properties: { RoleName: accessRoleName('live', 'publisher') } }));
+    const statements = (found.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    const deletes = statements.filter((s) => actions(s).some((a) => a === 's3:DeleteObject' || a === 's3:*' || a === 's3:Delete*'));
+    assert.equal(deletes.length, 1);
+    const resources = [deletes[0]!.Resource].flat().map((r) => JSON.stringify(r));
+    assert.equal(resources.length, 1);
+    // `*.chunks/*` in IAM's glob: KEY.chunks/<sha256>.json for any KEY (a KEY never holds `.chunks/`).
+    const pattern = new RegExp(`^${JSON.parse(resources[0]!).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    const object = (key: string): string => `arn:aws:s3:::passage-live-controlplane-tableendpointbucket-abc/${key}`;
+    for (const key of [chunkObjectKey('table.json', 'a'.repeat(64)), chunkObjectKey('staging/table.json', 'b'.repeat(64))]) assert.match(object(key), pattern, key);
+    for (const key of ['table.json', `table.json.history/v${'1'.padStart(16, '0')}.json`, 'staging/table.json']) assert.doesNotMatch(object(key), pattern, key);
   });
 });
 

@@ -84,7 +84,7 @@ export async function fetchDynamoDbChunk(opts: DynamoDbSourceOptions, descriptio
   if (item === undefined) throw new TableSourceError('ERR_SOURCE_NOT_FOUND', `${what}: no such item (not replicated yet?)`);
   const text = item[CHUNK_ITEM.chunk]?.S;
   if (text === undefined) throw new TableSourceError('ERR_SOURCE_BAD_ITEM', `${what}: the item has no string attribute "${CHUNK_ITEM.chunk}"`);
-  if (text.length > ref.bytes) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`);
+  if (text.length > ref.bytes) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`, { check: 'size' });
   return Buffer.from(text, 'utf8');
 }
 

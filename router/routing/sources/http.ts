@@ -93,7 +93,7 @@ export class HttpTableSource implements TableSource {
     try {
       return await readCapped(res, ref.bytes + 1, what, timeoutMs);
     } catch (err) {
-      if (err instanceof TableTooLargeError) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`);
+      if (err instanceof TableTooLargeError) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`, { check: 'size' });
       throw err;
     }
   }

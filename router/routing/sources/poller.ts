@@ -11,7 +11,7 @@ import { ActiveTable } from '../active-table.ts';
 import { DEFAULT_SLICE_BUDGET_MS, SliceClock } from '../slices.ts';
 import { assembleChunkedTable, type ChunkReader, type HeldChunks } from './chunked.ts';
 import { INLINE_VERIFY_MAX_BYTES, verifyOffThread } from './off-thread.ts';
-import { TableError, TableValidationError, type TableProblem } from '../../table/errors.ts';
+import { TableChunkError, TableError, TableValidationError, type TableProblem } from '../../table/errors.ts';
 import type { RoutingTable } from '../../table/types.ts';
 import { embeddedFaviconProblem } from './favicons.ts';
 import type { TableStore } from '../store.ts';
@@ -57,7 +57,9 @@ export interface PollerOptions {
 /** What the last applied table cost: chunks it has, chunks read for it (not held from the table before), slices it took. */
 export interface ApplyStats {
   readonly version: number;
-  readonly format: 'envelope' | 'chunked';
+  readonly format: 'envelope' | 'chunked' | 'unsigned';
+  /** The signed bytes: the envelope, or the manifest and its chunks together. */
+  readonly bytes: number;
   readonly chunks: number;
   readonly chunksRead: number;
   readonly yields: number;
@@ -70,7 +72,7 @@ type Candidate =
   | { readonly kind: 'whole'; readonly table: RoutingTable; readonly payloadDigest: Buffer; readonly keyid: string }
   | {
       readonly kind: 'chunks';
-      readonly format: ApplyStats['format'];
+      readonly format: 'envelope' | 'chunked';
       readonly header: RoutingTable;
       readonly refs: readonly ChunkRef[];
       readonly read: ChunkReader;
@@ -106,6 +108,19 @@ export interface TableSourceStatus {
   readonly minVersion: number;
   /** When the table in use expired (it is still served as the last good table), or null while it is current. */
   readonly expiredAt: string | null;
+  /** The table in use as it was published; null before the first. */
+  readonly inUse: TableInUseStatus | null;
+}
+
+export interface TableInUseStatus {
+  /** `chunked`: a manifest and its chunks; `envelope`: one signed envelope; `unsigned`: a plain local file. */
+  readonly format: ApplyStats['format'];
+  /** Chunks of a chunked table (0 otherwise). */
+  readonly chunks: number;
+  /** The published bytes: the envelope, or the manifest and its chunks together. */
+  readonly bytes: number;
+  /** Chunks read from the source by the last poll: 0 when nothing changed, 1 for a one-route change. */
+  readonly chunksFetchedLastPoll: number;
 }
 
 /** The wait before the next poll: the interval minus up to 20% jitter; after errors, capped exponential backoff with up to 50% jitter. */
@@ -145,6 +160,8 @@ export class TablePoller {
   /** Parsed routes of the chunks of the table in use, by hash: a new version re-reads only the chunks that changed. */
   private heldChunks: HeldChunks = new Map();
   private lastApplyStats: ApplyStats | undefined;
+  /** Chunks the last poll read from the source (for /status). */
+  private lastPollChunksFetched = 0;
 
   constructor(opts: PollerOptions) {
     this.opts = opts;
@@ -215,7 +232,14 @@ export class TablePoller {
       rejections: { ...this.rejections },
       minVersion: this.minVersion,
       expiredAt: this.expiredAt() === undefined ? null : iso(this.expiredAt()),
+      inUse: this.inUseStatus(),
     };
+  }
+
+  private inUseStatus(): TableInUseStatus | null {
+    const stats = this.lastApplyStats;
+    if (stats === undefined) return null;
+    return { format: stats.format, chunks: stats.format === 'chunked' ? stats.chunks : 0, bytes: stats.bytes, chunksFetchedLastPoll: this.lastPollChunksFetched };
   }
 
   /** expires_at of the table in use once it has passed; undefined while current (or unsigned without expiry). */
@@ -263,6 +287,7 @@ export class TablePoller {
   private async fetchAndApply(): Promise<PollOutcome> {
     const started = performance.now();
     this.lastPollAt = this.now();
+    this.lastPollChunksFetched = 0;
     let result;
     try {
       result = await this.opts.source.fetch(this.abort.signal);
@@ -377,28 +402,42 @@ export class TablePoller {
     }
     const held = { table: heldTable(header), payloadBytes: verified.payloadDigest, digest };
     if (verified.kind === 'whole') {
-      this.apply(verified.table, held, origin, verified.keyid);
-      this.heldChunks = new Map();
-      this.lastApplyStats = { version: header.version, format: 'envelope', chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
+      this.apply(verified.table, held, origin, verified.keyid, new Map());
+      this.lastApplyStats = { version: header.version, format: 'envelope', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
       return { kind: 'applied', version: header.version };
     }
     const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, this.abort.signal);
+    const chunked = verified.format === 'chunked';
+    let fetched = 0;
+    const read: ChunkReader = !chunked ? verified.read : async (ref) => {
+      const chunk = await verified.read(ref);
+      fetched++;
+      return chunk;
+    };
     let assembled;
     try {
-      assembled = await assembleChunkedTable(header, verified.refs, this.heldChunks, verified.read, clock);
+      assembled = await assembleChunkedTable(header, verified.refs, this.heldChunks, read, clock);
     } catch (err) {
       // A chunk that cannot be read yet (not replicated, an outage) is a failed poll, retried; bad bytes are a refusal.
       if (err instanceof TableSourceError) return this.fail(err);
       if (!(err instanceof TableError)) throw err;
+      if (err instanceof TableChunkError) publish(events.tableChunkRefused, this.tag, { check: err.check, origin });
       this.refusedDigest = digest;
       return this.reject(err.code, `${origin === 'cache' ? 'cached table: ' : ''}${err.message}`);
+    } finally {
+      this.countChunksFetched(origin, fetched);
     }
     // Chunks go to the cache before the manifest that names them (fetchAndApply writes it next).
-    if (origin === 'source' && verified.format === 'chunked' && this.opts.cache !== undefined) await this.writeCachedChunks(assembled.read);
-    this.apply(assembled.active, held, origin, verified.keyid);
-    this.heldChunks = assembled.chunks;
-    this.lastApplyStats = { version: header.version, format: verified.format, chunks: verified.refs.length, chunksRead: assembled.read.length, yields: clock.yields, longestSliceMs: clock.longestSliceMs };
+    if (origin === 'source' && chunked && this.opts.cache !== undefined) await this.writeCachedChunks(assembled.read);
+    this.apply(assembled.active, held, origin, verified.keyid, assembled.chunks);
+    const size = chunked ? verified.refs.reduce((sum, ref) => sum + ref.bytes, bytes.length) : bytes.length;
+    this.lastApplyStats = { version: header.version, format: verified.format, bytes: size, chunks: verified.refs.length, chunksRead: assembled.read.length, yields: clock.yields, longestSliceMs: clock.longestSliceMs };
     return { kind: 'applied', version: header.version };
+  }
+
+  private countChunksFetched(origin: 'source' | 'cache', count: number): void {
+    if (origin === 'source') this.lastPollChunksFetched = count;
+    if (count > 0) publish(events.tableChunksFetched, this.tag, { origin, count });
   }
 
   private considerUnsigned(table: RoutingTable, bytes: Buffer): PollOutcome {
@@ -413,16 +452,17 @@ export class TablePoller {
     if (comparison === 'conflict') {
       return this.reject(REJECTION_VERSION_CONFLICT, `the file changed but its version is still ${table.version}; raise the version to apply it`);
     }
-    this.apply(table, { table: heldTable(table), payloadBytes: bytes, digest }, 'source', undefined);
-    this.heldChunks = new Map();
+    this.apply(table, { table: heldTable(table), payloadBytes: bytes, digest }, 'source', undefined, new Map());
+    this.lastApplyStats = { version: table.version, format: 'unsigned', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
     return { kind: 'applied', version: table.version };
   }
 
-  private apply(next: RoutingTable | ActiveTable, held: NonNullable<TablePoller['held']>, origin: 'source' | 'cache', keyid: string | undefined): void {
+  private apply(next: RoutingTable | ActiveTable, held: NonNullable<TablePoller['held']>, origin: 'source' | 'cache', keyid: string | undefined, chunks: HeldChunks): void {
     const previous = this.held?.table.version;
     const table = next instanceof ActiveTable ? next.table : next;
     this.opts.store.swap(next);
     this.held = held;
+    this.heldChunks = chunks;
     this.loadedFrom = origin;
     this.lastAppliedAt = this.now();
     this.refusedDigest = undefined;
@@ -431,6 +471,7 @@ export class TablePoller {
       tableId: table.tableId,
       version: table.version,
       origin,
+      chunksHeld: chunks.size,
       ...(table.issuedAt === undefined ? {} : { issuedAt: table.issuedAt }),
       ...(table.expiresAt === undefined ? {} : { expiresAt: table.expiresAt }),
     });

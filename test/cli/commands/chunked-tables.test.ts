@@ -1,9 +1,10 @@
 // passagectl on chunked tables (issue 19): publish writes chunks (only new ones) and a manifest;
 // show, diff, history and rollback work as for one envelope; gc removes only chunks no version names;
-// a router's DynamoDB and file sources read what publish wrote.
+// a router's DynamoDB and file sources read what publish wrote; a big table signed elsewhere (`table
+// sign --out`) is a chunked bundle that publish uploads as is, and a big single envelope is refused by DynamoDB.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,6 +15,12 @@ import { run as history } from '../../../cli/commands/table-history.ts';
 import { run as rollback } from '../../../cli/commands/table-rollback.ts';
 import { run as diff } from '../../../cli/commands/table-diff.ts';
 import { run as gc } from '../../../cli/commands/table-gc.ts';
+import { run as sign } from '../../../cli/commands/table-sign.ts';
+import { run as validate } from '../../../cli/commands/table-validate.ts';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, UsageError } from '../../../cli/context.ts';
+import { reportFailure } from '../../../cli/main.ts';
+import { DynamoDbTableStore } from '../../../cli/tables/dynamodb-store.ts';
+import { TABLE_MANIFEST_PAYLOAD_TYPE } from '../../../router/table/manifest.ts';
 import { createRoutingTableStore, startLocalDynamoDb, type LocalDynamoDb } from '../../../cli/tables/local-dynamodb.ts';
 import { DynamoDbTableSource } from '../../../router/routing/sources/dynamodb.ts';
 import { FileTableSource } from '../../../router/routing/sources/file.ts';
@@ -53,20 +60,28 @@ before(async () => {
   await keysGenerate({ out: dir }, fakeContext());
 });
 
-describe('passagectl on chunked tables (DynamoDB)', () => {
+/** A DynamoDB table in dynalite for the enclosing describe: the client, and the location of table id `prod`. */
+function localTable(name: string): { client: DynamoDBClient; to: string } {
+  const local = { client: undefined as unknown as DynamoDBClient, to: '' };
   let db: LocalDynamoDb;
-  let client: DynamoDBClient;
-  let to: string;
   before(async () => {
     db = await startLocalDynamoDb();
-    client = localClient(db.endpoint);
-    await createRoutingTableStore(client, 'passage');
-    to = `dynamodb://passage/prod?region=local&endpoint=${encodeURIComponent(db.endpoint)}`;
+    local.client = localClient(db.endpoint);
+    await createRoutingTableStore(local.client, name);
+    local.to = `dynamodb://${name}/prod?region=local&endpoint=${encodeURIComponent(db.endpoint)}`;
   });
   after(async () => {
-    client.destroy();
+    local.client.destroy();
     await db.close();
   });
+  return local;
+}
+
+describe('passagectl on chunked tables (DynamoDB)', () => {
+  const local = localTable('passage');
+  let client: DynamoDBClient;
+  let to: string;
+  before(() => ({ client, to } = local));
 
   test('publish writes the chunks and a manifest; a one-route change writes one chunk; a router reads it from DynamoDB', async () => {
     const first = await publishFile(tableFile(1), to);
@@ -141,3 +156,77 @@ describe('passagectl table gc', () => {
     assert.equal('chunksWritten' in result, false);
   });
 });
+
+describe('tables signed elsewhere (an offline key), then published', () => {
+  const local = localTable('offline');
+  let client: DynamoDBClient;
+  let to: string;
+  before(() => {
+    ({ client, to } = local);
+    mkdirSync(join(dir, 'offline'), { recursive: true });
+  });
+  const publishSigned = (file: string, ctx = fakeContext({ json: true })) => publish({ file, to, keys: [], expiresInMs: 3_600_000, ...trustedBy(keyFile) }, ctx).then(() => JSON.parse(ctx.out()) as Record<string, unknown>);
+
+  test('`table sign --out` writes a big table chunked (manifest and FILE.chunks/); validate checks it; publish uploads it as it is', async () => {
+    const out = join(dir, 'offline', 'signed.json');
+    const signed = fakeContext({ json: true });
+    await sign({ file: tableFile(1), keys: [keyFile], expiresInMs: 3_600_000, out, chunkAboveBytes: CHUNK_ABOVE }, signed);
+    const summary = JSON.parse(signed.out()) as { chunks: number; chunksDir: string; version: number };
+    assert.equal(summary.chunksDir, `${out}.chunks/`);
+    assert.equal(readdirSync(summary.chunksDir).length, summary.chunks);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).payloadType, TABLE_MANIFEST_PAYLOAD_TYPE);
+
+    const validated = fakeContext({ json: true });
+    await validate({ file: out, publicKeys: [keyFile.replace(/\.key$/, '.pub')] }, validated);
+    assert.deepEqual(pickKeys(JSON.parse(validated.out()), ['signed', 'routes', 'version']), { signed: true, routes: 1_500, version: 1 });
+    assert.equal(typeof JSON.parse(validated.out()).verifiedBy, 'string');
+
+    const result = await publishSigned(out);
+    assert.deepEqual([result.chunks, result.chunksWritten], [summary.chunks, summary.chunks]);
+    const published = await new DynamoDbTableStore(client, 'offline', 'prod', Date.now).latest();
+    assert.equal(published!.envelope, readFileSync(out, 'utf8').trimEnd(), 'the manifest is published byte for byte');
+    const store = await routerApplies(new DynamoDbTableSource({ client, table: 'offline', tableId: 'prod', maxBytes: 16 * 1024 * 1024 }));
+    assert.equal(store.current!.table.version, 1);
+    assert.equal(store.current!.resolve('play1499.example.com')?.id, 'route-1499');
+  });
+
+  test('a chunk missing beside the manifest, or not matching it, is refused before anything is written', async () => {
+    const out = join(dir, 'offline', 'broken.json');
+    await sign({ file: tableFile(2), keys: [keyFile], expiresInMs: 3_600_000, out, chunkAboveBytes: CHUNK_ABOVE }, fakeContext({ json: true }));
+    const [first, second] = readdirSync(`${out}.chunks`).sort();
+    writeFileSync(join(`${out}.chunks`, first!), readFileSync(join(`${out}.chunks`, first!), 'utf8').replace('Route', 'Rout3'));
+    await assert.rejects(publishSigned(out), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_CHUNK' && /SHA-256 does not match/.test(err.message));
+    rmSync(join(`${out}.chunks`, second!));
+    await assert.rejects(publishSigned(out), (err: unknown) => err instanceof CliError && err.code === 'ERR_TABLE_CHUNK' && err.message.includes(`${out}.chunks/`) && /table sign --out/.test(err.message));
+    assert.equal((await new DynamoDbTableStore(client, 'offline', 'prod', Date.now).latest())!.version, 1);
+  });
+
+  test('a big single envelope (signed to stdout) is refused by DynamoDB in one actionable line, exit 1, JSON under --json, nothing written', async () => {
+    const signed = fakeContext();
+    await sign({ file: tableFile(3, undefined, 3_000), keys: [keyFile], expiresInMs: 3_600_000 }, signed);
+    assert.match(signed.err(), /note: prod@3 is one \d+-byte envelope; to publish it to DynamoDB .* sign it chunked with --out FILE/);
+    const file = join(dir, 'offline', 'single.json');
+    writeFileSync(file, signed.out());
+    const failure = await publishSigned(file).then(() => undefined, (err: unknown) => err);
+    assert.ok(failure instanceof CliError && failure.code === 'PASSAGE_TABLE_TOO_LARGE', String(failure));
+    assert.equal(failure.exitCode, EXIT_FAILURE);
+    assert.match(failure.message, /nothing was written: publish the routes file with --key .* or sign it chunked with `passagectl table sign FILE --out ENVELOPE`/);
+    let out = '';
+    let err = '';
+    assert.equal(reportFailure(failure, true, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } }), EXIT_FAILURE);
+    assert.equal(err.split('\n').filter(Boolean).length, 1);
+    assert.equal(JSON.parse(out).error.code, 'PASSAGE_TABLE_TOO_LARGE');
+    assert.equal((await new DynamoDbTableStore(client, 'offline', 'prod', Date.now).latest())!.version, 1);
+  });
+
+  test('--chunk-above without --out is a usage error: stdout holds one envelope, chunks need a directory', async () => {
+    await assert.rejects(
+      sign({ file: tableFile(4), keys: [keyFile], expiresInMs: 3_600_000, chunkAboveBytes: CHUNK_ABOVE }, fakeContext()),
+      (err: unknown) => err instanceof UsageError && err.exitCode === EXIT_USAGE && /--chunk-above needs --out FILE/.test(err.message),
+    );
+  });
+});
+
+function pickKeys(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, value[k]]));
+}

@@ -1,5 +1,6 @@
 // passagectl's s3:// table store against an in-memory bucket behind aws-sdk-client-mock (no S3 emulator
 // here): the bucket honours If-None-Match: * and If-Match like S3, answering 412 PreconditionFailed.
+// Chunked tables too: create-only chunk writes before the manifest, only missing ones, and gc.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
@@ -17,17 +19,25 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CliError, createS3Client, EXIT_CONFLICT, PublishConflictError } from '../../../cli/context.ts';
+import { CliError, createS3Client, EXIT_CONFLICT, PublishConflictError, UsageError } from '../../../cli/context.ts';
+import { parseLocation } from '../../../cli/tables/location.ts';
 import { run as keysGenerate } from '../../../cli/commands/keys-generate.ts';
 import { run as publish } from '../../../cli/commands/table-publish.ts';
 import { run as show } from '../../../cli/commands/table-show.ts';
 import { run as history } from '../../../cli/commands/table-history.ts';
 import { run as rollback } from '../../../cli/commands/table-rollback.ts';
 import { run as diff } from '../../../cli/commands/table-diff.ts';
+import { run as gc } from '../../../cli/commands/table-gc.ts';
+import { reportFailure } from '../../../cli/main.ts';
+import { EXIT_FAILURE } from '../../../cli/exit-codes.ts';
+import { chunkObjectKey, chunkPrefix } from '../../../router/table/chunk-keys.ts';
+import { sha256Hex, signChunkedTable, TABLE_MANIFEST_PAYLOAD_TYPE } from '../../../router/table/manifest.ts';
+import { bigDocument } from '../../helpers/chunked-tables.ts';
 import { S3_HISTORY_CACHE_CONTROL, S3_LATEST_CACHE_CONTROL, S3_OBJECT_LIMIT, S3TableStore } from '../../../cli/tables/s3-store.ts';
 import { envelopeFor, fakeContext, newKey, trustedBy } from '../../helpers/tables.ts';
 
 const s3 = mockClient(S3Client);
+after(() => s3.restore());
 const BUCKET = 'passage-tables';
 const KEY = 'prod/table.json';
 const TO = `s3://${BUCKET}/${KEY}?region=eu-west-1`;
@@ -40,10 +50,14 @@ interface StoredObject {
   readonly body: string;
   readonly etag: string;
   readonly input: PutObjectCommandInput;
+  /** When S3 would say it was written (ListObjectsV2's LastModified). */
+  readonly modifiedAt?: number;
 }
 
 let objects: Map<string, StoredObject>;
 let etags = 0;
+/** The bucket's clock for the objects it writes (gc compares their age with its grace period). */
+let bucketNow = NOW;
 
 function s3Error(name: string, status: number): S3ServiceException {
   return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: `${name} (HTTP ${status})` });
@@ -58,6 +72,7 @@ function fakeBucket(listPageSize = 1000): void {
   s3.reset();
   objects = new Map();
   etags = 0;
+  bucketNow = NOW;
   s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
     assert.equal(input.Bucket, BUCKET);
     const existing = objects.get(input.Key!);
@@ -65,8 +80,12 @@ function fakeBucket(listPageSize = 1000): void {
     if (input.IfMatch !== undefined && existing === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
     if (input.IfMatch !== undefined && existing!.etag !== input.IfMatch) throw s3Error('PreconditionFailed', 412);
     const etag = `"etag-${++etags}"`;
-    objects.set(input.Key!, { body: String(input.Body), etag, input });
+    objects.set(input.Key!, { body: String(input.Body), etag, input, modifiedAt: bucketNow });
     return { ETag: etag };
+  });
+  s3.on(DeleteObjectCommand).callsFake((input: { Key: string }) => {
+    objects.delete(input.Key);
+    return {};
   });
   s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
     const object = objects.get(input.Key);
@@ -85,7 +104,7 @@ function fakeBucket(listPageSize = 1000): void {
     const start = Number(input.ContinuationToken ?? 0);
     const page = keys.slice(start, start + listPageSize);
     const more = start + listPageSize < keys.length;
-    return { Contents: page.map((Key) => ({ Key })), IsTruncated: more, ...(more ? { NextContinuationToken: String(start + listPageSize) } : {}), KeyCount: page.length };
+    return { Contents: page.map((Key) => ({ Key, LastModified: new Date(objects.get(Key)!.modifiedAt ?? NOW) })), IsTruncated: more, ...(more ? { NextContinuationToken: String(start + listPageSize) } : {}), KeyCount: page.length };
   });
 }
 
@@ -120,7 +139,6 @@ describe('passagectl table publishing to s3://', () => {
     keyFile = join(dir, 'keys', 'passage-signing.key');
   });
   beforeEach(() => fakeBucket());
-  after(() => s3.restore());
 
   test('publish reads the latest, creates the history object, then replaces the latest on the ETag it read', async () => {
     const ctx = fakeContext({ json: true, now: () => NOW });
@@ -278,3 +296,139 @@ describe('passagectl table publishing to s3://', () => {
     assert.notEqual(createS3Client({ region: 'eu-west-1', endpoint: '' }).config.forcePathStyle, true);
   });
 });
+
+describe('chunked tables in s3://', () => {
+  let keyFile: string;
+  /** Small enough to keep the tests quick: 1,500 routes (~150 KiB) are chunked above 16 KiB. */
+  const CHUNK_ABOVE = 16 * 1024;
+  const chunkKeys = (): string[] => [...objects.keys()].filter((k) => k.startsWith(chunkPrefix(KEY))).sort();
+  before(async () => {
+    await keysGenerate({ out: join(dir, 'chunk-keys') }, fakeContext());
+    keyFile = join(dir, 'chunk-keys', 'passage-signing.key');
+  });
+  beforeEach(() => fakeBucket());
+
+  function bigTable(version: number, edit?: (i: number) => string): string {
+    const file = join(dir, `big-${version}-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(bigDocument('prod', 1_500, version, edit)));
+    return file;
+  }
+  async function publishBig(file: string, ctx = fakeContext({ json: true, now: () => NOW })): Promise<{ chunks: number; chunksWritten: number; version: number }> {
+    await publish({ file, to: TO, keys: [keyFile], expiresInMs: 3_600_000, ...trustedBy(keyFile), chunkAboveBytes: CHUNK_ABOVE }, ctx);
+    return JSON.parse(ctx.out()) as { chunks: number; chunksWritten: number; version: number };
+  }
+
+  test('a chunked publish writes every chunk create-only and immutable, before the history object and the latest', async () => {
+    const result = await publishBig(bigTable(1));
+    assert.ok(result.chunks > 3, `chunks: ${result.chunks}`);
+    assert.equal(result.chunksWritten, result.chunks);
+    const seq = calls();
+    const chunkPuts = seq.filter((c) => c.startsWith(`PutObject ${chunkPrefix(KEY)}`));
+    assert.equal(chunkPuts.length, result.chunks);
+    assert.ok(chunkPuts.every((c) => c.endsWith(' If-None-Match:*')), 'every chunk is written create-only');
+    const lastChunk = seq.lastIndexOf(chunkPuts.at(-1)!);
+    assert.deepEqual(seq.slice(lastChunk + 1), [`PutObject ${historyKey(1)} If-None-Match:*`, `PutObject ${KEY} If-None-Match:*`], 'the manifest goes after its chunks');
+    assert.equal(chunkKeys().length, result.chunks);
+    for (const objectKey of chunkKeys()) {
+      const object = objects.get(objectKey)!;
+      assert.equal(chunkObjectKey(KEY, sha256Hex(Buffer.from(object.body))), objectKey, 'named by the SHA-256 of its bytes');
+      assert.equal(object.input.CacheControl, S3_HISTORY_CACHE_CONTROL);
+      assert.equal(object.input.ContentType, 'application/json');
+    }
+    assert.equal(JSON.parse(objects.get(KEY)!.body).payloadType, TABLE_MANIFEST_PAYLOAD_TYPE);
+  });
+
+  test('republishing with one route changed writes only the one chunk that is missing', async () => {
+    const first = await publishBig(bigTable(1));
+    s3.resetHistory();
+    const second = await publishBig(bigTable(2, (i) => (i === 700 ? ' edited' : '')));
+    assert.equal(second.chunks, first.chunks);
+    assert.equal(second.chunksWritten, 1);
+    assert.deepEqual(calls().filter((c) => c.startsWith(`PutObject ${chunkPrefix(KEY)}`)).length, 1, 'chunks the latest already names are not sent again');
+    assert.equal(chunkKeys().length, first.chunks + 1);
+    const shown = fakeContext({ json: true });
+    await show({ from: TO }, shown);
+    const doc = JSON.parse(shown.out()).document as { version: number; routes: { status: { motd: string } }[] };
+    assert.equal(doc.version, 2);
+    assert.equal(doc.routes.length, 1_500);
+    assert.equal(doc.routes[700]!.status.motd, 'Route 700 edited');
+  });
+
+  test('a chunk another publisher already stored answers 412 and is neither an error nor overwritten', async () => {
+    const { chunks } = signChunkedTable(bigDocument('prod', 1_500, 1), key.privateKey, { now: NOW, expiresInMs: 3_600_000 });
+    assert.equal(await store().putChunks(chunks), chunks.length);
+    const before = chunkKeys().map((k) => objects.get(k)!.etag);
+    s3.resetHistory();
+    assert.equal(await store().putChunks(chunks), 0);
+    assert.equal(calls().length, chunks.length);
+    assert.deepEqual(chunkKeys().map((k) => objects.get(k)!.etag), before);
+  });
+
+  test('table gc deletes only old unreferenced chunks, never one a retained version names', async () => {
+    bucketNow = NOW - 3 * 3_600_000;
+    await publishBig(bigTable(1));
+    const v1Chunks = chunkKeys();
+    await publishBig(bigTable(2, (i) => (i === 10 ? ' v2' : '')));
+    // Orphans: one from a publish that stopped hours ago, one from a publish in flight.
+    const oldOrphan = chunkObjectKey(KEY, 'a'.repeat(64));
+    const newOrphan = chunkObjectKey(KEY, 'b'.repeat(64));
+    putDirect(oldOrphan, '[]');
+    objects.set(oldOrphan, { ...objects.get(oldOrphan)!, modifiedAt: NOW - 2 * 3_600_000 });
+    putDirect(newOrphan, '[]');
+    objects.set(newOrphan, { ...objects.get(newOrphan)!, modifiedAt: NOW - 60_000 });
+    const stored = chunkKeys().length;
+
+    const dry = fakeContext({ json: true, now: () => NOW });
+    await gc({ from: TO, graceMs: 3_600_000, dryRun: true }, dry);
+    assert.deepEqual(pick(JSON.parse(dry.out())), { removed: 1, keptRecent: 1, versions: 2, chunks: stored });
+    assert.equal(chunkKeys().length, stored, 'a dry run deletes nothing');
+
+    s3.resetHistory();
+    const ctx = fakeContext({ json: true, now: () => NOW });
+    await gc({ from: TO, graceMs: 3_600_000, dryRun: false }, ctx);
+    assert.deepEqual(pick(JSON.parse(ctx.out())), { removed: 1, keptRecent: 1, versions: 2, chunks: stored });
+    assert.deepEqual(calls().filter((c) => c.startsWith('DeleteObject')), [`DeleteObject ${oldOrphan}`]);
+    assert.ok(v1Chunks.every((k) => objects.has(k)), 'the chunk only version 1 still names (route 10 before its edit) is kept');
+    assert.ok(objects.has(newOrphan));
+    for (const version of [1, 2]) await show({ from: TO, version }, fakeContext({ json: true }));
+  });
+
+  test('S3 refusing a chunk write stops the publish before the manifest, with one line and no stack', async () => {
+    s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
+    const failure = await publishBig(bigTable(1)).then(() => undefined, (err: unknown) => err);
+    assert.ok(failure instanceof CliError, String(failure));
+    assert.equal(failure.code, 'PASSAGE_AWS_ACCESS_DENIED');
+    assert.match(failure.message, new RegExp(`^s3://${BUCKET}/${KEY}: AWS denied access`));
+    assert.deepEqual(calls().filter((c) => c.startsWith('PutObject') && !c.includes('.chunks/')), [], 'neither the history object nor the latest was written');
+    let out = '';
+    let err = '';
+    assert.equal(reportFailure(failure, true, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } }), EXIT_FAILURE);
+    assert.equal(err.split('\n').filter(Boolean).length, 1);
+    assert.doesNotMatch(err, /\n\s+at /);
+    assert.equal(JSON.parse(out).error.code, 'PASSAGE_AWS_ACCESS_DENIED');
+  });
+
+  test('S3 refusing a gc delete is one line naming the store, and the chunks stay', async () => {
+    bucketNow = NOW - 3 * 3_600_000;
+    putDirect(KEY, envelopeFor(doc(1, '10.0.0.1:1'), key.privateKey));
+    putDirect(historyKey(1), objects.get(KEY)!.body);
+    const orphan = chunkObjectKey(KEY, 'c'.repeat(64));
+    putDirect(orphan, '[]');
+    objects.set(orphan, { ...objects.get(orphan)!, modifiedAt: NOW - 2 * 3_600_000 });
+    s3.on(DeleteObjectCommand).rejects(s3Error('AccessDenied', 403));
+    await assert.rejects(
+      gc({ from: TO, graceMs: 3_600_000, dryRun: false }, fakeContext({ now: () => NOW })),
+      (err: unknown) => err instanceof CliError && err.code === 'PASSAGE_AWS_ACCESS_DENIED' && !err.message.includes('\n') && err.message.startsWith(`s3://${BUCKET}/${KEY}: `),
+    );
+    assert.ok(objects.has(orphan));
+  });
+});
+
+test('an s3:// KEY holding ".chunks/" is refused: chunk objects, and only they, are named so', () => {
+  assert.throws(() => parseLocation(`s3://${BUCKET}/old.chunks/table.json?region=eu-west-1`, {}), (err: unknown) => err instanceof UsageError && /KEY must not contain "\.chunks\/"/.test(err.message));
+  assert.equal((parseLocation(`s3://${BUCKET}/tables.chunks?region=eu-west-1`, {}) as { key: string }).key, 'tables.chunks');
+});
+
+function pick(result: Record<string, unknown>): Record<string, unknown> {
+  return { removed: result.removed, keptRecent: result.keptRecent, versions: result.versions, chunks: result.chunks };
+}
