@@ -20,8 +20,8 @@ import { parseRoutingTable } from './schema.ts';
 import type { RoutingTable } from './types.ts';
 
 export const TABLE_PAYLOAD_TYPE = 'application/vnd.passage.table+json';
-/** A sensible `maxBytes` for verifyEnvelope: far above any real table, far below a memory problem. */
-export const DEFAULT_MAX_TABLE_BYTES = 1024 * 1024;
+/** The routers' default `[table] max_bytes` (router/config/schema.ts reads it), and publish's check of a single envelope. */
+export const DEFAULT_MAX_TABLE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CLOCK_SKEW_MS = 60_000;
 /** Each signature by a trusted key costs a verification; an envelope cannot make us do more than this. */
 export const MAX_SIGNATURES = 8;
