@@ -5,7 +5,7 @@
 
 import { TableAssembler } from '../../table/assembler.ts';
 import { TableValidationError, type TableProblem } from '../../table/errors.ts';
-import { decodeChunk, type ChunkRef, type TableChunk } from '../../table/manifest.ts';
+import { chunkDocuments, type ChunkRef, type TableChunk } from '../../table/manifest.ts';
 import type { Route, RoutingTable } from '../../table/types.ts';
 import type { ActiveTable } from '../active-table.ts';
 import { buildActiveTable } from '../build-active.ts';
@@ -51,10 +51,9 @@ export async function assembleChunkedTable(header: RoutingTable, refs: readonly 
       chunks.set(ref.sha256, reused);
       continue;
     }
-    const documents = decodeChunk(bytesOf.get(ref.sha256)!, ref);
-    await clock.tick();
     const routes: Route[] = [];
-    for (const document of documents) {
+    // Checked route by route (chunkDocuments): one chunk's canonical check whole would outlast a slice.
+    for (const document of chunkDocuments(bytesOf.get(ref.sha256)!, ref)) {
       const route = assembler.addDocument(document);
       if (route !== undefined) {
         const problem = embeddedFaviconProblem(route, index);
@@ -64,7 +63,7 @@ export async function assembleChunkedTable(header: RoutingTable, refs: readonly 
       index++;
       await clock.tick();
     }
-    chunks.set(ref.sha256, routes);
+    chunks.set(ref.sha256, routes.slice()); // held as long as the table: without push's spare slots
   }
   const table = assembler.finish(header);
   if (favicons.length > 0) throw new TableValidationError(favicons);
