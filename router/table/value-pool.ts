@@ -1,0 +1,41 @@
+// A big table repeats small values: the same `meta` on thousands of targets, one favicon on every route
+// of a hosting provider, one backend host serving many routes on different ports. Parsed one by one,
+// each occurrence would be its own string or object; a pool hands out the first one instead, so a
+// 100,000-route table keeps one copy (docs/BENCHMARKS.md, "Applying big tables"). The model is
+// read-only, so sharing is invisible to its readers.
+
+import type { Context } from './schema-kit.ts';
+
+export class ValuePool {
+  private readonly strings = new Map<string, string>();
+  private readonly objects = new Map<string, object>();
+
+  /** The first string equal to `value` this pool saw. */
+  string(value: string): string {
+    const first = this.strings.get(value);
+    if (first !== undefined) return first;
+    this.strings.set(value, value);
+    return value;
+  }
+
+  /** The object this pool made first under `key` (naming the kind of object and serializing its content); `make` makes it the first time. */
+  object<T extends object>(key: string, make: () => T): T {
+    const first = this.objects.get(key);
+    if (first !== undefined) return first as T;
+    const value = make();
+    this.objects.set(key, value);
+    return value;
+  }
+}
+
+/** One pool per parse (a Context): values are shared within one table, and the pool goes with the parse. */
+const pools = new WeakMap<Context, ValuePool>();
+
+export function poolOf(ctx: Context): ValuePool {
+  let pool = pools.get(ctx);
+  if (pool === undefined) {
+    pool = new ValuePool();
+    pools.set(ctx, pool);
+  }
+  return pool;
+}
