@@ -12,17 +12,20 @@ import { playersOf } from './strategies.ts';
 export class ActiveTable {
   readonly table: RoutingTable;
   readonly index: RouteIndex;
+  /** The routes whose targets, status or choice come from adapters (usesAdapters): the swap visits only these. */
+  readonly adapterRoutes: readonly Route[];
   readonly loadedAt: number;
   /** Serialized status JSON per route and client protocol; bounded by routes × supported protocols. */
   readonly statusCache = new Map<string, string>();
   /** Set when the table is applied, before any connection sees it, if a route uses adapters. */
   adapters: RouteAdapterHook | undefined;
 
-  /** `prebuilt`: the index, built beforehand in slices (buildActiveTable) for a big table. */
-  constructor(table: RoutingTable, loadedAt = Date.now(), prebuilt?: { readonly index: RouteIndex }) {
+  /** `prebuilt`: the index and adapter routes, built beforehand in slices (buildActiveTable) for a big table. */
+  constructor(table: RoutingTable, loadedAt = Date.now(), prebuilt?: { readonly index: RouteIndex; readonly adapterRoutes: readonly Route[] }) {
     this.table = table;
     this.loadedAt = loadedAt;
     this.index = prebuilt?.index ?? indexRoutes(table);
+    this.adapterRoutes = prebuilt?.adapterRoutes ?? table.routes.filter(usesAdapters);
   }
 
   private messagesForTable: Messages | undefined;
@@ -44,6 +47,11 @@ export class ActiveTable {
   onlinePlayers(route: Route): number {
     return routePlayers(this.adapters?.targets(route) ?? route.targets);
   }
+}
+
+/** Whether a route's targets, status or target choice come from an adapter (router/adapters/). */
+export function usesAdapters(route: Route): boolean {
+  return route.discovery !== undefined || route.statusAdapter !== undefined || route.strategyAdapter !== undefined;
 }
 
 /** Players the targets report in their `players` meta. */
