@@ -7,6 +7,7 @@ import { canonicalBytes } from '../../router/table/canonical.ts';
 import { signTable, type TableDocument } from '../../router/table/envelope.ts';
 import {
   assembleDocument,
+  chunkDocuments,
   chunkRouteDocuments,
   decodeChunk,
   MAX_CHUNK_BYTES,
@@ -88,6 +89,32 @@ describe('chunked tables', () => {
     assert.equal(code(() => verifyManifestEnvelope(text, [key.publicKey], verifyOpts({ maxBytes: text.length + 10 }))), 'ERR_TABLE_TOO_LARGE');
     const single = JSON.stringify(signTable(bigDocument(1, 5), key.privateKey, { now, expiresInMs: 3_600_000 }).envelope);
     assert.equal(code(() => verifyManifestEnvelope(single, [key.publicKey], verifyOpts())), 'ERR_TABLE_MALFORMED_ENVELOPE');
+  });
+
+  test('a chunk is checked route by route: each document is handed out once its own bytes are canonical', () => {
+    const routes = manyRoutes(3);
+    // The last route with its keys out of order: valid JSON, the right hash, not canonical.
+    const { id, ...rest } = routes[2]!;
+    const parts = [...routes.slice(0, 2).map((r) => canonicalBytes(r).toString()), JSON.stringify({ ...rest, id })];
+    const bytes = Buffer.from(`[${parts.join(',')}]`);
+    const documents = chunkDocuments(bytes, { sha256: require256(bytes), bytes: bytes.length, routes: 3 });
+    assert.deepEqual(documents.next().value, routes[0]);
+    assert.deepEqual(documents.next().value, routes[1]);
+    assert.throws(() => documents.next(), { code: 'ERR_TABLE_CHUNK', message: /canonical/ });
+  });
+
+  test('a chunk is canonical only as a whole: nothing before the bracket, commas alone between routes, nothing after', () => {
+    const routes = manyRoutes(2).map((r) => canonicalBytes(r).toString());
+    const refOf = (text: string) => {
+      const bytes = Buffer.from(text);
+      return { bytes, ref: { sha256: require256(bytes), bytes: bytes.length, routes: 2 } };
+    };
+    const good = refOf(`[${routes.join(',')}]`);
+    assert.deepEqual(decodeChunk(good.bytes, good.ref), manyRoutes(2));
+    for (const text of [` [${routes.join(',')}]`, `[${routes.join(', ')}]`, `[${routes.join(',')}] `, `[${routes.join(',')}\n]`]) {
+      const bad = refOf(text);
+      assert.throws(() => decodeChunk(bad.bytes, bad.ref), { code: 'ERR_TABLE_CHUNK', message: /canonical/ }, JSON.stringify(text));
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { parse as parseToml } from 'smol-toml';
 import { TableValidationError, type TableProblem } from '../../router/table/errors.ts';
 import { DEFAULT_MOTD, parseRoutingTable } from '../../router/table/schema.ts';
 import { parseEndpoint, parseRfc3339 } from '../../router/table/syntax.ts';
+import type { Target } from '../../router/table/types.ts';
 import { EXAMPLE_FAVICON, exampleDocument } from './fixtures.ts';
 
 /** Runs the parser expecting a validation error and returns its problems. */
@@ -241,6 +242,25 @@ meta = { players = "12", max_players = 100 }
 
   it('rejects a document that is not a table', () => {
     for (const doc of [null, [], 'x', 3]) assert.deepEqual(pathsOf(doc), ['']);
+  });
+
+  it('gives targets with equal meta one shared meta object, and targets with other meta their own', () => {
+    const target = (id: string, meta: Record<string, string>) => ({ id, address: `${id}.example.net:25565`, meta });
+    const table = parseRoutingTable({
+      table_id: 'big',
+      version: 1,
+      routes: [
+        { id: 'r1', hosts: ['one.example.com'], targets: [target('a', { tier: 'gold', region: 'eu' }), target('b', { tier: 'gold' })] },
+        { id: 'r2', hosts: ['two.example.com'], targets: [target('c', { tier: 'gold', region: 'eu' }), target('d', { region: 'eu', tier: 'gold' })] },
+      ],
+    });
+    const [[a, b], [c, d]] = table.routes.map((r) => r.targets) as [[Target, Target], [Target, Target]];
+    assert.equal(a.meta, c.meta);
+    assert.notEqual(a.meta, b.meta);
+    // Same entries in another order: another object (its keys enumerate in another order).
+    assert.notEqual(a.meta, d.meta);
+    assert.deepEqual(Object.keys(d.meta), ['region', 'tier']);
+    assert.deepEqual({ ...a }, { id: 'a', priority: 0, meta: { tier: 'gold', region: 'eu' }, address: 'a.example.net:25565', host: 'a.example.net', port: 25565 });
   });
 });
 
