@@ -3,10 +3,7 @@ import type { Route, RoutingTable } from '../table/types.ts';
 /** Route lookup structures built once per table: exact hosts and wildcard suffixes in maps. */
 export interface RouteIndex {
   readonly exact: ReadonlyMap<string, Route>;
-  /**
-   * `"*.example.com" → route`. A map, not a list: a 10,000-route table would make every handshake scan it.
-   * Keyed by the route's own host string, so the index adds no string per wildcard.
-   */
+  /** `".example.com" → route` for `*.example.com`. A map, not a list: a 10,000-route table would make every handshake scan it. */
   readonly wildcards: ReadonlyMap<string, Route>;
   readonly fallback: Route | undefined;
 }
@@ -33,7 +30,7 @@ export function addToRouteIndex(index: MutableRouteIndex, route: Route): void {
   for (const host of route.hosts) {
     if (host === '*') index.fallback ??= route;
     else if (host.startsWith('*.')) {
-      if (!index.wildcards.has(host)) index.wildcards.set(host, route);
+      if (!index.wildcards.has(host.slice(1))) index.wildcards.set(host.slice(1), route);
     } else if (!index.exact.has(host)) index.exact.set(host, route);
   }
 }
@@ -49,7 +46,7 @@ export function resolveRoute(index: RouteIndex, host: string): Route | undefined
   // most specific wildcard. Starting after position 0 keeps `*.example.com` from matching ".example.com".
   if (index.wildcards.size > 0) {
     for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1)) {
-      const route = index.wildcards.get(`*${host.slice(dot)}`);
+      const route = index.wildcards.get(host.slice(dot));
       if (route !== undefined) return route;
     }
   }
