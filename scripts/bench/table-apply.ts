@@ -7,7 +7,8 @@
 // and measure the apply time, the longest event-loop stall (monitorEventLoopDelay), status-exchange
 // latency (handshake + status request → response, back to back) during the apply vs idle, requests
 // per poll, chunks read for a one-route change, and heap bytes per route.
-//   node --expose-gc scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--json]
+//   node --expose-gc [--max-semi-space-size=8] scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--json]
+// (The router runs in this process, so its V8 flags are this process's: the image sets --max-semi-space-size=8.)
 
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -212,6 +213,8 @@ async function measure(routes: number, mode: ApplyRow['mode']): Promise<ApplyRow
     const unchanged = http.requests() - requestsUnchanged;
 
     await publishVersion(2, Math.floor(routes / 2));
+    // The publisher ran in this process; a router never holds its garbage (hundreds of MB at 100,000 routes).
+    heap();
     const delta = await applyOnce();
     return {
       routes,
