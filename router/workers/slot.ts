@@ -1,8 +1,10 @@
 // One of the N places a worker runs in, as the supervisor and its admin endpoint see it: the child
-// process, whether it listens, its respawn back-off, and the requests it has not answered yet.
+// process, whether it listens, its respawn back-off, the requests it has not answered yet, and where it
+// is in the handover of the current table.
 import type { ChildProcess } from 'node:child_process';
 import { WORKER_REPLY_TIMEOUT_MS } from './messages.ts';
 import type { FromWorker, ToWorker, WorkerMetrics, WorkerStatus } from './messages.ts';
+import { TableDelivery } from './table-handover.ts';
 
 export const RESPAWN_MIN_DELAY_MS = 100;
 
@@ -19,6 +21,7 @@ export class WorkerSlot {
   startedAt = 0;
   restartDelayMs = RESPAWN_MIN_DELAY_MS;
   respawnTimer: NodeJS.Timeout | undefined;
+  readonly tables = new TableDelivery((message) => this.post(message));
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
 

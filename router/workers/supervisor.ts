@@ -1,6 +1,6 @@
 // `workers > 1`: this process is the instance's supervisor. It polls and verifies the routing table once
 // for the instance, forks N worker processes that share the listening port (reusePort; the kernel spreads
-// connections by 4-tuple), hands each the table over IPC, serves the one admin endpoint (aggregated
+// connections by 4-tuple), hands each the table over IPC in bounded pieces (table-handover.ts), serves the one admin endpoint (aggregated
 // /metrics, /readyz over all workers, /status), replaces a worker that dies (counted), and on stop drains
 // them all. It accepts no players itself.
 import { PassageError } from '../errors.ts';
@@ -19,6 +19,7 @@ import { TableStore } from '../routing/store.ts';
 import { createSupervisorAdmin } from './admin.ts';
 import { RESPAWN_MIN_DELAY_MS, WorkerSlot } from './slot.ts';
 import { workerConfig } from './budget.ts';
+import { TableHandover } from './table-handover.ts';
 import { WORKER_START_TIMEOUT_MS } from './messages.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
@@ -93,9 +94,18 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
     restarts.inc({ how: 'signal' }, 0);
 
     const poller = stack.use(await createTablePoller(config.table, { store: tables, log, eventSource: tag, ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }) }));
+    // The table being handed over, numbered so a worker can tell a newer transfer from the one it abandons.
+    let handover: TableHandover | undefined;
     tables.onSwap((active) => {
-      for (const slot of slots) slot.post({ type: 'table', table: active.table });
+      handover = new TableHandover((handover?.transfer ?? 0) + 1, active.table);
+      for (const slot of slots) slot.tables.start(handover);
     });
+    const applied = (slot: WorkerSlot, transfer: number, version: number): void => {
+      slot.tables.applied = transfer;
+      log.debug({ worker: slot.index, version }, `worker ${slot.index} serves table version ${version}`);
+      // Every worker holds it: the encoded pieces are not needed until a worker is replaced.
+      if (handover?.transfer === transfer && slots.every((s) => s.child === undefined || s.tables.applied === transfer)) handover.release();
+    };
     await startPolling(poller, config.table);
 
     const listen = opts.listen ?? config.address;
@@ -141,6 +151,12 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
           case 'drained':
             cutTotal += message.cut;
             return;
+          case 'table-ack':
+            slot.tables.acknowledged();
+            return;
+          case 'table-applied':
+            applied(slot, message.transfer, message.version);
+            return;
         }
       });
       child.on('error', (err) => {
@@ -150,6 +166,7 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
       child.on('exit', (code, signal) => {
         slot.forgetRequests();
         if (slot.child === child) {
+          slot.tables.reset();
           slot.child = undefined;
           slot.listening = false;
           countListening();
@@ -171,7 +188,10 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
           spawn(slot).catch((err: unknown) => log.error({ err, worker: slot.index }, `replacement for worker ${slot.index} failed to start`));
         }, slot.restartDelayMs);
       });
-      child.send({ type: 'init', index: slot.index, config: workerConfig(config, slot.index), listen: listenAt, table: tables.current?.table } satisfies ToWorker);
+      slot.tables.reset();
+      child.send({ type: 'init', index: slot.index, config: workerConfig(config, slot.index), listen: listenAt, tableFollows: handover !== undefined } satisfies ToWorker);
+      // The worker listens once it holds the table: the first it is handed, or a newer one that replaces it mid-way.
+      if (handover !== undefined) slot.tables.start(handover);
     });
 
     const drainWorkers = async (drainMs: number): Promise<void> => {

@@ -1,7 +1,8 @@
 // One worker process of an instance with `workers > 1`, forked by the supervisor (supervisor.ts). It runs
 // the router as `passage` alone would, on the port it shares (reusePort), with two differences: its
-// table comes from the supervisor (which polls once for the instance), and its admin server listens on
-// a loopback port of its own (the instance's /metrics, /readyz and /status are the supervisor's).
+// table comes from the supervisor (which polls once for the instance), handed over in pieces and built
+// in slices (table-receiver.ts), and its admin server listens on a loopback port of its own (the
+// instance's /metrics, /readyz and /status are the supervisor's).
 import { counterTotals } from '../admin/server.ts';
 import { createLogger, startPassage } from '../app.ts';
 import type { RunningPassage } from '../app.ts';
@@ -9,6 +10,7 @@ import { startupFailure } from '../exit-codes.ts';
 import type { TableSource } from '../routing/sources/source.ts';
 import { TableStore } from '../routing/store.ts';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStatus } from './messages.ts';
+import { TableReceiver } from './table-receiver.ts';
 
 /** Tables arrive over IPC, so the worker's own poller has nothing to fetch. */
 const SUPERVISOR_SOURCE: TableSource = {
@@ -25,7 +27,23 @@ async function run(init: WorkerInit): Promise<void> {
   const { config } = init;
   const log = createLogger(config).child({ worker: init.index });
   const tables = new TableStore();
-  if (init.table !== undefined) tables.swap(init.table);
+  const receiver = new TableReceiver({
+    store: tables,
+    log,
+    acknowledge: (transfer) => send({ type: 'table-ack', transfer }),
+    applied: (transfer, version) => send({ type: 'table-applied', transfer, version }),
+  });
+  /** What arrives before the worker listens: the table, or a drain (then there is nothing to finish). */
+  const beforeStart = (message: ToWorker): void => {
+    if (message.type === 'table-begin' || message.type === 'table-piece' || message.type === 'table-end') receiver.receive(message);
+    else if (message.type === 'drain') {
+      send({ type: 'drained', cut: 0 });
+      process.exit(0);
+    }
+  };
+  process.on('message', beforeStart);
+  // Listening without the table would turn players away that another worker serves.
+  if (init.tableFollows) await receiver.first();
   let running: RunningPassage;
   try {
     running = await startPassage(config, {
@@ -58,10 +76,13 @@ async function run(init: WorkerInit): Promise<void> {
     counters: await counterTotals(metrics),
     protocols: router.ctx.newerProtocols.status(),
   });
+  process.off('message', beforeStart);
   process.on('message', (message: ToWorker) => {
     switch (message.type) {
-      case 'table':
-        tables.swap(message.table);
+      case 'table-begin':
+      case 'table-piece':
+      case 'table-end':
+        receiver.receive(message);
         return;
       case 'drain':
         void stop(message.drainMs);

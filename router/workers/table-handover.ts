@@ -1,0 +1,140 @@
+// The supervisor's side of handing a table to its workers (messages.ts, TableMessage). One
+// TableHandover per table the supervisor swaps in: its messages are encoded once, when the first worker
+// asks for them, and shared by every worker; each worker's TableDelivery walks them one acknowledged
+// message at a time, so no worker ever has more than one piece waiting and the supervisor encodes at
+// most one batch per acknowledgement (a millisecond or two on its loop).
+//
+// Trust: the supervisor verified the table (signature, id, version, expiry, schema) before it swapped it
+// in; workers are the same program and take what it hands them without checking it again.
+import { serialize } from 'node:v8';
+import type { Route, RoutingTable } from '../table/types.ts';
+import { IPC_MESSAGE_MAX_BYTES } from './messages.ts';
+import type { TableMessage, ToWorker } from './messages.ts';
+
+/** The bytes of one piece: the bound of a message, less room for the message's own fields. */
+export const PIECE_MAX_BYTES = IPC_MESSAGE_MAX_BYTES - 1024;
+/** What a batch of routes aims at: half the bound, so an uneven batch rarely has to be encoded again. */
+const BATCH_TARGET_BYTES = IPC_MESSAGE_MAX_BYTES / 2;
+const FIRST_BATCH_ROUTES = 64;
+const MAX_BATCH_ROUTES = 4_096;
+
+export type TableHeader = Omit<RoutingTable, 'routes'>;
+
+export class TableHandover {
+  readonly transfer: number;
+  readonly table: RoutingTable;
+  /** Messages encoded so far; the first is always the begin. */
+  private messages: TableMessage[];
+  /** The next route to encode; -1 while the header is not encoded yet. */
+  private nextRoute = -1;
+  private ended = false;
+  private batchRoutes = FIRST_BATCH_ROUTES;
+
+  constructor(transfer: number, table: RoutingTable) {
+    this.transfer = transfer;
+    this.table = table;
+    this.messages = [this.begin()];
+  }
+
+  /** The i-th message of the transfer, encoded now if no worker asked for it before; undefined past the end. */
+  message(i: number): TableMessage | undefined {
+    while (i >= this.messages.length && !this.ended) this.encodeNext();
+    return this.messages[i];
+  }
+
+  /** Forgets the encoded pieces once every worker holds the table; a worker started later has them encoded again. */
+  release(): void {
+    this.messages = [this.begin()];
+    this.nextRoute = -1;
+    this.ended = false;
+    this.batchRoutes = FIRST_BATCH_ROUTES;
+  }
+
+  private begin(): TableMessage {
+    return { type: 'table-begin', transfer: this.transfer, tableId: this.table.tableId, version: this.table.version, routes: this.table.routes.length };
+  }
+
+  private encodeNext(): void {
+    const { routes } = this.table;
+    if (this.nextRoute < 0) {
+      const { routes: _, ...header } = this.table;
+      this.pushBatch(serialize(header satisfies TableHeader));
+      this.nextRoute = 0;
+      return;
+    }
+    if (this.nextRoute >= routes.length) {
+      this.messages.push({ type: 'table-end', transfer: this.transfer });
+      this.ended = true;
+      return;
+    }
+    const { bytes, count } = this.encodeRoutes(routes, this.nextRoute);
+    this.pushBatch(bytes);
+    this.nextRoute += count;
+  }
+
+  /** As many routes from `start` as fit the target: a batch over the bound is halved, unless it is one route. */
+  private encodeRoutes(routes: readonly Route[], start: number): { bytes: Buffer; count: number } {
+    let count = Math.min(this.batchRoutes, routes.length - start);
+    let bytes = serialize(routes.slice(start, start + count));
+    while (bytes.length > PIECE_MAX_BYTES && count > 1) {
+      count = Math.ceil(count / 2);
+      bytes = serialize(routes.slice(start, start + count));
+    }
+    const perRoute = bytes.length / count;
+    this.batchRoutes = Math.max(1, Math.min(MAX_BATCH_ROUTES, Math.floor(BATCH_TARGET_BYTES / perRoute)));
+    return { bytes, count };
+  }
+
+  /** One batch as pieces of at most PIECE_MAX_BYTES: a single route bigger than that spans several. */
+  private pushBatch(bytes: Buffer): void {
+    for (let at = 0; at < bytes.length; at += PIECE_MAX_BYTES) {
+      const end = Math.min(bytes.length, at + PIECE_MAX_BYTES);
+      this.messages.push({ type: 'table-piece', transfer: this.transfer, bytes: bytes.subarray(at, end), endsBatch: end === bytes.length });
+    }
+  }
+}
+
+/** One worker's walk through the current handover: the next message goes out when the last one is acknowledged. */
+export class TableDelivery {
+  private readonly post: (message: ToWorker) => void;
+  private handover: TableHandover | undefined;
+  private next = 0;
+  private inFlight = false;
+  /** The transfer this worker last reported applied. */
+  applied: number | undefined;
+
+  constructor(post: (message: ToWorker) => void) {
+    this.post = post;
+  }
+
+  /** Hands `handover` over from its start; one in progress is abandoned at the message in flight. */
+  start(handover: TableHandover): void {
+    this.handover = handover;
+    this.next = 0;
+    if (!this.inFlight) this.sendNext();
+  }
+
+  acknowledged(): void {
+    this.inFlight = false;
+    this.sendNext();
+  }
+
+  /** The worker is gone: its replacement starts from nothing. */
+  reset(): void {
+    this.handover = undefined;
+    this.next = 0;
+    this.inFlight = false;
+    this.applied = undefined;
+  }
+
+  private sendNext(): void {
+    const message = this.handover?.message(this.next);
+    if (message === undefined) {
+      this.handover = undefined;
+      return;
+    }
+    this.next++;
+    this.inFlight = true;
+    this.post(message);
+  }
+}

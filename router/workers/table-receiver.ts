@@ -1,0 +1,120 @@
+// The worker's side of a table handover (messages.ts, TableMessage; table-handover.ts). Each piece is
+// taken in as it arrives (a batch decoded once its last piece is here: at most PIECE_MAX_BYTES of
+// routes, a few ms), then the ActiveTable is built in slices by the builder the single-process poller
+// uses, and swapped in O(1). Until then the worker serves the table it holds; a newer transfer that
+// begins meanwhile abandons the one in progress, whatever stage it is at, so no table mixes two versions.
+//
+// Trust: the supervisor verified the table before handing it over, and it is the same program; what
+// is checked here is only that the transfer is whole (a mismatch is a bug, logged, and the table dropped).
+import { deserialize } from 'node:v8';
+import type { Logger } from 'pino';
+import { buildActiveTable } from '../routing/build-active.ts';
+import { DEFAULT_SLICE_BUDGET_MS, SliceClock } from '../routing/slices.ts';
+import type { TableStore } from '../routing/store.ts';
+import type { Route } from '../table/types.ts';
+import type { TableMessage } from './messages.ts';
+import { PIECE_MAX_BYTES } from './table-handover.ts';
+import type { TableHeader } from './table-handover.ts';
+
+export interface TableReceiverOptions {
+  readonly store: TableStore;
+  readonly log: Logger;
+  /** Called once a message is taken in (the supervisor then sends the next). */
+  readonly acknowledge: (transfer: number) => void;
+  readonly applied: (transfer: number, version: number) => void;
+  readonly sliceBudgetMs?: number;
+}
+
+interface Incoming {
+  readonly transfer: number;
+  readonly tableId: string;
+  readonly version: number;
+  readonly routeCount: number;
+  header: TableHeader | undefined;
+  readonly routes: Route[];
+  /** Pieces of the batch not complete yet. */
+  parts: Uint8Array[];
+  partBytes: number;
+}
+
+export class TableReceiver {
+  private readonly opts: TableReceiverOptions;
+  private incoming: Incoming | undefined;
+  /** Aborts the sliced build in progress, if any. */
+  private building: AbortController | undefined;
+  private readonly firstApplied: Promise<void>;
+  private resolveFirst!: () => void;
+
+  constructor(opts: TableReceiverOptions) {
+    this.opts = opts;
+    this.firstApplied = new Promise((resolve) => (this.resolveFirst = resolve));
+  }
+
+  /** Resolves once the first table handed over is swapped in. */
+  first(): Promise<void> {
+    return this.firstApplied;
+  }
+
+  receive(message: TableMessage): void {
+    try {
+      this.take(message);
+    } catch (err) {
+      this.opts.log.error({ err, transfer: message.transfer }, 'table handed over by the supervisor is not whole (a bug); keeping the table held');
+      this.incoming = undefined;
+    }
+    this.opts.acknowledge(message.transfer);
+  }
+
+  private take(message: TableMessage): void {
+    if (message.type === 'table-begin') {
+      this.building?.abort();
+      this.building = undefined;
+      this.incoming = { transfer: message.transfer, tableId: message.tableId, version: message.version, routeCount: message.routes, header: undefined, routes: [], parts: [], partBytes: 0 };
+      return;
+    }
+    const incoming = this.incoming;
+    // A piece of a transfer a newer one replaced: already abandoned.
+    if (incoming === undefined || incoming.transfer !== message.transfer) return;
+    if (message.type === 'table-piece') return this.takePiece(incoming, message.bytes, message.endsBatch);
+    this.incoming = undefined;
+    if (incoming.header === undefined || incoming.routes.length !== incoming.routeCount || incoming.parts.length > 0) {
+      throw new Error(`transfer ${incoming.transfer} ended with ${incoming.routes.length} of ${incoming.routeCount} routes${incoming.header === undefined ? ' and no header' : ''}`);
+    }
+    this.build(incoming, incoming.header);
+  }
+
+  private takePiece(incoming: Incoming, bytes: Uint8Array, endsBatch: boolean): void {
+    if (bytes.length > PIECE_MAX_BYTES) throw new Error(`a piece of ${bytes.length} bytes is over the bound of ${PIECE_MAX_BYTES}`);
+    incoming.parts.push(bytes);
+    incoming.partBytes += bytes.length;
+    if (!endsBatch) return;
+    const batch = incoming.parts.length === 1 ? incoming.parts[0]! : Buffer.concat(incoming.parts, incoming.partBytes);
+    incoming.parts = [];
+    incoming.partBytes = 0;
+    const value: unknown = deserialize(batch);
+    if (incoming.header === undefined) {
+      incoming.header = value as TableHeader;
+      return;
+    }
+    const routes = value as Route[];
+    if (incoming.routes.length + routes.length > incoming.routeCount) throw new Error(`transfer ${incoming.transfer} carries more than the ${incoming.routeCount} routes it announced`);
+    for (const route of routes) incoming.routes.push(route);
+  }
+
+  private build(incoming: Incoming, header: TableHeader): void {
+    const abort = new AbortController();
+    this.building = abort;
+    const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, abort.signal);
+    buildActiveTable({ ...header, routes: incoming.routes }, clock).then((active) => {
+      if (abort.signal.aborted) return;
+      this.building = undefined;
+      this.opts.store.swap(active);
+      this.opts.applied(incoming.transfer, incoming.version);
+      this.resolveFirst();
+    }, (err: unknown) => {
+      if (abort.signal.aborted) return;
+      this.building = undefined;
+      this.opts.log.error({ err, table: incoming.tableId, version: incoming.version }, 'building the handed-over table failed; keeping the table held');
+    });
+  }
+}
