@@ -1,0 +1,166 @@
+// The table handover between a supervisor and a worker, in one process: a TableDelivery posts each
+// message through the same structured clone child_process uses (serialization "advanced"), and a
+// TableReceiver builds the worker's table from what arrives.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
+import { ActiveTable } from '../../router/routing/active-table.ts';
+import { TableStore } from '../../router/routing/store.ts';
+import { parseRoutingTable } from '../../router/table/schema.ts';
+import type { Route, RoutingTable } from '../../router/table/types.ts';
+import { IPC_MESSAGE_MAX_BYTES } from '../../router/workers/messages.ts';
+import type { TableMessage, ToWorker } from '../../router/workers/messages.ts';
+import { PIECE_MAX_BYTES, TableDelivery, TableHandover } from '../../router/workers/table-handover.ts';
+import { TableReceiver } from '../../router/workers/table-receiver.ts';
+import { bigDocument } from '../helpers/chunked-tables.ts';
+import { eventually, silentLog } from '../helpers/tables.ts';
+
+/** What child_process writes for one message with serialization "advanced" (its length prefix aside). */
+function serializedSize(message: unknown): number {
+  const serializer = new DefaultSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(message);
+  return serializer.releaseBuffer().length;
+}
+
+function clone<T>(message: T): T {
+  const serializer = new DefaultSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(message);
+  const deserializer = new DefaultDeserializer(serializer.releaseBuffer());
+  deserializer.readHeader();
+  return deserializer.readValue() as T;
+}
+
+function bigTable(routes: number, version: number): RoutingTable {
+  return parseRoutingTable(bigDocument('big', routes, version, () => ` v${version}`));
+}
+
+/**
+ * A supervisor-side delivery wired to a worker-side receiver. Messages are queued and delivered one per
+ * turn (as the channel does), so a test can act between any two of them.
+ */
+function channel(opts: { onMessage?: (message: TableMessage, delivered: number) => void } = {}) {
+  const store = new TableStore();
+  const sizes: number[] = [];
+  const applied: number[] = [];
+  let delivered = 0;
+  const receiver = new TableReceiver({
+    store,
+    log: silentLog,
+    sliceBudgetMs: 0,
+    acknowledge: () => setImmediate(() => delivery.acknowledged()),
+    applied: (_transfer, version) => applied.push(version),
+  });
+  const delivery = new TableDelivery((message: ToWorker) => {
+    sizes.push(serializedSize(message));
+    const received = clone(message) as TableMessage;
+    setImmediate(() => {
+      delivered++;
+      opts.onMessage?.(received, delivered);
+      receiver.receive(received);
+    });
+  });
+  return { store, sizes, applied, delivery, receiver };
+}
+
+function assertSameRoutes(active: ActiveTable, table: RoutingTable): void {
+  const reference = new ActiveTable(table);
+  for (const route of table.routes) {
+    for (const host of route.hosts) {
+      const probe = host.startsWith('*.') ? `x${host.slice(1)}` : host;
+      assert.deepEqual(active.resolve(probe), reference.resolve(probe), probe);
+    }
+  }
+}
+
+test('a 10,000-route table crosses in acknowledged pieces, none over the IPC bound, and the worker resolves every host as the supervisor does', async () => {
+  const table = bigTable(10_000, 2);
+  const wire = channel();
+  wire.delivery.start(new TableHandover(1, table));
+  await eventually(() => wire.store.current !== undefined, 30_000, 'the table applied');
+  const active = wire.store.current!;
+  assert.equal(active.table.version, 2);
+  assert.equal(active.table.routes.length, 10_000);
+  assert.deepEqual(active.table.routes, table.routes);
+  assertSameRoutes(active, table);
+  // Tens of pieces, not one message: the whole table serialized is several MiB.
+  assert.ok(serializedSize(table) > 8 * IPC_MESSAGE_MAX_BYTES, `the whole table is ${serializedSize(table)} bytes`);
+  assert.ok(wire.sizes.length >= 10, `${wire.sizes.length} messages`);
+  assert.ok(Math.max(...wire.sizes) <= IPC_MESSAGE_MAX_BYTES, `largest message ${Math.max(...wire.sizes)} bytes`);
+  assert.deepEqual(wire.applied, [2]);
+});
+
+test('a route bigger than a piece spans several pieces and arrives whole', async () => {
+  const table = bigTable(3, 1);
+  const huge: Route = { ...table.routes[1]!, status: { ...table.routes[1]!.status, motd: 'm'.repeat(3 * PIECE_MAX_BYTES) } };
+  const withHuge: RoutingTable = { ...table, routes: [table.routes[0]!, huge, table.routes[2]!] };
+  const wire = channel();
+  wire.delivery.start(new TableHandover(1, withHuge));
+  await eventually(() => wire.store.current !== undefined, 10_000, 'the table applied');
+  assert.deepEqual(wire.store.current!.table.routes, withHuge.routes);
+  assert.ok(Math.max(...wire.sizes) <= IPC_MESSAGE_MAX_BYTES, `largest message ${Math.max(...wire.sizes)} bytes`);
+});
+
+test('a newer table begun while pieces of the older one are in flight supersedes it: the worker never holds the older one, nor a mix', async () => {
+  const v2 = bigTable(5_000, 2);
+  const v3 = bigTable(4_000, 3);
+  const swapped: number[] = [];
+  let superseded = false;
+  const wire = channel({
+    onMessage: (_message, delivered) => {
+      // Half-way through the older transfer, the supervisor swaps in a newer table.
+      if (delivered === 5 && !superseded) {
+        superseded = true;
+        wire.delivery.start(new TableHandover(2, v3));
+      }
+    },
+  });
+  wire.store.onSwap((active) => swapped.push(active.table.version));
+  wire.delivery.start(new TableHandover(1, v2));
+  await eventually(() => wire.store.current !== undefined, 30_000, 'a table applied');
+  assert.ok(superseded);
+  assert.deepEqual(swapped, [3]);
+  assert.equal(wire.store.current!.table.routes.length, 4_000);
+  assert.ok(wire.store.current!.table.routes.every((r) => String(r.status.motd).endsWith(' v3')));
+  assertSameRoutes(wire.store.current!, v3);
+});
+
+test('a newer table begun while the older one is being built in slices abandons that build', async () => {
+  // The older build, left running, would finish well before the newer one and be swapped in first.
+  const v2 = bigTable(300, 2);
+  const v3 = bigTable(3_000, 3);
+  const swapped: number[] = [];
+  let superseded = false;
+  const wire = channel({
+    onMessage: (message) => {
+      // The older table is whole: its build starts once this end is taken in, and yields after every route.
+      if (message.type === 'table-end' && message.transfer === 1) {
+        setImmediate(() => {
+          superseded = true;
+          wire.delivery.start(new TableHandover(2, v3));
+        });
+      }
+    },
+  });
+  wire.store.onSwap((active) => swapped.push(active.table.version));
+  wire.delivery.start(new TableHandover(1, v2));
+  await eventually(() => wire.store.current !== undefined, 30_000, 'a table applied');
+  assert.ok(superseded);
+  assert.deepEqual(swapped, [3]);
+  assert.deepEqual(wire.store.current!.table.routes, v3.routes);
+});
+
+test('a worker that starts after the pieces were released gets the same table, encoded again', async () => {
+  const table = bigTable(2_000, 4);
+  const handover = new TableHandover(1, table);
+  const first = channel();
+  first.delivery.start(handover);
+  await eventually(() => first.store.current !== undefined, 20_000, 'the first worker applied the table');
+  handover.release();
+  const replacement = channel();
+  replacement.delivery.start(handover);
+  await eventually(() => replacement.store.current !== undefined, 20_000, 'the replacement applied the table');
+  assert.deepEqual(replacement.store.current!.table, first.store.current!.table);
+  assert.deepEqual(replacement.sizes, first.sizes);
+});
