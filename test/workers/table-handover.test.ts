@@ -102,53 +102,45 @@ test('a route bigger than a piece spans several pieces and arrives whole', async
   assert.ok(Math.max(...wire.sizes) <= IPC_MESSAGE_MAX_BYTES, `largest message ${Math.max(...wire.sizes)} bytes`);
 });
 
-test('a newer table begun while pieces of the older one are in flight supersedes it: the worker never holds the older one, nor a mix', async () => {
-  const v2 = bigTable(5_000, 2);
-  const v3 = bigTable(4_000, 3);
+/**
+ * Hands `older` over (transfer 1) and, when `when` says so for a message reaching the worker, starts
+ * `newer` (transfer 2) in its place; resolves once a table is applied, with every version swapped in.
+ */
+async function supersede(older: RoutingTable, newer: RoutingTable, when: (message: TableMessage, delivered: number) => boolean) {
   const swapped: number[] = [];
   let superseded = false;
   const wire = channel({
-    onMessage: (_message, delivered) => {
-      // Half-way through the older transfer, the supervisor swaps in a newer table.
-      if (delivered === 5 && !superseded) {
-        superseded = true;
-        wire.delivery.start(new TableHandover(2, v3));
-      }
+    onMessage: (message, delivered) => {
+      if (superseded || !when(message, delivered)) return;
+      superseded = true;
+      // After this message is taken in: the supervisor swaps in a newer table.
+      setImmediate(() => wire.delivery.start(new TableHandover(2, newer)));
     },
   });
   wire.store.onSwap((active) => swapped.push(active.table.version));
-  wire.delivery.start(new TableHandover(1, v2));
+  wire.delivery.start(new TableHandover(1, older));
   await eventually(() => wire.store.current !== undefined, 30_000, 'a table applied');
   assert.ok(superseded);
+  return { swapped, active: wire.store.current! };
+}
+
+test('a newer table begun while pieces of the older one are in flight supersedes it: the worker never holds the older one, nor a mix', async () => {
+  const v3 = bigTable(4_000, 3);
+  // Half-way through the older transfer.
+  const { swapped, active } = await supersede(bigTable(5_000, 2), v3, (_message, delivered) => delivered === 5);
   assert.deepEqual(swapped, [3]);
-  assert.equal(wire.store.current!.table.routes.length, 4_000);
-  assert.ok(wire.store.current!.table.routes.every((r) => String(r.status.motd).endsWith(' v3')));
-  assertSameRoutes(wire.store.current!, v3);
+  assert.equal(active.table.routes.length, 4_000);
+  assert.ok(active.table.routes.every((r) => String(r.status.motd).endsWith(' v3')));
+  assertSameRoutes(active, v3);
 });
 
 test('a newer table begun while the older one is being built in slices abandons that build', async () => {
   // The older build, left running, would finish well before the newer one and be swapped in first.
-  const v2 = bigTable(300, 2);
   const v3 = bigTable(3_000, 3);
-  const swapped: number[] = [];
-  let superseded = false;
-  const wire = channel({
-    onMessage: (message) => {
-      // The older table is whole: its build starts once this end is taken in, and yields after every route.
-      if (message.type === 'table-end' && message.transfer === 1) {
-        setImmediate(() => {
-          superseded = true;
-          wire.delivery.start(new TableHandover(2, v3));
-        });
-      }
-    },
-  });
-  wire.store.onSwap((active) => swapped.push(active.table.version));
-  wire.delivery.start(new TableHandover(1, v2));
-  await eventually(() => wire.store.current !== undefined, 30_000, 'a table applied');
-  assert.ok(superseded);
+  // The older table is whole once its end is taken in; its build then yields after every route.
+  const { swapped, active } = await supersede(bigTable(300, 2), v3, (message) => message.type === 'table-end' && message.transfer === 1);
   assert.deepEqual(swapped, [3]);
-  assert.deepEqual(wire.store.current!.table.routes, v3.routes);
+  assert.deepEqual(active.table.routes, v3.routes);
 });
 
 test('a worker that starts after the pieces were released gets the same table, encoded again', async () => {
