@@ -38,3 +38,27 @@ export async function eventually(check: () => boolean, what: string): Promise<vo
   }
   assert.fail(`not within 2 s: ${what}`);
 }
+
+/**
+ * Sends `data` from `sender` and half-closes, while `receiver` starts reading only once `started()`
+ * says the relay has begun and 100 ms more have passed: the relay's writes to `receiver` go pending
+ * (more than the kernel buffers hold) while `sender` keeps sending. Resolves with what `receiver` got.
+ */
+export async function sendToLateReader(sender: net.Socket, receiver: net.Socket, data: Buffer, started: () => boolean): Promise<Buffer> {
+  receiver.pause();
+  sender.end(data);
+  await eventually(started, 'the relay read what was sent');
+  await new Promise((r) => setTimeout(r, 100));
+  const received = collect(receiver);
+  receiver.resume();
+  await received.ended;
+  return received.data();
+}
+
+/** Writes 1 MiB chunks until `socket` reports backpressure (bounded: at most 256 MiB); the bytes written. */
+export function writeUntilHeld(socket: net.Socket): number {
+  const chunk = Buffer.alloc(1 << 20);
+  let written = 0;
+  while (written < 256 << 20 && socket.write(chunk)) written += chunk.length;
+  return written + chunk.length;
+}

@@ -3,60 +3,30 @@
 // behave as before, and a buffer is only freed when nothing else can share its memory.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { once } from 'node:events';
-import { RelaySession } from '../../router/relay/session.ts';
-import { ReusedReads } from '../../router/relay/reused-reads.ts';
 import { releaseRead } from '../../router/relay/released-reads.ts';
-import { collect, eventually, pattern, socketPair } from '../helpers/sockets.ts';
+import { collect, eventually, pattern, sendToLateReader, writeUntilHeld } from '../helpers/sockets.ts';
+import { relayHarness } from '../helpers/relay-session.ts';
+import type { RelayHarness } from '../helpers/relay-session.ts';
 
-interface Harness {
-  session: RelaySession;
-  /** The player's end. */
-  player: net.Socket;
-  /** The backend server's end. */
-  server: net.Socket;
-  /** Every chunk the session read from the client, as the relay's 'data' listener got it. */
-  clientChunks: Buffer[];
-  ended: Promise<RelaySession>;
-}
-
-/** Sockets set up as the router sets them up: an accepted client, a backend dialled with `onread`. */
-async function harness(opts: { writeTimeoutMs?: number } = {}): Promise<Harness> {
-  const [client, player] = await socketPair(false);
-  client.pause();
-  const reads = new ReusedReads();
-  const [server, backend] = await socketPair(true, { allowHalfOpen: true, onread: reads.onread });
-  let resolveEnded!: (s: RelaySession) => void;
-  const ended = new Promise<RelaySession>((r) => (resolveEnded = r));
-  const session = new RelaySession({
-    client, backend, route: 'r', target: 't', player: 'P', clientIp: '127.0.0.1', backendReads: reads,
-    readTimeoutMs: 30_000, writeTimeoutMs: opts.writeTimeoutMs ?? 30_000, onEnd: resolveEnded,
-  });
-  session.start([Buffer.from('HS|')]);
+/** A started session (preamble `HS|`) and every chunk its 'data' listener got from the client. */
+async function harness(opts: { writeTimeoutMs?: number } = {}): Promise<RelayHarness & { clientChunks: Buffer[] }> {
+  const h = await relayHarness(opts);
+  h.start([Buffer.from('HS|')]);
   // Listens after the session, so it sees each chunk right after the relay wrote it.
   const clientChunks: Buffer[] = [];
-  client.on('data', (c: Buffer) => clientChunks.push(c));
-  for (const s of [player, server]) s.on('error', () => {});
-  return { session, player, server, clientChunks, ended };
+  h.client.on('data', (c: Buffer) => clientChunks.push(c));
+  return { ...h, clientChunks };
 }
 
 describe('RelaySession, client → backend with read buffers freed once written', () => {
   test('a backend that reads late still gets every client byte intact and in order, and every read buffer is freed', async () => {
     const h = await harness();
-    h.server.pause();
     const sent = pattern(16 << 20);
-    // More than the kernel buffers hold: writes to the backend go pending while the client keeps sending.
-    h.player.end(sent);
-    await eventually(() => h.session.bytesToBackend > 3, 'the relay read from the client');
-    await new Promise((r) => setTimeout(r, 100));
-    const atServer = collect(h.server);
-    h.server.resume();
-    await atServer.ended;
+    const received = await sendToLateReader(h.player, h.server, sent, () => h.session.bytesToBackend > 3);
     h.server.end();
     const s = await h.ended;
     assert.equal(s.bytesToBackend, 'HS|'.length + sent.length);
-    assert.ok(atServer.data().equals(Buffer.concat([Buffer.from('HS|'), sent])), 'the bytes the backend received are the bytes the player sent');
+    assert.ok(received.equals(Buffer.concat([Buffer.from('HS|'), sent])), 'the bytes the backend received are the bytes the player sent');
     assert.ok(h.clientChunks.length > 1, 'the upload came in more than one read');
     const kept = h.clientChunks.filter((c) => c.length > 0).length;
     assert.equal(kept, 0, `${kept} of ${h.clientChunks.length} read buffers were not freed after their write`);
@@ -65,13 +35,10 @@ describe('RelaySession, client → backend with read buffers freed once written'
   test('a backend that stops reading holds the client back and is cut after the write timeout', async () => {
     const h = await harness({ writeTimeoutMs: 300 });
     h.server.pause();
-    const chunk = Buffer.alloc(1 << 20);
-    let written = 0;
-    // Bounded: stop once the player side sees backpressure too, or after 256 MiB.
-    while (written < 256 << 20 && h.player.write(chunk)) written += chunk.length;
+    const written = writeUntilHeld(h.player);
     const s = await h.ended;
     assert.equal(s.reason, 'write_timeout');
-    assert.ok(s.bytesToBackend < written + chunk.length, 'not everything was read from the client: it was held back');
+    assert.ok(s.bytesToBackend < written, 'not everything was read from the client: it was held back');
   });
 
   test("a client's FIN reaches the backend after all its bytes, and the backend can still answer", async () => {
