@@ -2,16 +2,16 @@
 // connection) reads every chunk into a fresh 64 KiB buffer, and `onread` exists only for sockets Node
 // connects. What the relay can still do is give each of those buffers back as soon as the backend has
 // taken its bytes. Left to the garbage collector, their memory counts as V8 "external memory" until a
-// collection finds them; at gigabit rates that is ~16,000 buffers per GB, and the external-memory limit
-// then forces a full mark-compact of the router's whole heap every few dozen megabytes relayed.
+// collection finds them: ~16,000 buffers per GB relayed, and V8's external-memory limit then forces a
+// full mark-compact of the router's whole heap about every 40 MB.
 // Detaching the buffer (`ArrayBuffer.prototype.transfer`, standard JavaScript) frees it at once and
 // lowers V8's count with it, so no collection is forced.
 
 /**
  * Frees the memory behind `chunk`, a buffer a socket read handed to a 'data' listener, once nothing
  * needs its bytes any more (the write of it has completed). Only a buffer that spans its whole
- * ArrayBuffer is freed: a view into a shared one (Node's `Buffer` pool, a slice, a concatenation's
- * pool) may have neighbours still in use. Afterwards `chunk` is empty. Returns whether it was freed.
+ * ArrayBuffer is freed: a view into a shared one (Node's `Buffer` pool, a slice of a larger buffer)
+ * may have neighbours still in use. Afterwards `chunk` is empty. Returns whether it was freed.
  */
 export function releaseRead(chunk: Buffer): boolean {
   const memory = chunk.buffer;

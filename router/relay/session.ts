@@ -103,19 +103,21 @@ export class RelaySession {
    * buffer per read). Each chunk's buffer is freed as soon as its write has completed (see
    * released-reads.ts): the write callbacks of one stream run once each, in order, so the oldest
    * chunk still queued is the one whose write just finished. After a failed write nothing more is
-   * freed (the socket is going away; the collector takes the rest).
+   * freed (the socket is going away; the collector takes the rest). The chunks are the relay's
+   * alone: the connection removed its 'data' listener when it handed the socket over.
    */
   private pump(from: Socket, to: Socket, direction: 'toBackend' | 'toClient'): void {
     let writeTimer: NodeJS.Timeout | undefined;
     const writing: Buffer[] = [];
     let releasing = true;
     const written = (err?: Error | null): void => {
-      if (err != null) {
-        releasing = false;
-        writing.length = 0;
+      if (err == null) {
+        const chunk = writing.shift();
+        if (chunk !== undefined) releaseRead(chunk);
+        return;
       }
-      const chunk = writing.shift();
-      if (chunk !== undefined) releaseRead(chunk);
+      releasing = false;
+      writing.length = 0;
     };
     const onDrain = (): void => {
       if (writeTimer !== undefined) clearTimeout(writeTimer);

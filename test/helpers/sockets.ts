@@ -55,10 +55,20 @@ export async function sendToLateReader(sender: net.Socket, receiver: net.Socket,
   return received.data();
 }
 
-/** Writes 1 MiB chunks until `socket` reports backpressure (bounded: at most 256 MiB); the bytes written. */
-export function writeUntilHeld(socket: net.Socket): number {
+/**
+ * Writes 1 MiB chunks, waiting for 'drain' whenever `socket` asks, until `ended` settles (bounded:
+ * at most 256 MiB). It goes on after the kernel buffers on the way are full (loopback receive buffers
+ * grow to tens of MiB), so whatever relays these bytes is certain to see backpressure. Resolves with
+ * the bytes handed to `socket.write`.
+ */
+export async function writeUntil(socket: net.Socket, ended: Promise<unknown>): Promise<number> {
   const chunk = Buffer.alloc(1 << 20);
+  let done = false;
+  void ended.then(() => (done = true));
   let written = 0;
-  while (written < 256 << 20 && socket.write(chunk)) written += chunk.length;
-  return written + chunk.length;
+  while (!done && written < 256 << 20) {
+    written += chunk.length;
+    if (!socket.write(chunk)) await Promise.race([once(socket, 'drain').catch(() => undefined), ended]);
+  }
+  return written;
 }

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { releaseRead } from '../../router/relay/released-reads.ts';
-import { collect, eventually, pattern, sendToLateReader, writeUntilHeld } from '../helpers/sockets.ts';
+import { collect, eventually, pattern, sendToLateReader, writeUntil } from '../helpers/sockets.ts';
 import { relayHarness } from '../helpers/relay-session.ts';
 import type { RelayHarness } from '../helpers/relay-session.ts';
 
@@ -35,7 +35,7 @@ describe('RelaySession, client → backend with read buffers freed once written'
   test('a backend that stops reading holds the client back and is cut after the write timeout', async () => {
     const h = await harness({ writeTimeoutMs: 300 });
     h.server.pause();
-    const written = writeUntilHeld(h.player);
+    const written = await writeUntil(h.player, h.ended);
     const s = await h.ended;
     assert.equal(s.reason, 'write_timeout');
     assert.ok(s.bytesToBackend < written, 'not everything was read from the client: it was held back');

@@ -3,7 +3,7 @@
 // byte intact and in order, and a client that stops reading still holds the backend back.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collect, eventually, pattern, sendToLateReader, writeUntilHeld } from '../helpers/sockets.ts';
+import { collect, eventually, pattern, sendToLateReader, writeUntil } from '../helpers/sockets.ts';
 import { relayHarness } from '../helpers/relay-session.ts';
 
 describe('RelaySession with a reused backend read buffer', () => {
@@ -35,7 +35,7 @@ describe('RelaySession with a reused backend read buffer', () => {
     const h = await relayHarness({ writeTimeoutMs: 300 });
     h.start();
     h.player.pause();
-    const written = writeUntilHeld(h.server);
+    const written = await writeUntil(h.server, h.ended);
     const s = await h.ended;
     assert.equal(s.reason, 'write_timeout');
     assert.ok(s.bytesToClient < written, 'not everything was read from the backend: it was held back');

@@ -9,7 +9,7 @@ import { RelaySession } from '../../router/relay/session.ts';
 import { encodeHandshake } from '../../router/protocol/handshake.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
 import { startTestRouter } from '../helpers/router.ts';
-import { collect, socketPair, writeUntilHeld } from '../helpers/sockets.ts';
+import { collect, socketPair, writeUntil } from '../helpers/sockets.ts';
 
 interface Harness {
   session: RelaySession;
@@ -94,7 +94,7 @@ describe('RelaySession', () => {
   test('a client that stops reading is cut after the write timeout while the backend is held back', async () => {
     const h = await harness({ writeTimeoutMs: 300 });
     h.player.pause();
-    const written = writeUntilHeld(h.server);
+    const written = await writeUntil(h.server, h.ended);
     const s = await h.ended;
     assert.equal(s.reason, 'write_timeout');
     assert.ok(s.bytesToClient < written, 'not everything was read from the backend: it was held back');
