@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { releaseRead } from './released-reads.ts';
 import type { ReusedReads } from './reused-reads.ts';
 
 /** Why a relay session ended. */
@@ -97,8 +98,27 @@ export class RelaySession {
     else client.resume();
   }
 
+  /**
+   * One direction from 'data' events (client → backend: Node reads an accepted socket into a fresh
+   * buffer per read). Each chunk's buffer is freed as soon as its write has completed (see
+   * released-reads.ts): the write callbacks of one stream run once each, in order, so the oldest
+   * chunk still queued is the one whose write just finished. After a failed write nothing more is
+   * freed (the socket is going away; the collector takes the rest). The chunks are the relay's
+   * alone: the connection removed its 'data' listener when it handed the socket over.
+   */
   private pump(from: Socket, to: Socket, direction: 'toBackend' | 'toClient'): void {
     let writeTimer: NodeJS.Timeout | undefined;
+    const writing: Buffer[] = [];
+    let releasing = true;
+    const written = (err?: Error | null): void => {
+      if (err == null) {
+        const chunk = writing.shift();
+        if (chunk !== undefined) releaseRead(chunk);
+        return;
+      }
+      releasing = false;
+      writing.length = 0;
+    };
     const onDrain = (): void => {
       if (writeTimer !== undefined) clearTimeout(writeTimer);
       writeTimer = undefined;
@@ -108,7 +128,8 @@ export class RelaySession {
     from.on('data', (chunk: Buffer) => {
       if (direction === 'toBackend') this.bytesToBackend += chunk.length;
       else this.bytesToClient += chunk.length;
-      if (to.write(chunk) || writeTimer !== undefined) return;
+      if (releasing) writing.push(chunk);
+      if (to.write(chunk, written) || writeTimer !== undefined) return;
       from.pause();
       if (direction === 'toClient') this.backendHeld = true;
       writeTimer = setTimeout(() => this.close('write_timeout'), this.writeTimeoutMs);

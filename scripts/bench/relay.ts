@@ -16,6 +16,7 @@ import { encodeHandshake } from '../../router/protocol/handshake.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
 import { cpuSecondsOf, freePort, startListeningChild, startReportingChild } from './lib/processes.ts';
 import type { ServerChild } from './lib/processes.ts';
+import { formatProfile, summarizeProfile } from './lib/profile.ts';
 
 const HELP = `Usage: node scripts/bench/relay.ts [options]
 
@@ -31,6 +32,10 @@ Options:
   --message B        bytes per round-trip message (default 64)
   --haproxy-threads N  HAProxy nbthread (default 1: one thread, like Passage's one event loop)
   --router FILE      relay through this router entry instead of router/main.ts (A/B a change)
+  --profile DIR      run the router with --cpu-prof, write its profile to DIR and print where
+                     its CPU went (the whole run: start-up, every row, the round trips)
+  --router-node-flags=FLAGS  more Node flags for the router process, space-separated, after an
+                     "=" (e.g. --router-node-flags=--trace-gc: one line per collection)
   --no-haproxy       skip HAProxy
   --no-iperf         skip the iperf3 reference
   --json FILE        also write the raw results as JSON
@@ -59,6 +64,8 @@ const { values: args } = (() => {
         message: { type: 'string', default: '64' },
         'haproxy-threads': { type: 'string', default: '1' },
         router: { type: 'string' },
+        'router-node-flags': { type: 'string', default: '' },
+        profile: { type: 'string' },
         'no-haproxy': { type: 'boolean', default: false },
         'no-iperf': { type: 'boolean', default: false },
         json: { type: 'string' },
@@ -89,6 +96,10 @@ const ROUNDS = positiveInt('rounds', args.rounds);
 const ROUND_TRIPS = positiveInt('round-trips', args['round-trips']);
 const MESSAGE_BYTES = positiveInt('message', args.message);
 const HAPROXY_THREADS = positiveInt('haproxy-threads', args['haproxy-threads']);
+const PROFILE = args.profile === undefined ? undefined : join(resolve(args.profile), 'passage-relay.cpuprofile');
+const ROUTER_NODE_FLAGS = args['router-node-flags'].split(/\s+/).filter((f) => f !== '');
+for (const f of ROUTER_NODE_FLAGS) if (!f.startsWith('--')) fail(`--router-node-flags takes Node flags (--name[=value]), got ${JSON.stringify(f)}`);
+if (PROFILE !== undefined) ROUTER_NODE_FLAGS.push('--cpu-prof', `--cpu-prof-dir=${resolve(args.profile as string)}`, '--cpu-prof-name=passage-relay.cpuprofile');
 
 /** What a player sends before anything else: Passage routes on the handshake host. Same length for both hosts. */
 function prefixFor(host: string): Buffer {
@@ -144,7 +155,7 @@ async function startPassage(dir: string, sink: number, echo: number, source: num
       '[rate_limiter]', 'enabled = false', '[table]', 'allow_unsigned = true', `path = "${join(dir, 'routes.toml')}"`, `cache_file = "${join(dir, 'cache.json')}"`, '[log]', 'level = "warn"',
     ].join('\n') + '\n',
   );
-  const child: ServerChild = await startListeningChild('passage', [resolve(args.router ?? join(REPO, 'router/main.ts')), '--config', join(dir, 'passage.toml')], port);
+  const child: ServerChild = await startListeningChild('passage', [...ROUTER_NODE_FLAGS, resolve(args.router ?? join(REPO, 'router/main.ts')), '--config', join(dir, 'passage.toml')], port);
   // Both routes share one listener; the handshake host picks the backend.
   return { name: 'Passage', sinkPort: port, echoPort: port, sourcePort: port, cpuSeconds: () => child.cpuSeconds(), stop: () => child.stop() };
 }
@@ -386,6 +397,8 @@ async function main(): Promise<void> {
     for (const c of children.reverse()) await c.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
+  // The router writes its profile as it exits, so only now.
+  if (PROFILE !== undefined) process.stdout.write(`\n${formatProfile(`profile of Passage (${PROFILE})`, summarizeProfile(PROFILE))}\n`);
 }
 
 function report(results: ThroughputResult[], latencies: LatencyResult[], iperf: number | undefined): string {

@@ -9,18 +9,7 @@ import { RelaySession } from '../../router/relay/session.ts';
 import { encodeHandshake } from '../../router/protocol/handshake.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
 import { startTestRouter } from '../helpers/router.ts';
-
-/** Two connected loopback sockets: [the end a server accepted, the end that connected]. */
-async function socketPair(acceptedHalfOpen: boolean, connectingHalfOpen: boolean): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer({ allowHalfOpen: acceptedHalfOpen });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-  const connecting = net.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: connectingHalfOpen });
-  await once(connecting, 'connect');
-  const [socket] = await accepted;
-  server.close();
-  return [socket, connecting];
-}
+import { collect, socketPair, writeUntil } from '../helpers/sockets.ts';
 
 interface Harness {
   session: RelaySession;
@@ -34,8 +23,8 @@ interface Harness {
 async function harness(opts: { readTimeoutMs?: number; writeTimeoutMs?: number; preamble?: Buffer[] } = {}): Promise<Harness> {
   // The router's listener does not allow half-open sockets (the session turns it on itself); players
   // close when the server does.
-  const [client, player] = await socketPair(false, false);
-  const [server, backend] = await socketPair(true, true);
+  const [client, player] = await socketPair(false);
+  const [server, backend] = await socketPair(true, { allowHalfOpen: true });
   client.pause();
   let resolveEnded!: (s: RelaySession) => void;
   const ended = new Promise<RelaySession>((r) => (resolveEnded = r));
@@ -46,12 +35,6 @@ async function harness(opts: { readTimeoutMs?: number; writeTimeoutMs?: number; 
   session.start(opts.preamble ?? []);
   for (const s of [player, server]) s.on('error', () => {});
   return { session, player, server, ended };
-}
-
-function collect(socket: net.Socket): { data: () => Buffer; ended: Promise<void> } {
-  const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  return { data: () => Buffer.concat(chunks), ended: once(socket, 'end').then(() => undefined) };
 }
 
 describe('RelaySession', () => {
@@ -111,13 +94,10 @@ describe('RelaySession', () => {
   test('a client that stops reading is cut after the write timeout while the backend is held back', async () => {
     const h = await harness({ writeTimeoutMs: 300 });
     h.player.pause();
-    const chunk = Buffer.alloc(1 << 20);
-    let written = 0;
-    // Bounded: stop once the backend side sees backpressure too, or after 256 MiB.
-    while (written < 256 << 20 && h.server.write(chunk)) written += chunk.length;
+    const written = await writeUntil(h.server, h.ended);
     const s = await h.ended;
     assert.equal(s.reason, 'write_timeout');
-    assert.ok(s.bytesToClient < written + chunk.length, 'not everything was read from the backend: it was held back');
+    assert.ok(s.bytesToClient < written, 'not everything was read from the backend: it was held back');
   });
 
   test('a backend reset ends the session as a backend error', async () => {
