@@ -55,6 +55,8 @@ export interface CoreOptions {
   /** Open-loop cap on exchanges in flight; arrivals beyond it are counted as skipped. */
   readonly maxInFlight: number;
   readonly targets: ReadonlySet<TargetName>;
+  /** Only these exchanges (every kind when absent), e.g. status and offline logins to bisect a change. */
+  readonly kinds?: ReadonlySet<ExchangeKind>;
   /** The router entry to benchmark (default: this checkout's router/main.ts), e.g. to compare a fix. */
   readonly routerMain?: string;
   /** Run the Passage children with --cpu-prof, writing one profile per scenario here. */
@@ -219,7 +221,7 @@ export async function runScenario(s: Scenario, opts: CoreOptions): Promise<Scena
 export async function runCoreRound(opts: CoreOptions): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const s of SCENARIOS) {
-    if (!opts.targets.has(s.target)) continue;
+    if (!opts.targets.has(s.target) || (opts.kinds !== undefined && !opts.kinds.has(s.kind))) continue;
     opts.log(`  ${s.target}${(s.workers ?? 1) > 1 ? ` (workers = ${s.workers})` : ''} ${s.kind} (load ${loadavg()[0].toFixed(2)}) …`);
     const r = await runScenario(s, opts);
     opts.log(`    ${r.peak.rate.toFixed(0)}/s p50 ${r.peak.p50Ms.toFixed(2)} ms p99 ${r.peak.p99Ms.toFixed(2)} ms, errors ${r.peak.errors}` +

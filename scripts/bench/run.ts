@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { runCoreRound, SCENARIOS } from './core.ts';
 import { footprintTable, measureFootprint } from './footprint.ts';
 import type { ScenarioResult, TargetName } from './core.ts';
+import type { ExchangeKind } from './lib/client.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
 import { bestOf, checkTargets, resultsTable, targetsTable } from './lib/report.ts';
 
@@ -21,6 +22,7 @@ Options:
   --concurrency N   exchanges in flight in the closed loop (default 48)
   --rounds N        passes over all scenarios; the table shows the best per row (default 2)
   --targets LIST    comma-separated: bare,minecraft-protocol,passage (default all)
+  --exchanges LIST  comma-separated: status,offline_login,online_login,cookie_login (default all)
   --no-half-peak    skip the open-loop latency run at half the peak rate
   --no-footprint    skip the start-up time and idle RSS rows (scripts/bench/footprint.ts)
   --max-load X      before each round, wait (up to 2 min) for the 1-minute load average to fall
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
         concurrency: { type: 'string' },
         rounds: { type: 'string' },
         targets: { type: 'string' },
+        exchanges: { type: 'string' },
         'no-half-peak': { type: 'boolean' },
         'no-footprint': { type: 'boolean' },
         'max-load': { type: 'string' },
@@ -83,6 +86,9 @@ async function main(): Promise<void> {
   const known = new Set(SCENARIOS.map((s) => s.target));
   const targets = new Set((values.targets ?? [...known].join(',')).split(',').map((t) => t.trim()) as TargetName[]);
   for (const t of targets) if (!known.has(t)) fail(`unknown target "${t}" (known: ${[...known].join(', ')})`);
+  const knownKinds = new Set(SCENARIOS.map((s) => s.kind));
+  const kinds = values.exchanges === undefined ? undefined : new Set(values.exchanges.split(',').map((k) => k.trim()) as ExchangeKind[]);
+  for (const k of kinds ?? []) if (!knownKinds.has(k)) fail(`unknown exchange "${k}" (known: ${[...knownKinds].join(', ')})`);
   const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
   const rounds = Math.floor(positive('rounds', values.rounds, 2));
@@ -95,6 +101,7 @@ async function main(): Promise<void> {
     halfPeak: values['no-half-peak'] !== true,
     maxInFlight: 4096,
     targets,
+    ...(kinds === undefined ? {} : { kinds }),
     log,
     ...(profileDir === undefined ? {} : { profileDir }),
     ...(values.router === undefined ? {} : { routerMain: resolve(values.router) }),
