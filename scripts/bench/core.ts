@@ -59,6 +59,8 @@ export interface CoreOptions {
   readonly kinds?: ReadonlySet<ExchangeKind>;
   /** The router entry to benchmark (default: this checkout's router/main.ts), e.g. to compare a fix. */
   readonly routerMain?: string;
+  /** Node flags for the Passage children, e.g. the image's `--max-semi-space-size=8` (Dockerfile NODE_OPTIONS). */
+  readonly nodeArgs?: readonly string[];
   /** Run the Passage children with --cpu-prof, writing one profile per scenario here. */
   readonly profileDir?: string;
   readonly log: (line: string) => void;
@@ -162,7 +164,7 @@ async function startServers(s: Scenario, opts: CoreOptions): Promise<ServerChild
   const workers = s.workers ?? 1;
   const adminPort = workers > 1 ? await freePort() : 0;
   const config = routerFiles({ mode: online ? 'online' : 'offline', cookies: s.kind === 'cookie_login', ...(sessionServer === undefined ? {} : { sessionServer }) }, port, workers, adminPort);
-  const execArgv = opts.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileName(s)}`];
+  const execArgv = [...(opts.nodeArgs ?? []), ...(opts.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileName(s)}`])];
   try {
     const router = await startListeningChild('passage', [...execArgv, opts.routerMain ?? ROUTER_MAIN, '--config', config], port);
     // The port accepts once the first worker listens; measure only once all of them do.

@@ -28,6 +28,8 @@ Options:
   --max-load X      before each round, wait (up to 2 min) for the 1-minute load average to fall
                     below X (default: 0.75 × cores; the benchmark itself keeps about 2 cores busy)
   --router FILE     benchmark this router entry instead of router/main.ts (A/B a change)
+  --node-arg ARG    a Node flag for the router (repeatable); as the image runs it:
+                    --router dist/router/main.js --node-arg=--max-semi-space-size=8
   --profile DIR     run Passage with --cpu-prof, write profiles to DIR and print the hottest functions
   --json FILE       also write every round's raw results as JSON
   -h, --help        show this help`;
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
         'max-load': { type: 'string' },
         profile: { type: 'string' },
         router: { type: 'string' },
+        'node-arg': { type: 'string', multiple: true },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -105,12 +108,15 @@ async function main(): Promise<void> {
     log,
     ...(profileDir === undefined ? {} : { profileDir }),
     ...(values.router === undefined ? {} : { routerMain: resolve(values.router) }),
+    ...(values['node-arg'] === undefined ? {} : { nodeArgs: values['node-arg'] }),
   };
 
   const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${process.platform}`;
   log(`machine: ${machine}`);
   log(`each scenario: ${opts.warmupMs / 1000} s warm-up + ${opts.durationMs / 1000} s measured, ${opts.concurrency} in flight` +
     `${opts.halfPeak ? ', then open loop at half the peak' : ''}; ${rounds} round(s)`);
+  const routerCommand = `node ${[...(opts.nodeArgs ?? []), opts.routerMain ?? 'router/main.ts'].join(' ')}`;
+  log(`router: ${routerCommand}`);
   const all: ScenarioResult[][] = [];
   const loads: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
   const best = bestOf(all);
   const out = [
     `machine: ${machine}`,
+    `router: ${routerCommand}`,
     `load average (1 min) at the start of each round: ${loads.map((l) => l.toFixed(2)).join(', ')}; per scenario: ${all.flat().map((r) => r.loadBefore.toFixed(2)).join(' ')}`,
     `best of ${rounds} round(s), ${opts.concurrency} in flight, ${opts.durationMs / 1000} s measured after ${opts.warmupMs / 1000} s warm-up`,
     '',
