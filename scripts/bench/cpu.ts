@@ -7,7 +7,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { routerFiles } from './core.ts';
+import { imageNodeOptions, routerFiles } from './core.ts';
 import { startExchange } from './lib/client.ts';
 import type { ExchangeKind } from './lib/client.ts';
 import { openLoop } from './lib/load.ts';
@@ -25,7 +25,8 @@ Options:
   --duration S      measured seconds per run (default 5)
   --rounds N        rounds over all routers; the median is reported (default 3)
   --exchanges LIST  status,offline_login (default both)
-  --node-arg ARG    pass ARG to the router's node (repeatable), e.g. --max-semi-space-size=8
+  --node-arg ARG    a Node flag for the router (repeatable; default: the image's NODE_OPTIONS, as
+                    npm run bench; --node-arg= runs with none)
   -h, --help        show this help`;
 
 const KINDS: readonly ExchangeKind[] = ['status', 'offline_login'];
@@ -89,7 +90,7 @@ if (values.help === true) {
   const kinds = values.exchanges === undefined ? KINDS : (values.exchanges.split(',') as ExchangeKind[]);
   for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`unknown exchange "${k}" (known: ${KINDS.join(', ')})`);
   if (!(rate > 0) || !(durationMs > 0)) throw new Error('--rate and --duration expect positive numbers');
-  const nodeArgs = values['node-arg'] ?? [];
+  const nodeArgs = values['node-arg'] === undefined ? imageNodeOptions() : values['node-arg'].filter((a) => a !== '');
   const runs = new Map<string, Run[]>();
   for (let round = 1; round <= rounds; round++) {
     for (const router of routers) {

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCoreRound, SCENARIOS } from './core.ts';
+import { imageNodeOptions, runCoreRound, SCENARIOS } from './core.ts';
 import { footprintTable, measureFootprint } from './footprint.ts';
 import type { ScenarioResult, TargetName } from './core.ts';
 import type { ExchangeKind } from './lib/client.ts';
@@ -28,8 +28,9 @@ Options:
   --max-load X      before each round, wait (up to 2 min) for the 1-minute load average to fall
                     below X (default: 0.75 × cores; the benchmark itself keeps about 2 cores busy)
   --router FILE     benchmark this router entry instead of router/main.ts (A/B a change)
-  --node-arg ARG    a Node flag for the router (repeatable); as the image runs it:
-                    --router dist/router/main.js --node-arg=--max-semi-space-size=8
+  --node-arg ARG    a Node flag for the router (repeatable; default: the image's NODE_OPTIONS from
+                    the Dockerfile, --max-semi-space-size=8; --node-arg= runs with none). The image
+                    also runs compiled JavaScript: npm run build, then --router dist/router/main.js
   --profile DIR     run Passage with --cpu-prof, write profiles to DIR and print the hottest functions
   --json FILE       also write every round's raw results as JSON
   -h, --help        show this help`;
@@ -108,14 +109,14 @@ async function main(): Promise<void> {
     log,
     ...(profileDir === undefined ? {} : { profileDir }),
     ...(values.router === undefined ? {} : { routerMain: resolve(values.router) }),
-    ...(values['node-arg'] === undefined ? {} : { nodeArgs: values['node-arg'] }),
+    nodeArgs: values['node-arg'] === undefined ? imageNodeOptions() : values['node-arg'].filter((a) => a !== ''),
   };
 
   const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${process.platform}`;
   log(`machine: ${machine}`);
   log(`each scenario: ${opts.warmupMs / 1000} s warm-up + ${opts.durationMs / 1000} s measured, ${opts.concurrency} in flight` +
     `${opts.halfPeak ? ', then open loop at half the peak' : ''}; ${rounds} round(s)`);
-  const routerCommand = `node ${[...(opts.nodeArgs ?? []), opts.routerMain ?? 'router/main.ts'].join(' ')}`;
+  const routerCommand = `node ${[...opts.nodeArgs, opts.routerMain ?? 'router/main.ts'].join(' ')}`;
   log(`router: ${routerCommand}`);
   const all: ScenarioResult[][] = [];
   const loads: number[] = [];
