@@ -101,11 +101,15 @@ interface Series {
   hash: string;
 }
 
-/** One level of the hot path's index: a label's value to the next level, or to the series at the last label. */
-type SeriesIndex = Map<string, SeriesIndex | Series>;
+/** One level of the hot path's index: a label's value (or its absence) to the next level, or to the series at the last label. */
+type SeriesIndex = Map<string | undefined, SeriesIndex | Series>;
 
-/** A label value as the series key spells it (absent and empty alike, as in `admit`). */
-const valueKey = (v: string | number | undefined): string => (v === undefined ? '' : typeof v === 'string' ? v : String(v));
+/**
+ * A label value as the index keys it. An absent label stays apart from an empty one: prom-client
+ * records them as two series (the series key of `admit` does not tell them apart, so the second of
+ * such a pair never gets a record of its own attached and always takes prom-client's path).
+ */
+const valueKey = (v: string | number | undefined): string | undefined => (v === undefined ? undefined : typeof v === 'string' ? v : String(v));
 
 /** The fields of prom-client's per-series records that the hot path updates (prom-client 15). */
 interface PromRecord {

@@ -35,9 +35,11 @@ function run(p: Pair): string[] {
     p.counter.inc({ intent: 'login', outcome: 'transferred' }, i % 4);
     p.histogram.observe({ route: i % 2 === 0 ? 'lobby' : 'games' }, [0.00005, 0.0001, 0.0005, 0.002, 0.5, 3, 0][i % 7]!);
   }
-  // Partial labels, a label set removed and recorded again, errors for bad values on a known series.
+  // Partial and empty labels (two series for prom-client), a label set removed and recorded again, errors for bad values on a known series.
+  p.counter.inc({ intent: 'status', outcome: '' });
   p.counter.inc({ intent: 'status' });
   p.counter.inc({ intent: 'status' }, 2);
+  p.counter.inc({ intent: 'status', outcome: '' }, 3);
   p.counter.remove({ intent: 'login', outcome: 'transferred' });
   p.counter.inc({ intent: 'login', outcome: 'transferred' }, 5);
   attempt(() => p.counter.inc({ intent: 'login', outcome: 'transferred' }, -1));
