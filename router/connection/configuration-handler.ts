@@ -54,6 +54,7 @@ export class ConfigurationPhase implements Phase {
   /** The id of the keep-alive sent and not answered yet. */
   private pendingKeepAlive: bigint | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
+  private left = false;
   /** Resource packs pushed and still waiting for a final result, by pack UUID. */
   private readonly pendingPacks = new Map<string, ResourcePack>();
   /** The target the login hook named (`action = "target"`): it replaces the strategy's choice. */
@@ -77,10 +78,17 @@ export class ConfigurationPhase implements Phase {
   }
 
   begin(): void {
-    this.keepAliveTimer = setInterval(() => this.keepAlive(), this.conn.ctx.config.limits.keepAliveIntervalMs).unref();
+    // Armed once the chunk that brought Login Acknowledged is handled: a client that sent its Client
+    // Information with it (every vanilla client) has been transferred by then, and a login needs no
+    // keep-alive timer at all.
+    queueMicrotask(() => {
+      if (this.left) return;
+      this.keepAliveTimer = setInterval(() => this.keepAlive(), this.conn.ctx.config.limits.keepAliveIntervalMs).unref();
+    });
   }
 
   leave(): void {
+    this.left = true;
     if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
     this.wakeHold?.end('left');
   }
@@ -90,8 +98,10 @@ export class ConfigurationPhase implements Phase {
     switch (packet.kind) {
       case 'client_information':
         this.clientLocale = packet.locale;
+        if (this.step !== 'await_client_information') return;
         // Not awaited: keep-alives must be answered while the hook thinks (its timeout may pass the keep-alive interval).
-        if (this.step === 'await_client_information') this.askLoginHook().catch((err: unknown) => this.conn.fail(err));
+        if (this.route.loginHook !== undefined) this.askLoginHook().catch((err: unknown) => this.conn.fail(err));
+        else this.pushResourcePacks();
         return;
       case 'keep_alive':
         if (this.pendingKeepAlive !== packet.id) {
@@ -130,7 +140,6 @@ export class ConfigurationPhase implements Phase {
    */
   private async askLoginHook(): Promise<void> {
     const conn = this.conn;
-    if (this.route.loginHook === undefined) return this.pushResourcePacks();
     this.step = 'login_hook';
     const { profile } = this.login;
     const decision = await runLoginHook(conn, this.route, {

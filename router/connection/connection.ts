@@ -45,6 +45,12 @@ const NOT_STARTED: Phase = {
 /** Encoder failures come from a table or adapter value, so they repeat on every connection: log them sparingly. */
 const ENCODE_LOG = new LogThrottle();
 
+/**
+ * How early a deadline timer may fire and still count as on time: Node times a timer from the event
+ * loop's cached clock, which lags `performance.now()` by as much as the turn that armed it.
+ */
+const DEADLINE_EARLY_MS = 5;
+
 /** Connection ids tag events so subscribers (tracing) can tell connections apart; unique per process. */
 let nextConnectionId = 1;
 
@@ -72,15 +78,18 @@ export class Connection {
   private readonly queue: Buffer[] = [];
   private sawData = false;
   /**
-   * One timer per connection, armed for whichever comes first: the phase's deadline or the hard
-   * limit (`timeout`). Two timers per connection were one more Timeout object, list insertion and
-   * removal on every exchange, for a limit that almost never fires first.
+   * One timer per connection for whichever comes first: the phase's deadline or the hard limit
+   * (`timeout`). A later deadline does not re-arm it: the timer fires early and is armed again for
+   * what is left. Most connections end within milliseconds, long before their first deadline, so one
+   * Timeout serves a whole login (three phases) instead of one per phase.
    */
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** performance.now() when the armed timer fires. */
+  private timerDueAt = Infinity;
   /** performance.now() when the hard limit ends the connection. */
   private hardDeadlineAt = Infinity;
-  /** The armed timer is for the hard limit (it comes before the phase's deadline). */
-  private armedForHard = false;
+  /** performance.now() when the current phase's deadline passes. */
+  private phaseDeadlineAt = Infinity;
   private onStateDeadline: (() => void) | undefined;
   private closedPublished = false;
   private outcome = 'client_closed';
@@ -189,19 +198,36 @@ export class Connection {
   }
 
   private setDeadline(ms: number, onExpiry: (() => void) | undefined): void {
-    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
     this.onStateDeadline = onExpiry;
-    // Whole milliseconds, as in `start`: one Node timer list per distinct duration.
-    const hardMs = Math.max(0, Math.ceil(this.hardDeadlineAt - performance.now()));
-    this.armedForHard = hardMs < ms;
-    this.deadlineTimer = setTimeout(this.deadlineExpired, this.armedForHard ? hardMs : ms).unref();
+    const now = performance.now();
+    this.phaseDeadlineAt = now + ms;
+    this.armDeadline(now);
   }
 
-  /** The phase's deadline or, when it came first, the hard limit. */
+  /** Arms the timer for the earlier deadline, unless it is already armed to fire no later than that. */
+  private armDeadline(now: number): void {
+    const due = Math.min(this.phaseDeadlineAt, this.hardDeadlineAt);
+    if (this.deadlineTimer !== undefined) {
+      if (this.timerDueAt <= due) return;
+      clearTimeout(this.deadlineTimer);
+    }
+    // Whole milliseconds, as in `start`: one Node timer list per distinct duration (the epsilon keeps
+    // `now + 5000 - now` from rounding up to 5001).
+    const ms = Math.max(0, Math.ceil(due - now - 1e-6));
+    this.timerDueAt = now + ms;
+    this.deadlineTimer = setTimeout(this.deadlineExpired, ms).unref();
+  }
+
+  /** The phase's deadline or, when it came first, the hard limit; or an earlier deadline since moved on. */
   private readonly deadlineExpired = (): void => {
     this.deadlineTimer = undefined;
+    const now = performance.now();
+    if (Math.min(this.phaseDeadlineAt, this.hardDeadlineAt) - now > DEADLINE_EARLY_MS) {
+      this.armDeadline(now);
+      return;
+    }
     const onExpiry = this.onStateDeadline;
-    if (this.armedForHard || onExpiry === undefined) this.timeout();
+    if (this.hardDeadlineAt < this.phaseDeadlineAt || onExpiry === undefined) this.timeout();
     else onExpiry();
   };
 

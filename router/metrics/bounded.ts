@@ -89,12 +89,46 @@ function leastRecent<K>(map: Map<K, number>): K {
   return oldest as K;
 }
 
+interface Series {
+  readonly labels: Labels;
+  tick: number;
+  /**
+   * prom-client's own record of this series (its `hashMap` entry), once the series was recorded
+   * through the metric's method; the hot path updates it in place while it is still the metric's.
+   */
+  record: PromRecord | undefined;
+  /** The record's key in the metric's `hashMap`. */
+  hash: string;
+}
+
+/** One level of the hot path's index: a label's value (or its absence) to the next level, or to the series at the last label. */
+type SeriesIndex = Map<string | undefined, SeriesIndex | Series>;
+
+/**
+ * A label value as the index keys it. An absent label stays apart from an empty one: prom-client
+ * records them as two series (the series key of `admit` does not tell them apart, so the second of
+ * such a pair never gets a record of its own attached and always takes prom-client's path).
+ */
+const valueKey = (v: string | number | undefined): string | undefined => (v === undefined ? undefined : typeof v === 'string' ? v : String(v));
+
+/** The fields of prom-client's per-series records that the hot path updates (prom-client 15). */
+interface PromRecord {
+  value?: number;
+  sum?: number;
+  count?: number;
+  bucketValues?: Record<string, number>;
+}
+
 /** The series of one metric and the bounds of its labels. */
 class SeriesGuard {
   private readonly labelNames: readonly string[];
   private readonly labels: LabelValues[];
   /** Series by key, with their labels and the tick they were last updated at. */
-  private readonly series = new Map<string, { labels: Labels; tick: number }>();
+  private readonly series = new Map<string, Series>();
+  /** Series with an attached record, by their label values in label order (the hot path's lookup). */
+  private readonly index: SeriesIndex = new Map();
+  /** The series the last `admit` recorded under, for the caller to attach prom-client's record to. */
+  admitted: Series | undefined;
   private readonly maxSeries: number;
   private readonly remove: (labels: Labels) => void;
   private readonly onEvicted: (count: number) => void;
@@ -108,8 +142,60 @@ class SeriesGuard {
     this.onEvicted = onEvicted;
   }
 
+  /**
+   * The hot path: the series of `raw` when it was recorded under exactly these values before and its
+   * record is attached; touched as `admit` would touch it (no value is new, so nothing is evicted).
+   */
+  known(raw: Labels): Series | undefined {
+    // Label values to series through one Map per label: no key string is built per call.
+    let node: SeriesIndex | Series | undefined = this.index;
+    for (let i = 0; i < this.labelNames.length && node !== undefined; i++) node = (node as SeriesIndex).get(valueKey(raw[this.labelNames[i]!]));
+    const s = node as Series | undefined;
+    if (s === undefined) return undefined;
+    const tick = ++this.tick;
+    s.tick = tick;
+    for (let i = 0; i < this.labelNames.length; i++) {
+      const values = this.labels[i]!;
+      if (values.bound.overflow !== 'evict') continue;
+      const v = raw[this.labelNames[i]!];
+      if (v !== undefined) values.values.set(typeof v === 'string' ? v : String(v), tick);
+    }
+    return s;
+  }
+
+  /** Puts a series whose record is now attached on the hot path. */
+  indexSeries(s: Series): void {
+    let node = this.index;
+    const last = this.labelNames.length - 1;
+    for (let i = 0; i < last; i++) {
+      const k = valueKey(s.labels[this.labelNames[i]!]);
+      let next = node.get(k) as SeriesIndex | undefined;
+      if (next === undefined) node.set(k, (next = new Map()));
+      node = next;
+    }
+    node.set(valueKey(s.labels[this.labelNames[last]!]), s);
+  }
+
+  /** Takes a removed series off the hot path, with the index maps it leaves empty. */
+  private unindex(s: Series): void {
+    if (s.record === undefined) return;
+    const path: SeriesIndex[] = [];
+    let node: SeriesIndex | undefined = this.index;
+    for (let i = 0; i < this.labelNames.length - 1 && node !== undefined; i++) {
+      path.push(node);
+      node = node.get(valueKey(s.labels[this.labelNames[i]!])) as SeriesIndex | undefined;
+    }
+    if (node === undefined) return;
+    node.delete(valueKey(s.labels[this.labelNames[this.labelNames.length - 1]!]));
+    for (let i = path.length - 1; i >= 0 && node.size === 0; i--) {
+      path[i]!.delete(valueKey(s.labels[this.labelNames[i]!]));
+      node = path[i]!;
+    }
+  }
+
   /** The labels to record under; evicts what they push out. */
   admit(raw: Labels): Labels {
+    this.admitted = undefined;
     const tick = ++this.tick;
     let out = raw;
     let key = '';
@@ -140,6 +226,7 @@ class SeriesGuard {
     const known = this.series.get(key);
     if (known !== undefined) {
       known.tick = tick;
+      if (out === raw) this.admitted = known;
       return out;
     }
     if (this.series.size >= this.maxSeries) {
@@ -153,10 +240,15 @@ class SeriesGuard {
       }
       const oldest = this.series.get(oldestKey)!;
       this.series.delete(oldestKey);
+      this.unindex(oldest);
       this.remove(oldest.labels);
       this.onEvicted(1);
     }
-    this.series.set(key, { labels: out === raw ? { ...raw } : out, tick });
+    const added: Series = { labels: out === raw ? { ...raw } : out, tick, record: undefined, hash: '' };
+    this.series.set(key, added);
+    // Only a series recorded under the caller's own values may take the hot path: `known` looks it
+    // up by those values, and an "other" series stands for many.
+    if (out === raw) this.admitted = added;
     return out;
   }
 
@@ -165,6 +257,7 @@ class SeriesGuard {
     for (const [key, s] of this.series) {
       if (!match(s.labels)) continue;
       this.series.delete(key);
+      this.unindex(s);
       this.remove(s.labels);
       count++;
     }
@@ -172,7 +265,9 @@ class SeriesGuard {
   }
 
   reset(): void {
+    this.admitted = undefined;
     this.series.clear();
+    this.index.clear();
     for (const values of this.labels) values.values.clear();
   }
 
@@ -182,6 +277,74 @@ class SeriesGuard {
 }
 
 const isLabels = (v: unknown): v is Labels => typeof v === 'object' && v !== null;
+
+/**
+ * What the hot path reads of a prom-client metric (15.x; `test/metrics/hot-path.test.ts` checks that
+ * the in-place updates expose exactly what prom-client's own methods do).
+ */
+type PromMetric = {
+  name: string;
+  type: string;
+  labelNames?: readonly string[];
+  sortedLabelNames: readonly string[];
+  /** Records by prom-client's label hash. */
+  hashMap: Record<string, PromRecord | undefined>;
+  /** A histogram's bucket bounds, ascending. */
+  upperBounds?: readonly number[];
+  remove(labels: Labels): void;
+  reset(): void;
+} & Record<string, unknown>;
+
+/** prom-client's key of a label set in `hashMap` (lib/util.js hashObject with the sorted label names). */
+function promHash(labels: Labels, sortedLabelNames: readonly string[]): string {
+  let hash = '';
+  for (const name of sortedLabelNames) {
+    const v = labels[name];
+    if (v !== undefined) hash += `${name}:${v},`;
+  }
+  return hash;
+}
+
+/** Updates a known series' record in place; false hands the call to prom-client's own method. */
+type InPlace = (m: PromMetric, record: PromRecord, value: unknown) => boolean;
+
+/**
+ * Counter.inc on a known series, as prom-client does it (same checks, same errors) without rebuilding
+ * the label hash and a result object per call; false hands the call to prom-client.
+ */
+function incInPlace(_m: PromMetric, record: PromRecord, value: unknown): boolean {
+  if (value === undefined || value === null) value = 1;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || record.value === undefined) return false;
+  record.value += value;
+  return true;
+}
+
+/** Histogram.observe on a known series: the bucket, sum and count prom-client would update. */
+function observeInPlace(m: PromMetric, record: PromRecord, value: unknown): boolean {
+  const bounds = m.upperBounds;
+  const buckets = record.bucketValues;
+  if (typeof value !== 'number' || !Number.isFinite(value) || bounds === undefined || buckets === undefined || record.sum === undefined || record.count === undefined) return false;
+  record.sum += value;
+  record.count += 1;
+  // The first bound the value is within; above the last one only the sum and count (the +Inf bucket) move.
+  const keys = bucketKeysOf(bounds);
+  for (let i = 0; i < bounds.length; i++) {
+    if (value <= bounds[i]!) {
+      const key = keys[i]!;
+      if (Object.hasOwn(buckets, key)) buckets[key]! += 1;
+      break;
+    }
+  }
+  return true;
+}
+
+/** A histogram's bucket keys in its records (the bounds as property names), computed once per bounds array. */
+const BUCKET_KEYS = new WeakMap<readonly number[], readonly string[]>();
+function bucketKeysOf(bounds: readonly number[]): readonly string[] {
+  let keys = BUCKET_KEYS.get(bounds);
+  if (keys === undefined) BUCKET_KEYS.set(bounds, (keys = bounds.map(String)));
+  return keys;
+}
 
 /** The methods of prom-client's Counter, Gauge and Histogram whose first argument may be labels. */
 const LABELED_METHODS = ['inc', 'dec', 'set', 'observe'] as const;
@@ -205,7 +368,7 @@ export class BoundedRegistry extends Registry {
 
   override registerMetric<T extends string>(metric: Metric<T>): void {
     super.registerMetric(metric);
-    const m = metric as unknown as { name: string; labelNames?: readonly string[]; remove(labels: Labels): void; reset(): void } & Record<string, unknown>;
+    const m = metric as unknown as PromMetric;
     const labelNames = m.labelNames ?? [];
     if (labelNames.length === 0 || this.wrapped.has(m)) return;
     this.wrapped.add(m);
@@ -215,8 +378,27 @@ export class BoundedRegistry extends Registry {
     // `inc` / `observe` themselves: an accessor wraps whatever is assigned, now or later.
     for (const method of LABELED_METHODS) {
       let original = m[method] as ((a?: unknown, b?: unknown) => unknown) | undefined;
+      // Known once the subclass constructor has set `type` (after it registered the metric).
+      let hot: InPlace | null | undefined;
       // Two arguments at most: (labels, value) or (value). Exemplars (one object argument) are not used.
-      const bounded = (a?: unknown, b?: unknown): unknown => (isLabels(a) ? original!.call(m, guard.admit(a), b) : original!.call(m, a, b));
+      const bounded = (a?: unknown, b?: unknown): unknown => {
+        if (!isLabels(a)) return original!.call(m, a, b);
+        hot ??= method === 'inc' && m.type === 'counter' ? incInPlace : method === 'observe' && m.type === 'histogram' ? observeInPlace : null;
+        if (hot !== null) {
+          const s = guard.known(a);
+          // The record is still the metric's own (no reset or remove since): update it in place.
+          if (s !== undefined && m.hashMap[s.hash] === s.record && hot(m, s.record!, b)) return undefined;
+        }
+        const result = original!.call(m, guard.admit(a), b);
+        const s = guard.admitted;
+        if (hot !== null && s !== undefined) {
+          s.hash = promHash(s.labels, m.sortedLabelNames);
+          const wasIndexed = s.record !== undefined;
+          s.record = m.hashMap[s.hash];
+          if (!wasIndexed && s.record !== undefined) guard.indexSeries(s);
+        }
+        return result;
+      };
       Object.defineProperty(m, method, {
         configurable: true,
         enumerable: false,

@@ -1,7 +1,7 @@
 // Router core benchmark: status exchanges and logins → transfer against Passage, side by side with
 // two references (a bare Node socket server, minecraft-protocol's server), each in its own child process.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,21 @@ import type { ServerChild } from './lib/processes.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const ROUTER_MAIN = here('../../router/main.ts');
+
+/**
+ * The Node flags the image runs the router with (the Dockerfile's `ENV NODE_OPTIONS=…`, today the
+ * 8 MiB semi-space cap): the bench's default, so its router collects garbage as production does.
+ */
+export function imageNodeOptions(dockerfile = here('../../Dockerfile')): string[] {
+  let text: string;
+  try {
+    text = readFileSync(dockerfile, 'utf8');
+  } catch {
+    return [];
+  }
+  const m = /^ENV NODE_OPTIONS=(.*)$/m.exec(text);
+  return m === null ? [] : m[1]!.replace(/^"|"$/g, '').split(/\s+/).filter((f) => f !== '');
+}
 const ROUTE_HOST = 'play.bench';
 const MOTD = 'Passage benchmark';
 /** What Passage answers for the bench route at protocol 769; the bare server sends the same bytes. */
@@ -55,8 +70,12 @@ export interface CoreOptions {
   /** Open-loop cap on exchanges in flight; arrivals beyond it are counted as skipped. */
   readonly maxInFlight: number;
   readonly targets: ReadonlySet<TargetName>;
+  /** Only these exchanges (every kind when absent), e.g. status and offline logins to bisect a change. */
+  readonly kinds?: ReadonlySet<ExchangeKind>;
   /** The router entry to benchmark (default: this checkout's router/main.ts), e.g. to compare a fix. */
   readonly routerMain?: string;
+  /** Node flags for the Passage children (default: the image's, `imageNodeOptions()`). */
+  readonly nodeArgs?: readonly string[];
   /** Run the Passage children with --cpu-prof, writing one profile per scenario here. */
   readonly profileDir?: string;
   readonly log: (line: string) => void;
@@ -159,7 +178,7 @@ async function startServers(s: Scenario, opts: CoreOptions): Promise<ServerChild
   const workers = s.workers ?? 1;
   const adminPort = workers > 1 ? await freePort() : 0;
   const config = routerFiles({ mode: online ? 'online' : 'offline', cookies: s.kind === 'cookie_login', ...(sessionServer === undefined ? {} : { sessionServer }) }, port, workers, adminPort);
-  const execArgv = opts.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileName(s)}`];
+  const execArgv = [...(opts.nodeArgs ?? imageNodeOptions()), ...(opts.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${profileName(s)}`])];
   try {
     const router = await startListeningChild('passage', [...execArgv, opts.routerMain ?? ROUTER_MAIN, '--config', config], port);
     // The port accepts once the first worker listens; measure only once all of them do.
@@ -218,7 +237,7 @@ export async function runScenario(s: Scenario, opts: CoreOptions): Promise<Scena
 export async function runCoreRound(opts: CoreOptions): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const s of SCENARIOS) {
-    if (!opts.targets.has(s.target)) continue;
+    if (!opts.targets.has(s.target) || (opts.kinds !== undefined && !opts.kinds.has(s.kind))) continue;
     opts.log(`  ${s.target}${(s.workers ?? 1) > 1 ? ` (workers = ${s.workers})` : ''} ${s.kind} (load ${loadavg()[0].toFixed(2)}) …`);
     const r = await runScenario(s, opts);
     opts.log(`    ${r.peak.rate.toFixed(0)}/s p50 ${r.peak.p50Ms.toFixed(2)} ms p99 ${r.peak.p99Ms.toFixed(2)} ms, errors ${r.peak.errors}` +

@@ -4,9 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCoreRound, SCENARIOS } from './core.ts';
+import { imageNodeOptions, runCoreRound, SCENARIOS } from './core.ts';
 import { footprintTable, measureFootprint } from './footprint.ts';
 import type { ScenarioResult, TargetName } from './core.ts';
+import type { ExchangeKind } from './lib/client.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
 import { bestOf, checkTargets, resultsTable, targetsTable } from './lib/report.ts';
 
@@ -21,11 +22,15 @@ Options:
   --concurrency N   exchanges in flight in the closed loop (default 48)
   --rounds N        passes over all scenarios; the table shows the best per row (default 2)
   --targets LIST    comma-separated: bare,minecraft-protocol,passage (default all)
+  --exchanges LIST  comma-separated: status,offline_login,online_login,cookie_login (default all)
   --no-half-peak    skip the open-loop latency run at half the peak rate
   --no-footprint    skip the start-up time and idle RSS rows (scripts/bench/footprint.ts)
   --max-load X      before each round, wait (up to 2 min) for the 1-minute load average to fall
                     below X (default: 0.75 × cores; the benchmark itself keeps about 2 cores busy)
   --router FILE     benchmark this router entry instead of router/main.ts (A/B a change)
+  --node-arg ARG    a Node flag for the router (repeatable; default: the image's NODE_OPTIONS from
+                    the Dockerfile, --max-semi-space-size=8; --node-arg= runs with none). The image
+                    also runs compiled JavaScript: npm run build, then --router dist/router/main.js
   --profile DIR     run Passage with --cpu-prof, write profiles to DIR and print the hottest functions
   --json FILE       also write every round's raw results as JSON
   -h, --help        show this help`;
@@ -63,11 +68,13 @@ async function main(): Promise<void> {
         concurrency: { type: 'string' },
         rounds: { type: 'string' },
         targets: { type: 'string' },
+        exchanges: { type: 'string' },
         'no-half-peak': { type: 'boolean' },
         'no-footprint': { type: 'boolean' },
         'max-load': { type: 'string' },
         profile: { type: 'string' },
         router: { type: 'string' },
+        'node-arg': { type: 'string', multiple: true },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,6 +90,9 @@ async function main(): Promise<void> {
   const known = new Set(SCENARIOS.map((s) => s.target));
   const targets = new Set((values.targets ?? [...known].join(',')).split(',').map((t) => t.trim()) as TargetName[]);
   for (const t of targets) if (!known.has(t)) fail(`unknown target "${t}" (known: ${[...known].join(', ')})`);
+  const knownKinds = new Set(SCENARIOS.map((s) => s.kind));
+  const kinds = values.exchanges === undefined ? undefined : new Set(values.exchanges.split(',').map((k) => k.trim()) as ExchangeKind[]);
+  for (const k of kinds ?? []) if (!knownKinds.has(k)) fail(`unknown exchange "${k}" (known: ${[...knownKinds].join(', ')})`);
   const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
   const rounds = Math.floor(positive('rounds', values.rounds, 2));
@@ -95,15 +105,19 @@ async function main(): Promise<void> {
     halfPeak: values['no-half-peak'] !== true,
     maxInFlight: 4096,
     targets,
+    ...(kinds === undefined ? {} : { kinds }),
     log,
     ...(profileDir === undefined ? {} : { profileDir }),
     ...(values.router === undefined ? {} : { routerMain: resolve(values.router) }),
+    nodeArgs: values['node-arg'] === undefined ? imageNodeOptions() : values['node-arg'].filter((a) => a !== ''),
   };
 
   const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${process.platform}`;
   log(`machine: ${machine}`);
   log(`each scenario: ${opts.warmupMs / 1000} s warm-up + ${opts.durationMs / 1000} s measured, ${opts.concurrency} in flight` +
     `${opts.halfPeak ? ', then open loop at half the peak' : ''}; ${rounds} round(s)`);
+  const routerCommand = `node ${[...opts.nodeArgs, opts.routerMain ?? 'router/main.ts'].join(' ')}`;
+  log(`router: ${routerCommand}`);
   const all: ScenarioResult[][] = [];
   const loads: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -115,6 +129,7 @@ async function main(): Promise<void> {
   const best = bestOf(all);
   const out = [
     `machine: ${machine}`,
+    `router: ${routerCommand}`,
     `load average (1 min) at the start of each round: ${loads.map((l) => l.toFixed(2)).join(', ')}; per scenario: ${all.flat().map((r) => r.loadBefore.toFixed(2)).join(' ')}`,
     `best of ${rounds} round(s), ${opts.concurrency} in flight, ${opts.durationMs / 1000} s measured after ${opts.warmupMs / 1000} s warm-up`,
     '',
