@@ -7,7 +7,7 @@ import type { PassageConfig } from './config/schema.ts';
 import { cidrList } from './config/load.ts';
 import { Connection } from './connection/connection.ts';
 import type { ConnectionOptions } from './connection/connection.ts';
-import { HandshakePhase } from './connection/handshake-handler.ts';
+import { HandshakePhase } from './connection/handshake-phase.ts';
 import { events, publish } from './events.ts';
 import { Admission } from './limits/admission.ts';
 import { readProxyHeader } from './proxy/reader.ts';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from '../../router/connection/connection.ts';
-import { ConfigurationPhase } from '../../router/connection/configuration-handler.ts';
+import { ConfigurationPhase } from '../../router/connection/configuration-phase.ts';
 import type { Handshake } from '../../router/protocol/handshake.ts';
 import type { Route } from '../../router/table/types.ts';
 import type { RouteAdapterHook } from '../../router/routing/adapter-hook.ts';

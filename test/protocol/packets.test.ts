@@ -8,7 +8,7 @@ import { decodeConfigurationPacket, encodeTransfer } from '../../router/protocol
 import { PacketReader } from '../../router/protocol/reader.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
 import { FrameDecoder } from '../../router/protocol/framer.ts';
-import { legacyPingHost } from '../../router/connection/legacy-handler.ts';
+import { legacyPingHost } from '../../router/connection/legacy-ping.ts';
 
 function body(packet: Buffer): Buffer {
   let out: Buffer | undefined;

@@ -9,7 +9,7 @@ import { decodeLoginPacket, encodeEncryptionRequest, encodeLoginCookieRequest, e
 import type { GameProfile } from '../protocol/login.ts';
 import { playerAccess } from '../routing/access.ts';
 import { refuseLogin } from './access-check.ts';
-import { ConfigurationPhase } from './configuration-handler.ts';
+import { ConfigurationPhase } from './configuration-phase.ts';
 import type { Connection } from './connection.ts';
 import { MAX_CONFIGURATION_FRAME, MAX_LOGIN_FRAME } from './limits.ts';
 import type { Phase } from './phase.ts';

@@ -30,7 +30,7 @@ import type { Route } from '../table/types.ts';
 import type { Connection } from './connection.ts';
 import type { EntryLimits, Phase } from './phase.ts';
 import { CLOSE_LINGER_MS, MAX_LOGIN_FRAME, MAX_STATUS_FRAME } from './limits.ts';
-import { buildStatus } from './status-handler.ts';
+import { buildStatus } from './status-phase.ts';
 import { LogThrottle } from '../log-throttle.ts';
 
 const BACKEND_DOWN_LOG = new LogThrottle();

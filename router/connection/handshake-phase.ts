@@ -7,12 +7,12 @@ import { admitHandshake } from '../limits/admission.ts';
 import { ipAccess, maintenanceNeedsPlayer } from '../routing/access.ts';
 import { refuseLogin } from './access-check.ts';
 import type { Connection } from './connection.ts';
-import { answerLegacyPing } from './legacy-handler.ts';
-import { LoginPhase } from './login-handler.ts';
-import { isRelayed, PassthroughPhase } from './passthrough-handler.ts';
+import { answerLegacyPing } from './legacy-ping.ts';
+import { LoginPhase } from './login-phase.ts';
+import { isRelayed, PassthroughPhase } from './passthrough-phase.ts';
 import type { Phase } from './phase.ts';
 import { MAX_LOGIN_START_FRAME, MAX_STATUS_FRAME } from './limits.ts';
-import { StatusPhase } from './status-handler.ts';
+import { StatusPhase } from './status-phase.ts';
 
 /**
  * Phase 1, the handshake: the first frame names the host (which picks the table's route), the
