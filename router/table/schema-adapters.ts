@@ -159,8 +159,13 @@ function readAdapterDuration(raw: unknown, at: string, ctx: Context): number | u
 }
 
 /** The value is not echoed: an adapter URL may carry a token, and problems reach /status and the log. */
+/** An adapter's or hook's URL is at most this long: far above any real endpoint, a bound on what a table may carry. */
+export const MAX_ADAPTER_URL_LENGTH = 2048;
+
+/** The value is not echoed: a URL may carry a token, and problems reach /status and the log. */
 export function readHttpUrl(raw: unknown, at: string, ctx: Context): string | undefined {
   if (typeof raw !== 'string') return ctx.fail(at, `must be an http or https URL, got ${describe(raw)}`);
+  if (raw.length > MAX_ADAPTER_URL_LENGTH) return ctx.fail(at, `is ${raw.length} characters, the limit is ${MAX_ADAPTER_URL_LENGTH}`);
   let url: URL;
   try {
     url = new URL(raw);
@@ -214,7 +219,7 @@ describeReader(readDiscovery, () => fieldsSchema(DISCOVERY_FIELDS, { allOf: byTy
 describeReader(readStatusAdapter, () => fieldsSchema(STATUS_ADAPTER_FIELDS, { allOf: byType(['http', 'grpc']) }));
 describeReader(readStrategyAdapter, () => fieldsSchema(STRATEGY_ADAPTER_FIELDS));
 describeReader(readAdapterDuration, DURATION_SCHEMA);
-describeReader(readHttpUrl, { type: 'string', pattern: '^https?://' });
+describeReader(readHttpUrl, { type: 'string', maxLength: MAX_ADAPTER_URL_LENGTH, pattern: '^https?://' });
 describeReader(readAdapterAddress, { type: 'string', pattern: ':[0-9]{1,5}$' });
 describeReader(readDnsName, { type: 'string', minLength: 1, maxLength: 253 });
 describeReader(readPort, { type: 'integer', minimum: 1, maximum: 65535 });

@@ -43,7 +43,7 @@ const ACCESS_FIELDS: Fields<RouteAccess> = {
 };
 
 const LOGIN_HOOK_FIELDS: Fields<LoginHookConfig> = {
-  url: { key: 'url', read: readHookUrl },
+  url: { key: 'url', read: readHttpUrl },
   address: { key: 'address', read: (raw, at, ctx) => readEndpoint(raw, at, ctx)?.address },
   timeout: { key: 'timeout', default: DEFAULT_HOOK_TIMEOUT_MS, read: readHookTimeout },
   onError: { key: 'on_error', default: 'allow', read: oneOf(LOGIN_HOOK_ON_ERROR) },
@@ -83,11 +83,6 @@ export function readAccess(raw: unknown, at: string, ctx: Context): RouteAccess 
   return readObject(raw, at, ctx, ACCESS_FIELDS);
 }
 
-/** The value is not echoed: a hook URL may carry a token, and problems reach /status and the log. */
-function readHookUrl(raw: unknown, at: string, ctx: Context): string | undefined {
-  if (typeof raw === 'string' && raw.length > 2048) return ctx.fail(at, `is ${raw.length} characters, the limit is 2048`);
-  return readHttpUrl(raw, at, ctx);
-}
 
 function readHookTimeout(raw: unknown, at: string, ctx: Context): number | undefined {
   const ms = parseDuration(raw);

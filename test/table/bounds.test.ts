@@ -10,6 +10,7 @@ import { loadTableFile } from '../../router/routing/file-source.ts';
 import { MAX_FAVICON_URI_CHARS, MAX_TEXT_CHARS, MAX_TEXT_DEPTH, MAX_VERSION_NAME_CHARS } from '../../router/table/bounds.ts';
 import { TableValidationError, type TableProblem } from '../../router/table/errors.ts';
 import { parseRoutingTable } from '../../router/table/schema.ts';
+import { MAX_ADAPTER_URL_LENGTH } from '../../router/table/schema-adapters.ts';
 
 function table(route: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { table_id: 'bounds', version: 1, routes: [{ id: 'main', hosts: ['play.test'], ...route }], ...extra };
@@ -99,5 +100,17 @@ describe('the status as a whole', () => {
     assert.throws(() => loadTableFile(join(dir, 'big.toml')), /routes\[0\]\.status: makes a status JSON/);
     writeFileSync(join(dir, 'small.toml'), routes(100));
     assert.match(loadTableFile(join(dir, 'small.toml')).routes[0]!.status.favicon ?? '', /^data:image\/png;base64,/);
+  });
+});
+
+describe('adapter URLs', () => {
+  it('an adapter or hook URL is at most MAX_ADAPTER_URL_LENGTH characters, and the message does not echo it', () => {
+    const long = `https://adapter.test/${'a'.repeat(MAX_ADAPTER_URL_LENGTH)}?token=secret`;
+    const message = problemAt(table({ discovery: { type: 'http', url: long } }), 'routes[0].discovery.url');
+    assert.equal(message, `is ${long.length} characters, the limit is ${MAX_ADAPTER_URL_LENGTH}`);
+    assert.doesNotMatch(message, /secret/);
+    const justFits = `https://adapter.test/${'a'.repeat(MAX_ADAPTER_URL_LENGTH - 'https://adapter.test/'.length)}`;
+    assert.equal(justFits.length, MAX_ADAPTER_URL_LENGTH);
+    assert.doesNotThrow(() => parseRoutingTable(table({ targets: [{ id: 'own', address: '127.0.0.1:1' }], discovery: { type: 'http', url: justFits } })));
   });
 });
