@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { NewerProtocolsStatus } from '../connection/newer-protocols.ts';
 import type { RouterMetrics } from '../metrics/registry.ts';
+import type { ActiveTable } from '../routing/active-table.ts';
 import type { Router } from '../server.ts';
 
 export interface AdminStatus {
@@ -27,6 +28,13 @@ export interface AdminOptions {
   readonly extraStatus?: () => Record<string, unknown>;
   /** Milliseconds since the epoch; injected in tests. */
   readonly now?: () => number;
+}
+
+/** The table in use as /status names it (one router's, or a workers instance's supervisor's). */
+export function tableSummary(active: ActiveTable | undefined): AdminStatus['table'] {
+  if (active === undefined) return null;
+  const { tableId, version, expiresAt } = active.table;
+  return { id: tableId, version, loadedAt: new Date(active.loadedAt).toISOString(), ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt).toISOString() }) };
 }
 
 /** Set on /readyz while the table in use is past expires_at: its expiry, as RFC 3339. */
@@ -90,12 +98,7 @@ export function createAdminServer(opts: AdminOptions): Server {
             ready: ready(),
             draining: router.draining,
             tableExpired: expiredAt() !== undefined,
-            table: active === undefined ? null : {
-              id: active.table.tableId,
-              version: active.table.version,
-              loadedAt: new Date(active.loadedAt).toISOString(),
-              ...(active.table.expiresAt === undefined ? {} : { expiresAt: new Date(active.table.expiresAt).toISOString() }),
-            },
+            table: tableSummary(active),
             connections: { active: router.activeConnections },
             counters,
             protocols: router.ctx.newerProtocols.status(),

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import type { PassageConfig } from '../config/schema.ts';
-import { TABLE_EXPIRED_HEADER } from '../admin/server.ts';
+import { TABLE_EXPIRED_HEADER, tableSummary } from '../admin/server.ts';
 import type { RouterMetrics } from '../metrics/registry.ts';
 import type { TablePoller } from '../routing/sources/poller.ts';
 import type { TableStore } from '../routing/store.ts';
@@ -95,12 +95,7 @@ export function createSupervisorAdmin(opts: SupervisorAdminOptions): Server {
             ready: why === undefined,
             draining: opts.draining(),
             tableExpired: expiredAt() !== undefined,
-            table: active === undefined ? null : {
-              id: active.table.tableId,
-              version: active.table.version,
-              loadedAt: new Date(active.loadedAt).toISOString(),
-              ...(active.table.expiresAt === undefined ? {} : { expiresAt: new Date(active.table.expiresAt).toISOString() }),
-            },
+            table: tableSummary(active),
             connections: { active: statuses.reduce((sum, s) => sum + (s?.activeConnections ?? 0), 0) },
             counters,
             protocols: statuses.find((s) => s !== undefined)?.protocols ?? null,
