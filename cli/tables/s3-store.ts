@@ -160,15 +160,8 @@ export class S3TableStore implements PublishedTableStore {
   }
 
   async readChunk(sha256: string): Promise<Buffer | undefined> {
-    const key = chunkObjectKey(this.key, sha256);
-    let out: GetObjectCommandOutput;
-    try {
-      out = await this.call(() => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-    return Buffer.from(await this.readBody(out.Body, key), 'utf8');
+    const object = await this.getObject(chunkObjectKey(this.key, sha256));
+    return object === undefined ? undefined : Buffer.from(object.text, 'utf8');
   }
 
   async listChunks(): Promise<StoredChunk[]> {
@@ -192,6 +185,19 @@ export class S3TableStore implements PublishedTableStore {
   }
 
   private async read(key: string): Promise<Read | undefined> {
+    const object = await this.getObject(key);
+    if (object === undefined) return undefined;
+    const { out, text: envelope } = object;
+    const where = `s3://${this.bucket}/${key}`;
+    const publishedAt = out.Metadata?.[PUBLISHED_AT] ?? out.LastModified?.toISOString();
+    return {
+      entry: { version: decodePublished(envelope, where).table.version, envelope, ...(publishedAt === undefined ? {} : { publishedAt }) },
+      etag: out.ETag,
+    };
+  }
+
+  /** An object and its body as text; undefined when there is none. Refuses more than S3_OBJECT_LIMIT bytes. */
+  private async getObject(key: string): Promise<{ out: GetObjectCommandOutput; text: string } | undefined> {
     let out: GetObjectCommandOutput;
     try {
       out = await this.call(() => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
@@ -203,13 +209,7 @@ export class S3TableStore implements PublishedTableStore {
       destroy(out.Body);
       throw new CliError('PASSAGE_TABLE_TOO_LARGE', `${this.description}: ${key} is ${out.ContentLength} bytes, more than passagectl reads (${S3_OBJECT_LIMIT})`);
     }
-    const envelope = await this.readBody(out.Body, key);
-    const where = `s3://${this.bucket}/${key}`;
-    const publishedAt = out.Metadata?.[PUBLISHED_AT] ?? out.LastModified?.toISOString();
-    return {
-      entry: { version: decodePublished(envelope, where).table.version, envelope, ...(publishedAt === undefined ? {} : { publishedAt }) },
-      etag: out.ETag,
-    };
+    return { out, text: await this.readBody(out.Body, key) };
   }
 
   /** The body as text, refusing more than S3_OBJECT_LIMIT bytes even when Content-Length was absent. */
