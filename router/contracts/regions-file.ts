@@ -10,7 +10,7 @@ import { parsePublicKeyPem } from '../table/keys.ts';
 import { describeReader, fieldsSchema, Problems, readArray, readerSchema, readObject, type Fields, type JsonSchema, type Reader } from '../table/schema-kit.ts';
 import { RegionsFileError } from './errors.ts';
 import { route53LocationProblem } from './geo-codes.ts';
-import { DEFAULT_ROUTER_POLL_SECONDS, rateRuleBlocksPollers, readRouterPollInterval, readRoutersPerAddress, readTableEndpoint, type TableEndpointSpec, type TablePollers } from './table-endpoint-spec.ts';
+import { DEFAULT_ROUTER_POLL_SECONDS, isDnsName, rateRuleBlocksPollers, readRouterPollInterval, readRoutersPerAddress, readTableEndpoint, type TableEndpointSpec, type TablePollers } from './table-endpoint-spec.ts';
 
 export { RegionsFileError };
 
@@ -82,10 +82,9 @@ function required<V>(read: Reader<V, Problems>): Reader<V, Problems> {
   return describeReader<Reader<V, Problems>>((raw, at, ctx) => (raw === '' ? ctx.fail(at, 'is required') : read(raw, at, ctx)), () => readerSchema(read));
 }
 
-const DNS_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const readHostname = stringMatching({ type: 'string', minLength: 1, maxLength: 253 }, (value, at, ctx) => {
   const name = value.toLowerCase().replace(/\.$/, '');
-  return name.length <= 253 && DNS_NAME.test(name) ? name : ctx.fail(at, `"${value}" is not a DNS name`);
+  return isDnsName(name) ? name : ctx.fail(at, `"${value}" is not a DNS name`);
 });
 
 function integerIn(min: number, max: number, allowed?: readonly number[]): Reader<number, Problems> {
@@ -104,9 +103,11 @@ function listOf<V>(item: Reader<V, Problems>): Reader<V[], Problems> {
   }, () => ({ type: 'array', items: readerSchema(item) }));
 }
 
-/** A table of the file: "must be a table" unless it is one, then its keys. */
-function table<T>(fields: Fields<T, Problems>, check?: (value: T, at: string, ctx: Problems) => T | undefined): Reader<T, Problems> {
-  return describeReader<Reader<T, Problems>>((raw, at, ctx) => {
+/** A table of the file: "must be a table" unless it is one, then its keys (and what `check` makes of them). */
+function table<T>(fields: Fields<T, Problems>): Reader<T, Problems>;
+function table<T, R>(fields: Fields<T, Problems>, check: (value: T, at: string, ctx: Problems) => R | undefined): Reader<R, Problems>;
+function table<T, R>(fields: Fields<T, Problems>, check?: (value: T, at: string, ctx: Problems) => R | undefined): Reader<T | R, Problems> {
+  return describeReader<Reader<T | R, Problems>>((raw, at, ctx) => {
     if (!isTable(raw)) return ctx.fail(at, 'must be a table');
     const value = readObject(raw, at, ctx, fields);
     return value === undefined || check === undefined ? value : check(value, at, ctx);
@@ -148,7 +149,7 @@ const readRateRule = table(RATE_RULE_FIELDS, (rule, at, ctx): RateRuleSpec | und
 
 const readRateRules = describeReader<Reader<RateRuleSpec[], Problems>>((raw, at, ctx) => {
   if (!Array.isArray(raw)) return ctx.fail(at, 'must be an array of tables ([[waf.rate_rules]])');
-  const rules = readArray(raw, at, ctx, readRateRule as Reader<RateRuleSpec, Problems>);
+  const rules = readArray(raw, at, ctx, readRateRule);
   if (rules === undefined) return undefined;
   const first = new Map<string, number>();
   for (const [i, rule] of rules.entries()) {

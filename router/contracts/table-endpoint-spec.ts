@@ -69,9 +69,14 @@ export function rateRuleBlocksPollers(rule: { readonly limit: number; readonly w
   return `${rule.limit} per ${rule.windowSeconds} s would block routers behind one NAT: ${pollers.routersPerAddress} routers (waf.routers_per_address) polling every ${pollers.pollIntervalSeconds} s send ${polls * pollers.routersPerAddress} requests per window; set limit to at least ${needed} (${RATE_LIMIT_HEADROOM}× headroom for restarts and rolling deploys)`;
 }
 
+/** A lower-case DNS name with at least two labels and a letters-only top-level one, at most 253 characters. */
+export function isDnsName(name: string): boolean {
+  return name.length <= 253 && /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name);
+}
+
 const readEndpointDomain = describeReader<Reader<string, Problems>>((raw, at, ctx) => {
   const domain = typeof raw === 'string' ? raw.toLowerCase().replace(/\.$/, '') : undefined;
-  if (domain === undefined || domain.length > 253 || !/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) {
+  if (domain === undefined || !isDnsName(domain)) {
     return ctx.fail(at, `must be a DNS name like "tables.example.com", got ${JSON.stringify(raw)}`);
   }
   return domain;
