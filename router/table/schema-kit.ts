@@ -7,6 +7,7 @@
 import { isAbsolute, win32 } from 'node:path';
 import type { TableProblem } from './errors.ts';
 import { parseEndpoint, type Endpoint } from './syntax.ts';
+import { ValuePool } from './value-pool.ts';
 
 /** A reader validates one value; it returns undefined exactly when it reported a problem. */
 export type Reader<V, C extends Problems = Context> = (raw: unknown, at: string, ctx: C) => V | undefined;
@@ -46,6 +47,8 @@ export class Context extends Problems {
   readonly origin: TableOrigin;
   /** Normalized host → path of its first occurrence: a host may belong to one route only. */
   readonly hostOwners = new Map<string, string>();
+  /** Equal strings and objects of this table, shared (value-pool.ts). */
+  readonly values = new ValuePool();
 
   constructor(requireExpiry: boolean, origin: TableOrigin = requireExpiry ? 'remote' : 'local') {
     super();

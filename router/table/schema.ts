@@ -12,7 +12,6 @@ import { readDiscovery, readStatusAdapter, readStrategyAdapter } from './schema-
 import { checkPolicyOptions, readAccess, readLoginHook, readPlayerList, readTargetFilter } from './schema-policy.ts';
 import { AUTH_MODES } from './policy-types.ts';
 import { checkWake, readWake, readWakeTimeout } from './schema-wake.ts';
-import { poolOf } from './value-pool.ts';
 import {
   child,
   Context,
@@ -252,7 +251,7 @@ function readTarget(raw: unknown, at: string, ctx: Context): Target | undefined 
   const { id, endpoint, priority, meta, wake } = fields;
   // One literal: its properties live inside the object (adding them one by one would spill some into a
   // second allocation). A backend host often serves many routes (on different ports): one string for all.
-  const host = poolOf(ctx).string(endpoint.host);
+  const host = ctx.values.string(endpoint.host);
   return wake === undefined
     ? { id, priority, meta, address: endpoint.address, host, port: endpoint.port }
     : { id, priority, meta, wake, address: endpoint.address, host, port: endpoint.port };
@@ -315,7 +314,7 @@ function readFavicon(raw: unknown, at: string, ctx: Context): string | undefined
     const body = raw.slice(PNG_DATA_URI_PREFIX.length);
     if (body.length === 0 || !BASE64_PATTERN.test(body)) return ctx.fail(at, 'has a data URI whose body is not base64');
     // Routes of one provider tend to share one icon, tens of KiB each: keep one copy.
-    return poolOf(ctx).string(raw);
+    return ctx.values.string(raw);
   }
   // Any other data URI would otherwise be taken for a file name.
   if (raw.startsWith('data:')) return ctx.fail(at, `must be a PNG: a data URI must start with "${PNG_DATA_URI_PREFIX}"`);
@@ -342,7 +341,7 @@ function readMeta(raw: unknown, at: string, ctx: Context): Record<string, string
   if (ctx.problems.length !== before) return undefined;
   // Equal meta (same keys, order and values) is one object for every target that carries it.
   // fromEntries defines own properties, so a key named "__proto__" stays data.
-  return poolOf(ctx).object(`meta ${JSON.stringify(entries)}`, () => Object.fromEntries(entries));
+  return ctx.values.object(`meta ${JSON.stringify(entries)}`, () => Object.fromEntries(entries));
 }
 
 // --- relay (passthrough routes and the old-client fallback) ---------------------------------------

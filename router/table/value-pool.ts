@@ -2,9 +2,7 @@
 // of a hosting provider, one backend host serving many routes on different ports. Parsed one by one,
 // each occurrence would be its own string or object; a pool hands out the first one instead, so a
 // 100,000-route table keeps one copy (docs/BENCHMARKS.md, "Applying big tables"). The model is
-// read-only, so sharing is invisible to its readers.
-
-import type { Context } from './schema-kit.ts';
+// read-only, so sharing is invisible to its readers. One pool per parse: `Context.values`.
 
 export class ValuePool {
   private readonly strings = new Map<string, string>();
@@ -26,16 +24,4 @@ export class ValuePool {
     this.objects.set(key, value);
     return value;
   }
-}
-
-/** One pool per parse (a Context): values are shared within one table, and the pool goes with the parse. */
-const pools = new WeakMap<Context, ValuePool>();
-
-export function poolOf(ctx: Context): ValuePool {
-  let pool = pools.get(ctx);
-  if (pool === undefined) {
-    pool = new ValuePool();
-    pools.set(ctx, pool);
-  }
-  return pool;
 }
