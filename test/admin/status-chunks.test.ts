@@ -7,12 +7,12 @@ import { createAdminServer } from '../../router/admin/server.ts';
 import { RouterMetrics } from '../../router/metrics/registry.ts';
 import { buildConfig } from '../../router/config/load.ts';
 import { NewerProtocols } from '../../router/connection/newer-protocols.ts';
-import { TablePoller, type TableInUseStatus } from '../../router/routing/sources/poller.ts';
+import type { TableInUseStatus } from '../../router/routing/sources/poller.ts';
 import type { FetchResult, TableSource } from '../../router/routing/sources/source.ts';
 import { TableStore } from '../../router/routing/store.ts';
 import type { Router } from '../../router/server.ts';
 import { bigDocument, ChunkedSource } from '../helpers/chunked-tables.ts';
-import { envelopeFor, newKey, silentLog, tableDocument } from '../helpers/tables.ts';
+import { envelopeFor, newKey, signedTablePoller, silentLog, tableDocument } from '../helpers/tables.ts';
 
 const key = newKey();
 const store = new TableStore();
@@ -24,7 +24,7 @@ const source: TableSource = {
   fetch: async (): Promise<FetchResult> => (single === undefined ? chunked.fetch() : { kind: 'envelope', bytes: single }),
   fetchChunk: (ref) => chunked.fetchChunk(ref),
 };
-const poller = new TablePoller({ source, store, trustedKeys: [key.publicKey], expectedTableId: 'prod', allowUnsigned: false, maxBytes: 16 * 1024 * 1024, intervalMs: 1_000, log: silentLog });
+const poller = signedTablePoller({ source, store, trustedKeys: [key.publicKey] });
 const metrics = new RouterMetrics({ defaultMetrics: false });
 // The admin server reads only these fields of the router (and its context), built from the real parts;
 // extraStatus is what router/app.ts passes.

@@ -2,6 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KeyObject } from 'node:crypto';
 import { pino } from 'pino';
+import { TablePoller, type PollerOptions } from '../../router/routing/sources/poller.ts';
 import { signTable } from '../../router/table/envelope.ts';
 import { generateSigningKey, type SigningKeyPair } from '../../router/table/keys.ts';
 import type { CliContext } from '../../cli/context.ts';
@@ -83,4 +84,12 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
  */
 export function trustedBy(privateKeyFile: string): { trust: { publicKeys: string[] }; force: false } {
   return { trust: { publicKeys: [privateKeyFile.replace(/\.key$/, '.pub')] }, force: false };
+}
+
+/**
+ * A poller of signed tables with id "prod", as most table tests want one: room for big tables
+ * (16 MiB), a 1 s interval, no logs. `source`, `store` and the trusted keys are the test's.
+ */
+export function signedTablePoller(opts: Pick<PollerOptions, 'source' | 'store' | 'trustedKeys'> & Partial<PollerOptions>): TablePoller {
+  return new TablePoller({ expectedTableId: 'prod', allowUnsigned: false, maxBytes: 16 * 1024 * 1024, intervalMs: 1_000, log: silentLog, ...opts });
 }

@@ -2,11 +2,10 @@
 // starts is answered before the apply ends, and the new table is served right after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TablePoller } from '../../router/routing/sources/poller.ts';
 import { bigDocument, ChunkedSource } from '../helpers/chunked-tables.ts';
 import { ping } from '../helpers/minecraft.ts';
 import { startTestRouter, transferRoutes } from '../helpers/router.ts';
-import { newKey, silentLog } from '../helpers/tables.ts';
+import { newKey, signedTablePoller } from '../helpers/tables.ts';
 
 test('a status ping sent while a 5,000-route table is applied is answered before the apply completes', async () => {
   const router = await startTestRouter({ routes: transferRoutes([{ id: 'old', port: 40_001 }]), config: { auth: { mode: 'offline' } } });
@@ -14,17 +13,7 @@ test('a status ping sent while a 5,000-route table is applied is answered before
   const source = new ChunkedSource();
   source.publish(bigDocument('test', 5_000, 2), key.privateKey);
   // The router's own store, fed by a poller of the big table (every slice yields: the most turns for the ping).
-  const poller = new TablePoller({
-    source,
-    store: router.router.ctx.tables,
-    trustedKeys: [key.publicKey],
-    expectedTableId: 'test',
-    allowUnsigned: false,
-    maxBytes: 16 * 1024 * 1024,
-    intervalMs: 60_000,
-    log: silentLog,
-    sliceBudgetMs: 0,
-  });
+  const poller = signedTablePoller({ source, store: router.router.ctx.tables, trustedKeys: [key.publicKey], expectedTableId: 'test', intervalMs: 60_000, sliceBudgetMs: 0 });
   try {
     const order: string[] = [];
     let answered: Promise<unknown> | undefined;

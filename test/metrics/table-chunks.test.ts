@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RouterMetrics } from '../../router/metrics/registry.ts';
 import { TableCache } from '../../router/routing/sources/cache.ts';
-import { TablePoller, type PollerOptions } from '../../router/routing/sources/poller.ts';
+import type { PollerOptions, TablePoller } from '../../router/routing/sources/poller.ts';
 import type { FetchResult, TableSource } from '../../router/routing/sources/source.ts';
 import { TableStore } from '../../router/routing/store.ts';
 import { signTable } from '../../router/table/envelope.ts';
 import { bigDocument, ChunkedSource } from '../helpers/chunked-tables.ts';
-import { envelopeFor, newKey, silentLog, tableDocument } from '../helpers/tables.ts';
+import { envelopeFor, newKey, signedTablePoller, tableDocument } from '../helpers/tables.ts';
 
 const key = newKey();
 
@@ -20,10 +20,7 @@ const key = newKey();
 function router(source: TableSource, overrides: Partial<PollerOptions> = {}): { poller: TablePoller; metrics: RouterMetrics; [Symbol.dispose](): void } {
   const eventSource = {};
   const metrics = new RouterMetrics({ defaultMetrics: false }).attach(eventSource);
-  const poller = new TablePoller({
-    source, store: new TableStore(), trustedKeys: [key.publicKey], expectedTableId: 'prod', allowUnsigned: false,
-    maxBytes: 16 * 1024 * 1024, intervalMs: 1_000, log: silentLog, eventSource, ...overrides,
-  });
+  const poller = signedTablePoller({ source, store: new TableStore(), trustedKeys: [key.publicKey], eventSource, ...overrides });
   return { poller, metrics, [Symbol.dispose]: () => metrics.detach() };
 }
 

@@ -24,12 +24,11 @@ import { TABLE_MANIFEST_PAYLOAD_TYPE } from '../../../router/table/manifest.ts';
 import { createRoutingTableStore, startLocalDynamoDb, type LocalDynamoDb } from '../../../cli/tables/local-dynamodb.ts';
 import { DynamoDbTableSource } from '../../../router/routing/sources/dynamodb.ts';
 import { FileTableSource } from '../../../router/routing/sources/file.ts';
-import { TablePoller } from '../../../router/routing/sources/poller.ts';
 import type { TableSource } from '../../../router/routing/sources/source.ts';
 import { TableStore } from '../../../router/routing/store.ts';
 import { readPublicKeyFile } from '../../../router/table/keys.ts';
 import { bigDocument } from '../../helpers/chunked-tables.ts';
-import { fakeContext, localClient, silentLog, trustedBy } from '../../helpers/tables.ts';
+import { fakeContext, localClient, signedTablePoller, trustedBy } from '../../helpers/tables.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'passage-chunked-cli-'));
 const keyFile = join(dir, 'passage-signing.key');
@@ -50,7 +49,7 @@ async function publishFile(file: string, to: string): Promise<Record<string, unk
 
 async function routerApplies(source: TableSource): Promise<TableStore> {
   const store = new TableStore();
-  const poller = new TablePoller({ source, store, trustedKeys: [await readPublicKeyFile(keyFile.replace(/\.key$/, '.pub'))], expectedTableId: 'prod', allowUnsigned: false, maxBytes: 16 * 1024 * 1024, intervalMs: 1_000, log: silentLog });
+  const poller = signedTablePoller({ source, store, trustedKeys: [await readPublicKeyFile(keyFile.replace(/\.key$/, '.pub'))] });
   const outcome = await poller.pollOnce();
   assert.equal(outcome.kind, 'applied', JSON.stringify(outcome));
   return store;

@@ -6,29 +6,19 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableCache } from '../../../router/routing/sources/cache.ts';
-import { TablePoller, type PollerOptions } from '../../../router/routing/sources/poller.ts';
+import type { PollerOptions, TablePoller } from '../../../router/routing/sources/poller.ts';
 import type { FetchResult, TableSource } from '../../../router/routing/sources/source.ts';
 import { TableStore } from '../../../router/routing/store.ts';
 import { parseRoutingTable } from '../../../router/table/schema.ts';
 import { signTable } from '../../../router/table/envelope.ts';
 import { bigDocument, ChunkedSource } from '../../helpers/chunked-tables.ts';
-import { newKey, silentLog } from '../../helpers/tables.ts';
+import { newKey, signedTablePoller } from '../../helpers/tables.ts';
 
 const key = newKey();
 
 function setup(source: TableSource, overrides: Partial<PollerOptions> = {}): { poller: TablePoller; store: TableStore } {
   const store = new TableStore();
-  const poller = new TablePoller({
-    source,
-    store,
-    trustedKeys: [key.publicKey],
-    expectedTableId: 'prod',
-    allowUnsigned: false,
-    maxBytes: 16 * 1024 * 1024,
-    intervalMs: 1_000,
-    log: silentLog,
-    ...overrides,
-  });
+  const poller = signedTablePoller({ source, store, trustedKeys: [key.publicKey], ...overrides });
   return { poller, store };
 }
 

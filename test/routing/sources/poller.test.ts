@@ -9,7 +9,7 @@ import { TableCache } from '../../../router/routing/sources/cache.ts';
 import { MAX_BACKOFF_MS, nextDelay, TablePoller, type PollerOptions } from '../../../router/routing/sources/poller.ts';
 import { TableSourceError, type FetchResult, type TableSource } from '../../../router/routing/sources/source.ts';
 import { TableStore } from '../../../router/routing/store.ts';
-import { envelopeFor, newKey, silentLog, tableDocument } from '../../helpers/tables.ts';
+import { envelopeFor, newKey, signedTablePoller, silentLog, tableDocument } from '../../helpers/tables.ts';
 import { parseRoutingTable } from '../../../router/table/schema.ts';
 import { buildConfig } from '../../../router/config/load.ts';
 import { createTablePoller } from '../../../router/routing/sources/from-config.ts';
@@ -40,17 +40,7 @@ const key = newKey();
 function setup(overrides: Partial<PollerOptions> = {}): { poller: TablePoller; store: TableStore; source: ScriptedSource } {
   const source = new ScriptedSource();
   const store = new TableStore();
-  const poller = new TablePoller({
-    source,
-    store,
-    trustedKeys: [key.publicKey],
-    expectedTableId: 'prod',
-    allowUnsigned: false,
-    maxBytes: 64 * 1024,
-    intervalMs: 1_000,
-    log: silentLog,
-    ...overrides,
-  });
+  const poller = signedTablePoller({ source, store, trustedKeys: [key.publicKey], maxBytes: 64 * 1024, ...overrides });
   return { poller, store, source };
 }
 
