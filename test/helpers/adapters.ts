@@ -40,6 +40,14 @@ export async function startJsonServer(reply: JsonServer['reply']): Promise<JsonS
     res.writeHead(r.status, { 'content-type': 'application/json', ...(r.etag === undefined ? {} : { etag: r.etag }) });
     res.end(r.raw ?? JSON.stringify(r.body ?? null));
   });
+  return listenScripted(server, requests, state);
+}
+
+/**
+ * Listens on 127.0.0.1 and hands the test the server's URL, the requests it recorded, the reply
+ * function (which the test may swap at any time) and close(), which also drops open connections.
+ */
+export async function listenScripted<Q, F>(server: Server, requests: Q[], state: { reply: F }): Promise<{ url: string; requests: Q[]; reply: F; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

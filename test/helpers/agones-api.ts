@@ -1,7 +1,7 @@
 // A fake Agones allocation endpoint on loopback (the Kubernetes API's `gameserverallocations` resource):
 // it checks the bearer token, records each GameServerAllocation it is sent, and answers what the test says.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenScripted } from './adapters.ts';
 
 export const ALLOCATIONS = '/apis/allocation.agones.dev/v1/namespaces/games/gameserverallocations';
 
@@ -50,19 +50,5 @@ export async function startAgonesApi(opts: { token: string }): Promise<AgonesApi
       res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body ?? { kind: 'Status', code: r.status }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    get reply() {
-      return state.reply;
-    },
-    set reply(fn) {
-      state.reply = fn;
-    },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenScripted(server, requests, state);
 }
