@@ -176,7 +176,8 @@ export function readHttpUrl(raw: unknown, at: string, ctx: Context): string | un
   return raw;
 }
 
-function readAdapterAddress(raw: unknown, at: string, ctx: Context): string | undefined {
+/** A "host:port" an adapter or hook connects to, as written. */
+export function readAdapterAddress(raw: unknown, at: string, ctx: Context): string | undefined {
   return readEndpoint(raw, at, ctx)?.address;
 }
 

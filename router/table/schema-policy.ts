@@ -4,8 +4,8 @@
 import { parseDuration } from '../config/duration.ts';
 import { textProblem } from './bounds.ts';
 import { parseCidr } from './cidr.ts';
-import { readHttpUrl } from './schema-adapters.ts';
-import { child, Context, describe, oneOf, readArray, readEndpoint, readObject, type Fields } from './schema-kit.ts';
+import { readAdapterAddress, readHttpUrl } from './schema-adapters.ts';
+import { child, Context, describe, oneOf, readArray, readObject, type Fields } from './schema-kit.ts';
 import { LOGIN_HOOK_ON_ERROR, TARGET_FILTER_OPS, type LoginHookConfig, type RouteAccess, type TargetFilter } from './policy-types.ts';
 import type { Route } from './types.ts';
 
@@ -44,7 +44,7 @@ const ACCESS_FIELDS: Fields<RouteAccess> = {
 
 const LOGIN_HOOK_FIELDS: Fields<LoginHookConfig> = {
   url: { key: 'url', read: readHttpUrl },
-  address: { key: 'address', read: (raw, at, ctx) => readEndpoint(raw, at, ctx)?.address },
+  address: { key: 'address', read: readAdapterAddress },
   timeout: { key: 'timeout', default: DEFAULT_HOOK_TIMEOUT_MS, read: readHookTimeout },
   onError: { key: 'on_error', default: 'allow', read: oneOf(LOGIN_HOOK_ON_ERROR) },
 };
