@@ -1,6 +1,10 @@
+import { SegmentedMap } from '../table/segmented-map.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
 
-/** Route lookup structures built once per table: exact hosts and wildcard suffixes in maps. */
+/**
+ * Route lookup structures built once per table: exact hosts and wildcard suffixes in maps (segmented,
+ * so a 100,000-route index never rehashes all its hosts in one step of a sliced apply).
+ */
 export interface RouteIndex {
   readonly exact: ReadonlyMap<string, Route>;
   /** `".example.com" → route` for `*.example.com`. A map, not a list: a 10,000-route table would make every handshake scan it. */
@@ -16,13 +20,13 @@ export function indexRoutes(table: RoutingTable): RouteIndex {
 
 /** A RouteIndex under construction (the router builds big ones route by route, in slices). */
 export interface MutableRouteIndex {
-  readonly exact: Map<string, Route>;
-  readonly wildcards: Map<string, Route>;
+  readonly exact: SegmentedMap<Route>;
+  readonly wildcards: SegmentedMap<Route>;
   fallback: Route | undefined;
 }
 
 export function emptyRouteIndex(): MutableRouteIndex {
-  return { exact: new Map(), wildcards: new Map(), fallback: undefined };
+  return { exact: new SegmentedMap(), wildcards: new SegmentedMap(), fallback: undefined };
 }
 
 /** Adds one route's hosts; the first route to claim a host keeps it. */

@@ -5,12 +5,13 @@
 import { TableValidationError } from './errors.ts';
 import { parseRouteDocument } from './schema.ts';
 import { Context, isPlainObject } from './schema-kit.ts';
+import { SegmentedMap } from './segmented-map.ts';
 import type { Route, RoutingTable } from './types.ts';
 
 export class TableAssembler {
   private readonly ctx = new Context(true, 'remote');
   /** Route id → index of its first use: ids are unique across the table, whatever chunk they are in. */
-  private readonly firstIndexById = new Map<string, number>();
+  private readonly firstIndexById = new SegmentedMap<number>();
   private readonly routes: Route[] = [];
   private next = 0;
 

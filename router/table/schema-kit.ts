@@ -8,6 +8,7 @@ import { isAbsolute, win32 } from 'node:path';
 import type { TableProblem } from './errors.ts';
 import { parseEndpoint, type Endpoint } from './syntax.ts';
 import { ValuePool } from './value-pool.ts';
+import { SegmentedMap } from './segmented-map.ts';
 
 /** A reader validates one value; it returns undefined exactly when it reported a problem. */
 export type Reader<V, C extends Problems = Context> = (raw: unknown, at: string, ctx: C) => V | undefined;
@@ -46,7 +47,7 @@ export class Context extends Problems {
   readonly requireExpiry: boolean;
   readonly origin: TableOrigin;
   /** Normalized host → path of its first occurrence: a host may belong to one route only. */
-  readonly hostOwners = new Map<string, string>();
+  readonly hostOwners = new SegmentedMap<string>();
   /** Equal strings and objects of this table, shared (value-pool.ts). */
   readonly values = new ValuePool();
 

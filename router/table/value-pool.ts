@@ -4,9 +4,11 @@
 // 100,000-route table keeps one copy (docs/BENCHMARKS.md, "Applying big tables"). The model is
 // read-only, so sharing is invisible to its readers. One pool per parse: `Context.values`.
 
+import { SegmentedMap } from './segmented-map.ts';
+
 export class ValuePool {
-  private readonly strings = new Map<string, string>();
-  private readonly objects = new Map<string, object>();
+  private readonly strings = new SegmentedMap<string>();
+  private readonly objects = new SegmentedMap<object>();
 
   /** The first string equal to `value` this pool saw. */
   string(value: string): string {

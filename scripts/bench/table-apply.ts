@@ -7,7 +7,7 @@
 // and measure the apply time, the longest event-loop stall (monitorEventLoopDelay), status-exchange
 // latency (handshake + status request → response, back to back) during the apply vs idle, requests
 // per poll, chunks read for a one-route change, and heap bytes per route.
-//   node --expose-gc [--max-semi-space-size=8] scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--json]
+//   node --expose-gc [--max-semi-space-size=8] scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--slice-pause MS] [--json]
 // (The router runs in this process, so its V8 flags are this process's: the image sets --max-semi-space-size=8.)
 
 import { createServer, type Server } from 'node:http';
@@ -146,7 +146,7 @@ async function startRouter(dir: string): Promise<RunningPassage> {
   return startPassage(config, { log: silent });
 }
 
-async function measure(routes: number, mode: ApplyRow['mode']): Promise<ApplyRow> {
+async function measure(routes: number, mode: ApplyRow['mode'], slicePauseMs: number | undefined): Promise<ApplyRow> {
   const dir = mkdtempSync(join(tmpdir(), 'passage-bench-table-'));
   await keysGenerate({ out: dir }, quietContext());
   const keyFile = join(dir, 'passage-signing.key');
@@ -174,7 +174,7 @@ async function measure(routes: number, mode: ApplyRow['mode']): Promise<ApplyRow
     intervalMs: 3_600_000,
     log: silent,
     // `before`: the old poller's path, everything on the loop in one go.
-    ...(mode === 'before' ? { inlineVerifyMaxBytes: Number.MAX_SAFE_INTEGER, sliceBudgetMs: Number.MAX_SAFE_INTEGER } : {}),
+    ...(mode === 'before' ? { inlineVerifyMaxBytes: Number.MAX_SAFE_INTEGER, sliceBudgetMs: Number.MAX_SAFE_INTEGER } : { slicePauseMs }),
   });
   try {
     const idle: number[] = [];
@@ -245,9 +245,10 @@ async function measure(routes: number, mode: ApplyRow['mode']): Promise<ApplyRow
 
 export const APPLY_MODES = ['before', 'single', 'chunked'] as const;
 
-export async function runApplyBenchmark(sizes: readonly number[], modes: readonly ApplyRow['mode'][] = APPLY_MODES): Promise<ApplyRow[]> {
+/** `slicePauseMs`: the rest between slices (default: the router's, DEFAULT_SLICE_PAUSE_MS). */
+export async function runApplyBenchmark(sizes: readonly number[], modes: readonly ApplyRow['mode'][] = APPLY_MODES, slicePauseMs?: number): Promise<ApplyRow[]> {
   const rows: ApplyRow[] = [];
-  for (const routes of sizes) for (const mode of modes) rows.push(await measure(routes, mode));
+  for (const routes of sizes) for (const mode of modes) rows.push(await measure(routes, mode, slicePauseMs));
   return rows;
 }
 

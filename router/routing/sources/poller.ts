@@ -50,6 +50,8 @@ export interface PollerOptions {
   readonly random?: () => number;
   /** Time on the event loop per slice while a big table is applied (default DEFAULT_SLICE_BUDGET_MS; 0 yields after every step). */
   readonly sliceBudgetMs?: number;
+  /** Rest between two slices (default: SliceClock's, DEFAULT_SLICE_PAUSE_MS). */
+  readonly slicePauseMs?: number;
   /** Envelopes up to this size are verified on the event loop, bigger ones in a worker thread (default INLINE_VERIFY_MAX_BYTES). */
   readonly inlineVerifyMaxBytes?: number;
 }
@@ -406,7 +408,7 @@ export class TablePoller {
       this.lastApplyStats = { version: header.version, format: 'envelope', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
       return { kind: 'applied', version: header.version };
     }
-    const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, this.abort.signal);
+    const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, this.abort.signal, this.opts.slicePauseMs);
     const chunked = verified.format === 'chunked';
     let fetched = 0;
     const read: ChunkReader = !chunked ? verified.read : async (ref) => {
