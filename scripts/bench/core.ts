@@ -52,6 +52,7 @@ export interface Scenario {
 /** The run order: references first, then Passage; every scenario gets a fresh server process. */
 export const SCENARIOS: readonly Scenario[] = [
   { target: 'bare', kind: 'status' },
+  { target: 'bare', kind: 'offline_login' },
   { target: 'minecraft-protocol', kind: 'status' },
   { target: 'passage', kind: 'status' },
   { target: 'passage', kind: 'offline_login' },
@@ -161,7 +162,7 @@ function profileName(s: Scenario): string {
 
 /** Starts the servers a scenario needs; the first one is the server under test. */
 async function startServers(s: Scenario, opts: CoreOptions): Promise<ServerChild[]> {
-  if (s.target === 'bare') return [await startReportingChild('bare', here('./servers/bare-status.ts'), [PASSAGE_STATUS_JSON])];
+  if (s.target === 'bare') return [await startReportingChild('bare', here('./servers/bare.ts'), [PASSAGE_STATUS_JSON])];
   if (s.target === 'minecraft-protocol') {
     const port = await freePort();
     return [await startReportingChild('minecraft-protocol', here('./servers/mc-protocol-status.ts'), [String(port)])];
