@@ -18,6 +18,11 @@ export const IPC_MESSAGE_MAX_BYTES = 256 * 1024;
 export const WORKER_REPLY_TIMEOUT_MS = 1_000;
 /** How long a worker may take from fork to listening before start-up fails (or, later, it is replaced). */
 export const WORKER_START_TIMEOUT_MS = 30_000;
+/**
+ * A worker acknowledges each piece of a table once it has taken it in (a millisecond or two); one that
+ * has not within this long is stuck, and is replaced rather than left serving an older table forever.
+ */
+export const TABLE_ACK_TIMEOUT_MS = 30_000;
 
 export interface WorkerInit {
   readonly type: 'init';

@@ -21,12 +21,19 @@ export class WorkerSlot {
   startedAt = 0;
   restartDelayMs = RESPAWN_MIN_DELAY_MS;
   respawnTimer: NodeJS.Timeout | undefined;
-  readonly tables = new TableDelivery((message) => this.post(message));
+  readonly tables: TableDelivery;
+  /** Set when the supervisor killed this worker for not taking its table in: its exit is counted so. */
+  killedForStall = false;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(index: number) {
+  /** `onTableStalled`: the worker left a table piece unacknowledged for `tableAckTimeoutMs`. */
+  constructor(index: number, opts: { tableAckTimeoutMs?: number; onTableStalled?: (slot: WorkerSlot) => void } = {}) {
     this.index = index;
+    this.tables = new TableDelivery((message) => this.post(message), {
+      ...(opts.tableAckTimeoutMs === undefined ? {} : { ackTimeoutMs: opts.tableAckTimeoutMs }),
+      onStalled: () => opts.onTableStalled?.(this),
+    });
   }
 
   get pid(): number | undefined {

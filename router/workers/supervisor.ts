@@ -20,7 +20,7 @@ import { createSupervisorAdmin } from './admin.ts';
 import { RESPAWN_MIN_DELAY_MS, WorkerSlot } from './slot.ts';
 import { workerConfig } from './budget.ts';
 import { TableHandover } from './table-handover.ts';
-import { WORKER_START_TIMEOUT_MS } from './messages.ts';
+import { TABLE_ACK_TIMEOUT_MS, WORKER_START_TIMEOUT_MS } from './messages.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
 export { RESPAWN_MIN_DELAY_MS, WorkerSlot };
@@ -52,6 +52,8 @@ export interface SupervisorOptions {
   readonly tableSource?: TableSource;
   /** The program each worker runs (tests); router/workers/worker.ts by default. */
   readonly workerEntry?: URL;
+  /** How long a table piece may wait for a worker's acknowledgement (tests; default TABLE_ACK_TIMEOUT_MS). */
+  readonly tableAckTimeoutMs?: number;
 }
 
 export interface RunningSupervisor {
@@ -81,17 +83,26 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
   const tag = {};
   const tables = new TableStore();
   const stack = new AsyncDisposableStack();
-  const slots = Array.from({ length: n }, (_, i) => new WorkerSlot(i));
+  // A worker that stops taking its table in is stuck (its loop blocked): killed, then replaced like a crash.
+  const stalled = (slot: WorkerSlot): void => {
+    const child = slot.child;
+    if (child === undefined || stopping) return;
+    log.error({ worker: slot.index, pid: child.pid, timeoutMs: opts.tableAckTimeoutMs ?? TABLE_ACK_TIMEOUT_MS }, `worker ${slot.index} stopped taking the routing table in; killing it to replace it`);
+    slot.killedForStall = true;
+    child.kill('SIGKILL');
+  };
+  const slots = Array.from({ length: n }, (_, i) => new WorkerSlot(i, { onTableStalled: stalled, ...(opts.tableAckTimeoutMs === undefined ? {} : { tableAckTimeoutMs: opts.tableAckTimeoutMs }) }));
   let stopping = false;
   try {
     // The supervisor's own metrics: the table's (its poller is the instance's only one), its process, and the workers'.
     const metrics = stack.use(new RouterMetrics().attach(tag));
     const registers = [metrics.registry];
     const workersGauge = new Gauge({ name: 'passage_workers', help: 'Worker processes by state (configured, listening)', labelNames: ['state'], registers });
-    const restarts = new Counter({ name: 'passage_worker_restarts_total', help: 'Workers that ended unexpectedly and were replaced, by how they ended (exit, signal)', labelNames: ['how'], registers });
+    const restarts = new Counter({ name: 'passage_worker_restarts_total', help: 'Workers that ended unexpectedly and were replaced, by how they ended (exit, signal, table_stalled: killed for leaving a table piece unacknowledged)', labelNames: ['how'], registers });
     workersGauge.set({ state: 'configured' }, n);
     restarts.inc({ how: 'exit' }, 0);
     restarts.inc({ how: 'signal' }, 0);
+    restarts.inc({ how: 'table_stalled' }, 0);
 
     const poller = stack.use(await createTablePoller(config.table, { store: tables, log, eventSource: tag, ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }) }));
     // The table being handed over, numbered so a worker can tell a newer transfer from the one it abandons.
@@ -164,6 +175,8 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
         settle(err);
       });
       child.on('exit', (code, signal) => {
+        const killedForStall = slot.killedForStall;
+        slot.killedForStall = false;
         slot.forgetRequests();
         if (slot.child === child) {
           slot.tables.reset();
@@ -177,7 +190,7 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
         }
         if (stopping) return;
         // Replaced, counted, and logged; a worker that dies again soon after starting waits longer each time.
-        const how = signal === null ? 'exit' : 'signal';
+        const how = killedForStall ? 'table_stalled' : signal === null ? 'exit' : 'signal';
         restarts.inc({ how });
         const quick = Date.now() - slot.startedAt < CRASH_LOOP_WINDOW_MS;
         slot.restartDelayMs = quick ? Math.min(slot.restartDelayMs * 2, RESPAWN_MAX_DELAY_MS) : RESPAWN_MIN_DELAY_MS;

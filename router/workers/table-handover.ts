@@ -8,7 +8,7 @@
 // in; workers are the same program and take what it hands them without checking it again.
 import { serialize } from 'node:v8';
 import type { Route, RoutingTable } from '../table/types.ts';
-import { IPC_MESSAGE_MAX_BYTES } from './messages.ts';
+import { IPC_MESSAGE_MAX_BYTES, TABLE_ACK_TIMEOUT_MS } from './messages.ts';
 import type { TableMessage, ToWorker } from './messages.ts';
 
 /** The bytes of one piece: the bound of a message, less room for the message's own fields. */
@@ -94,17 +94,32 @@ export class TableHandover {
   }
 }
 
-/** One worker's walk through the current handover: the next message goes out when the last one is acknowledged. */
+export interface DeliveryOptions {
+  /** How long a message may wait for its acknowledgement (default TABLE_ACK_TIMEOUT_MS). */
+  readonly ackTimeoutMs?: number;
+  /** The worker did not acknowledge in time: the caller replaces it (and then calls reset). */
+  readonly onStalled?: () => void;
+}
+
+/**
+ * One worker's walk through the current handover: the next message goes out when the last one is
+ * acknowledged, and a message not acknowledged within the timeout reports the worker stalled.
+ */
 export class TableDelivery {
   private readonly post: (message: ToWorker) => void;
+  private readonly ackTimeoutMs: number;
+  private readonly onStalled: (() => void) | undefined;
   private handover: TableHandover | undefined;
   private next = 0;
   private inFlight = false;
+  private ackTimer: NodeJS.Timeout | undefined;
   /** The transfer this worker last reported applied. */
   applied: number | undefined;
 
-  constructor(post: (message: ToWorker) => void) {
+  constructor(post: (message: ToWorker) => void, opts: DeliveryOptions = {}) {
     this.post = post;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? TABLE_ACK_TIMEOUT_MS;
+    this.onStalled = opts.onStalled;
   }
 
   /** Hands `handover` over from its start; one in progress is abandoned at the message in flight. */
@@ -116,11 +131,13 @@ export class TableDelivery {
 
   acknowledged(): void {
     this.inFlight = false;
+    clearTimeout(this.ackTimer);
     this.sendNext();
   }
 
   /** The worker is gone: its replacement starts from nothing. */
   reset(): void {
+    clearTimeout(this.ackTimer);
     this.handover = undefined;
     this.next = 0;
     this.inFlight = false;
@@ -135,6 +152,12 @@ export class TableDelivery {
     }
     this.next++;
     this.inFlight = true;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      this.onStalled?.();
+    }, this.ackTimeoutMs);
+    this.ackTimer.unref();
     this.post(message);
   }
 }

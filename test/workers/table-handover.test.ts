@@ -156,3 +156,28 @@ test('a worker that starts after the pieces were released gets the same table, e
   assert.deepEqual(replacement.store.current!.table, first.store.current!.table);
   assert.deepEqual(replacement.sizes, first.sizes);
 });
+
+test('a piece left unacknowledged reports the worker stalled once; acknowledged pieces never do', async () => {
+  const table = bigTable(3, 1);
+  const posted: ToWorker[] = [];
+  let stalls = 0;
+  const silent = new TableDelivery((message) => posted.push(message), { ackTimeoutMs: 50, onStalled: () => stalls++ });
+  silent.start(new TableHandover(1, table));
+  await eventually(() => stalls === 1, 10_000, 'the stall reported');
+  assert.equal(posted.length, 1, 'nothing more is sent to a worker that did not take the last piece in');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(stalls, 1, 'one report per unacknowledged piece');
+  silent.reset();
+
+  let answeredStalls = 0;
+  const answering: TableDelivery = new TableDelivery((message) => {
+    posted.push(message);
+    setImmediate(() => answering.acknowledged());
+  }, { ackTimeoutMs: 50, onStalled: () => answeredStalls++ });
+  const before = posted.length;
+  answering.start(new TableHandover(2, table));
+  await eventually(() => posted.at(-1)?.type === 'table-end', 10_000, 'the whole table sent');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.ok(posted.length - before >= 4, `${posted.length - before} messages`);
+  assert.equal(answeredStalls, 0);
+});

@@ -1,0 +1,70 @@
+// `workers = 2`, one of which stops taking its table in (its event loop blocked when the second table's
+// first piece arrives): the supervisor kills it once a piece has waited `tableAckTimeoutMs` for its
+// acknowledgement, counts it, and its replacement serves the newest table like the other worker.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConfig } from '../../router/config/load.ts';
+import { askAll } from '../../router/workers/slot.ts';
+import { startSupervisor } from '../../router/workers/supervisor.ts';
+import type { RunningSupervisor } from '../../router/workers/supervisor.ts';
+import { ping } from '../helpers/minecraft.ts';
+import { eventually, silentLog } from '../helpers/tables.ts';
+
+const STALLING_WORKER = new URL('../helpers/stalling-worker.ts', import.meta.url);
+
+function table(version: number): string {
+  return JSON.stringify({
+    table_id: 'test',
+    version,
+    routes: [{ id: 'main', hosts: ['*'], status: { motd: `table ${version}`, max_players: 5 }, targets: [{ id: 'a', address: '127.0.0.1:25599' }] }],
+  });
+}
+
+describe('a worker that stops taking its table in', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'passage-stalled-worker-'));
+  const mark = join(dir, 'stalled');
+  let running: RunningSupervisor;
+
+  before(async () => {
+    writeFileSync(join(dir, 'routes.json'), table(1));
+    const config = buildConfig({
+      address: '127.0.0.1:0',
+      workers: 2,
+      drain_timeout: '1s',
+      admin: { address: '127.0.0.1:0' },
+      auth: { mode: 'offline' },
+      rate_limiter: { enabled: false },
+      table: { path: 'routes.json', allow_unsigned: true, poll_interval: '1h' },
+    }, join(dir, 'passage.toml'));
+    process.env.PASSAGE_TEST_STALL_MARK = mark;
+    running = await startSupervisor(config, { log: silentLog, workerEntry: STALLING_WORKER, tableAckTimeoutMs: 1_000 });
+  });
+
+  after(async () => {
+    delete process.env.PASSAGE_TEST_STALL_MARK;
+    await running?.stop(0);
+  });
+
+  test('is killed and replaced, the kill is counted, and every worker then serves the newest table', async () => {
+    const pidsBefore = running.slots.map((s) => s.pid);
+    writeFileSync(join(dir, 'routes.json'), table(2));
+    assert.equal((await running.poller.pollOnce()).kind, 'applied');
+    await eventually(() => existsSync(mark), 20_000, 'a worker stalled');
+    const stalledPid = Number(readFileSync(mark, 'utf8'));
+    assert.ok(pidsBefore.includes(stalledPid));
+    await eventually(async () => (await askAll(running.slots, 'status')).every((s) => s?.tableVersion === 2), 60_000, 'every worker on version 2');
+    const pidsAfter = running.slots.map((s) => s.pid);
+    assert.ok(!pidsAfter.includes(stalledPid), `the stalled worker ${stalledPid} was replaced: ${JSON.stringify(pidsAfter)}`);
+    assert.equal(pidsAfter.filter((pid) => pidsBefore.includes(pid)).length, 1, 'the other worker kept running');
+    const metrics = await (await fetch(`http://127.0.0.1:${running.adminAddress.port}/metrics`)).text();
+    assert.match(metrics, /^passage_worker_restarts_total\{how="table_stalled"\} 1$/m);
+    assert.match(metrics, /^passage_worker_restarts_total\{how="signal"\} 0$/m);
+    for (let i = 0; i < 4; i++) {
+      const status = await ping(running.address.port, 'play.test', '1.21.4');
+      assert.deepEqual(status.description, { text: 'table 2' });
+    }
+  });
+});
