@@ -8,7 +8,6 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildConfig } from '../../router/config/load.ts';
 import { parseRoutingTable } from '../../router/table/schema.ts';
 import { IPC_MESSAGE_MAX_BYTES } from '../../router/workers/messages.ts';
 import type { FromWorker } from '../../router/workers/messages.ts';
@@ -17,6 +16,7 @@ import { startSupervisor } from '../../router/workers/supervisor.ts';
 import type { RunningSupervisor } from '../../router/workers/supervisor.ts';
 import { bigDocument } from '../helpers/chunked-tables.ts';
 import { ping } from '../helpers/minecraft.ts';
+import { twoWorkerConfig } from '../helpers/supervisor.ts';
 import { eventually, silentLog } from '../helpers/tables.ts';
 
 const ROUTES = 10_000;
@@ -51,16 +51,7 @@ describe('workers = 2 with a 10,000-route table', { timeout: 240_000 }, () => {
   before(async () => {
     writeFileSync(ipcLog, '');
     writeFileSync(join(dir, 'routes.json'), JSON.stringify(document(1)));
-    const config = buildConfig({
-      address: '127.0.0.1:0',
-      workers: 2,
-      drain_timeout: '1s',
-      admin: { address: '127.0.0.1:0' },
-      auth: { mode: 'offline' },
-      rate_limiter: { enabled: false },
-      // Polled by the test alone (pollOnce), so each table arrives when the test says.
-      table: { path: 'routes.json', allow_unsigned: true, poll_interval: '1h' },
-    }, join(dir, 'passage.toml'));
+    const config = twoWorkerConfig(dir);
     // Forked workers inherit the environment: they write their IPC records there.
     process.env.PASSAGE_TEST_IPC_LOG = ipcLog;
     running = await startSupervisor(config, { log: silentLog, workerEntry: MEASURED_WORKER });

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildConfig } from '../../router/config/load.ts';
 import { askAll } from '../../router/workers/slot.ts';
 import { startSupervisor } from '../../router/workers/supervisor.ts';
 import type { RunningSupervisor } from '../../router/workers/supervisor.ts';
 import { ping } from '../helpers/minecraft.ts';
+import { twoWorkerConfig } from '../helpers/supervisor.ts';
 import { eventually, silentLog } from '../helpers/tables.ts';
 
 const STALLING_WORKER = new URL('../helpers/stalling-worker.ts', import.meta.url);
@@ -30,15 +30,7 @@ describe('a worker that stops taking its table in', { timeout: 120_000 }, () => 
 
   before(async () => {
     writeFileSync(join(dir, 'routes.json'), table(1));
-    const config = buildConfig({
-      address: '127.0.0.1:0',
-      workers: 2,
-      drain_timeout: '1s',
-      admin: { address: '127.0.0.1:0' },
-      auth: { mode: 'offline' },
-      rate_limiter: { enabled: false },
-      table: { path: 'routes.json', allow_unsigned: true, poll_interval: '1h' },
-    }, join(dir, 'passage.toml'));
+    const config = twoWorkerConfig(dir);
     process.env.PASSAGE_TEST_STALL_MARK = mark;
     running = await startSupervisor(config, { log: silentLog, workerEntry: STALLING_WORKER, tableAckTimeoutMs: 1_000 });
   });
