@@ -2,7 +2,9 @@
 // no published version names. Every version in the history is retained (rollback can restore any of
 // them), so only chunks no manifest in the history or the latest references go: those of a publish
 // that lost a race or stopped half-way. A chunk written less than `--grace` ago is kept even so: a
-// publish in flight writes its chunks before the manifest that names them.
+// publish in flight writes its chunks before the manifest that names them, and writes again any chunk
+// already stored (so an orphan it reuses is young again); gc asks a chunk's time once more just before
+// it deletes it.
 
 import type { Command } from 'commander';
 import { CliError, emit, parseExpiry, UsageError, type CliContext, type Runner } from '../context.ts';
@@ -49,7 +51,17 @@ export async function run(opts: TableGcOptions, ctx: CliContext): Promise<void> 
       keptRecent++;
       continue;
     }
-    if (!opts.dryRun) await store.deleteChunk(chunk.sha256);
+    if (!opts.dryRun) {
+      // Asked again just before the delete: a publish that reuses this chunk since the listing has
+      // written it again (putChunks), and its time is now within the grace period.
+      const now = await store.statChunk(chunk.sha256);
+      if (now === undefined) continue;
+      if (now.writtenAt === undefined || now.writtenAt > cutoff) {
+        keptRecent++;
+        continue;
+      }
+      await store.deleteChunk(chunk.sha256);
+    }
     removed++;
   }
   const result: GcResult = { location: store.description, versions: history.length, chunks: stored.length, referenced: referenced.size, removed, keptRecent, dryRun: opts.dryRun };

@@ -120,18 +120,35 @@ export class DynamoDbTableStore implements PublishedTableStore {
 
   async putChunks(chunks: readonly TableChunk[]): Promise<number> {
     const publishedAt = new Date(this.now()).toISOString();
-    const write = (chunk: TableChunk) =>
+    const write = (chunk: TableChunk, createOnly: boolean) =>
       this.call(() =>
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
             Item: { pk: { S: this.pk }, sk: { S: chunkSortKey(chunk.ref.sha256) }, [CHUNK_ITEM.chunk]: { S: chunk.bytes.toString('utf8') }, [PUBLISHED_AT]: { S: publishedAt } },
-            // Content-addressed: an existing item already holds these bytes.
-            ConditionExpression: 'attribute_not_exists(pk)',
+            // Content-addressed: an existing item already holds these bytes (rewritten, its time now).
+            ...(createOnly ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
           }),
         ),
       );
-    return writeNewChunks(chunks, write, isConditionFailure);
+    return writeNewChunks(chunks, (chunk) => write(chunk, true), isConditionFailure, (chunk) => write(chunk, false));
+  }
+
+  async statChunk(sha256: string): Promise<StoredChunk | undefined> {
+    const out = await this.call(() =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: this.pk }, sk: { S: chunkSortKey(sha256) } },
+          ConsistentRead: true,
+          ProjectionExpression: 'sk, #p',
+          ExpressionAttributeNames: { '#p': PUBLISHED_AT },
+        }),
+      ),
+    );
+    if (out.Item === undefined) return undefined;
+    const at = Date.parse(out.Item[PUBLISHED_AT]?.S ?? '');
+    return { sha256, writtenAt: Number.isNaN(at) ? undefined : at };
   }
 
   async readChunk(sha256: string): Promise<Buffer | undefined> {

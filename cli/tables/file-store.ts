@@ -5,7 +5,7 @@
 // for concurrent publishers.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CliError, PublishConflictError } from '../context.ts';
 import { decodePublished } from './document.ts';
@@ -80,8 +80,11 @@ export class FileTableStore implements PublishedTableStore {
       try {
         handle = await open(file, 'wx', 0o644);
       } catch (err) {
-        if ((err as { code?: string }).code === 'EEXIST') continue; // content-addressed: the same bytes
-        throw err;
+        if ((err as { code?: string }).code !== 'EEXIST') throw err;
+        // Content-addressed: the same bytes. Its time becomes now, so `table gc` keeps it for its grace period.
+        const now = new Date();
+        await utimes(file, now, now);
+        continue;
       }
       try {
         await handle.writeFile(chunk.bytes);
@@ -121,6 +124,15 @@ export class FileTableStore implements PublishedTableStore {
       chunks.push({ sha256, writtenAt: (await stat(join(chunkPrefix(this.path), name))).mtimeMs });
     }
     return chunks;
+  }
+
+  async statChunk(sha256: string): Promise<StoredChunk | undefined> {
+    try {
+      return { sha256, writtenAt: (await stat(chunkObjectKey(this.path, sha256))).mtimeMs };
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
   }
 
   async deleteChunk(sha256: string): Promise<void> {

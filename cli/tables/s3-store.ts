@@ -11,6 +11,7 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type GetObjectCommandOutput,
@@ -141,7 +142,7 @@ export class S3TableStore implements PublishedTableStore {
 
   async putChunks(chunks: readonly TableChunk[]): Promise<number> {
     const publishedAt = new Date(this.now()).toISOString();
-    const write = (chunk: TableChunk) =>
+    const write = (chunk: TableChunk, createOnly: boolean) =>
       this.call(() =>
         this.client.send(
           new PutObjectCommand({
@@ -151,12 +152,22 @@ export class S3TableStore implements PublishedTableStore {
             ContentType: 'application/json',
             CacheControl: S3_HISTORY_CACHE_CONTROL,
             Metadata: { [PUBLISHED_AT]: publishedAt },
-            // Content-addressed: an existing object already holds these bytes.
-            IfNoneMatch: '*',
+            // Content-addressed: an existing object already holds these bytes (rewritten, its LastModified now).
+            ...(createOnly ? { IfNoneMatch: '*' } : {}),
           }),
         ),
       );
-    return writeNewChunks(chunks, write, isConditionFailure);
+    return writeNewChunks(chunks, (chunk) => write(chunk, true), isConditionFailure, (chunk) => write(chunk, false));
+  }
+
+  async statChunk(sha256: string): Promise<StoredChunk | undefined> {
+    try {
+      const out = await this.call(() => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: chunkObjectKey(this.key, sha256) })));
+      return { sha256, writtenAt: out.LastModified?.getTime() };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   async readChunk(sha256: string): Promise<Buffer | undefined> {

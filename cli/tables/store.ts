@@ -35,12 +35,15 @@ export interface PublishedTableStore {
   /**
    * Chunks of chunked tables (router/table/manifest.ts), immutable and named by their SHA-256, shared by
    * every version. putChunks writes those not stored yet (before the manifest that names them) and
-   * says how many it wrote.
+   * says how many it wrote; one already stored (an orphan of a publish that stopped half-way, which
+   * `table gc` may be about to remove) is written again, so its time is now and gc's grace keeps it.
    */
   putChunks(chunks: readonly TableChunk[]): Promise<number>;
   readChunk(sha256: string): Promise<Buffer | undefined>;
   /** Every stored chunk, with when it was written (ms since the epoch) where the store knows. */
   listChunks(): Promise<StoredChunk[]>;
+  /** One stored chunk as listChunks would list it now; undefined when it is not stored. */
+  statChunk(sha256: string): Promise<StoredChunk | undefined>;
   deleteChunk(sha256: string): Promise<void>;
 }
 
@@ -72,14 +75,19 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
  * condition: a chunk that already exists holds the same bytes, so its condition failure is not an
  * error. Resolves to how many chunks were new.
  */
-export async function writeNewChunks<C>(chunks: readonly C[], write: (chunk: C) => Promise<unknown>, isAlreadyThere: (err: unknown) => boolean): Promise<number> {
+/**
+ * Writes each chunk with a create-only `write`; a chunk already there is written again with `rewrite`
+ * (the same bytes: content-addressed), which makes its stored time now. Says how many were new.
+ */
+export async function writeNewChunks<C>(chunks: readonly C[], write: (chunk: C) => Promise<unknown>, isAlreadyThere: (err: unknown) => boolean, rewrite: (chunk: C) => Promise<unknown>): Promise<number> {
   const written = await mapLimited(chunks, CHUNK_WRITE_CONCURRENCY, async (chunk) => {
     try {
       await write(chunk);
       return 1;
     } catch (err) {
-      if (isAlreadyThere(err)) return 0;
-      throw err;
+      if (!isAlreadyThere(err)) throw err;
+      await rewrite(chunk);
+      return 0;
     }
   });
   return written.reduce((a: number, b) => a + b, 0);
@@ -154,6 +162,10 @@ class HttpTableStore implements PublishedTableStore {
 
   listChunks(): Promise<StoredChunk[]> {
     return this.history().then(() => []);
+  }
+
+  statChunk(): Promise<StoredChunk | undefined> {
+    return this.history().then(() => undefined);
   }
 
   deleteChunk(): Promise<void> {

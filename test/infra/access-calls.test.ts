@@ -16,7 +16,7 @@ import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sd
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment } from '@aws-sdk/client-ecs';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { loadRegionsFile, type RegionsFile } from '../../router/contracts/regions-file.ts';
 import { ACCESS_ROLES, accessRoleName, accessStackName, type AccessRole } from '../../router/contracts/stacks.ts';
@@ -54,7 +54,8 @@ const mocks: Readonly<Record<string, AwsStub<any, any, any>>> = {
 after(() => Object.values(mocks).forEach((m) => m.restore()));
 
 /** IAM's name for an SDK command: the service prefix and the operation (S3's list is `ListBucket`). */
-const IAM_ACTION_OF: Readonly<Record<string, string>> = { 's3:ListObjectsV2': 's3:ListBucket' };
+/** SDK calls whose IAM action has another name (HEAD is authorized as s3:GetObject). */
+const IAM_ACTION_OF: Readonly<Record<string, string>> = { 's3:ListObjectsV2': 's3:ListBucket', 's3:HeadObject': 's3:GetObject' };
 function recordedActions(): string[] {
   const actions = Object.entries(mocks).flatMap(([service, mock]) =>
     mock.calls().map((call) => {
@@ -145,6 +146,10 @@ function answerAws(opts: { cloudFormationRolls: boolean }): void {
   mocks.s3!.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => (objects.set(input.Key, String(input.Body)), { ETag: '"e1"' }));
   mocks.s3!.on(ListObjectsV2Command).callsFake((input: { Prefix?: string }) => ({ Contents: [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).map((Key) => ({ Key, LastModified: new Date(0) })), KeyCount: objects.size }));
   mocks.s3!.on(DeleteObjectCommand).callsFake((input: { Key: string }) => (objects.delete(input.Key), {}));
+  mocks.s3!.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+    if (!objects.has(input.Key)) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+    return { LastModified: new Date(0), ETag: '"e1"' };
+  });
 }
 /** The fake bucket's objects by key (answerAws empties it). */
 const s3Objects = new Map<string, string>();

@@ -20,13 +20,14 @@ import { run as validate } from '../../../cli/commands/table-validate.ts';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, UsageError } from '../../../cli/context.ts';
 import { reportFailure } from '../../../cli/main.ts';
 import { DynamoDbTableStore } from '../../../cli/tables/dynamodb-store.ts';
-import { TABLE_MANIFEST_PAYLOAD_TYPE } from '../../../router/table/manifest.ts';
+import { FileTableStore } from '../../../cli/tables/file-store.ts';
+import { signChunkedTable, TABLE_MANIFEST_PAYLOAD_TYPE } from '../../../router/table/manifest.ts';
 import { createRoutingTableStore, startLocalDynamoDb, type LocalDynamoDb } from '../../../cli/tables/local-dynamodb.ts';
 import { DynamoDbTableSource } from '../../../router/routing/sources/dynamodb.ts';
 import { FileTableSource } from '../../../router/routing/sources/file.ts';
 import type { TableSource } from '../../../router/routing/sources/source.ts';
 import { TableStore } from '../../../router/routing/store.ts';
-import { readPublicKeyFile } from '../../../router/table/keys.ts';
+import { generateSigningKey, readPublicKeyFile } from '../../../router/table/keys.ts';
 import { bigDocument } from '../../helpers/chunked-tables.ts';
 import { fakeContext, localClient, signedTablePoller, trustedBy } from '../../helpers/tables.ts';
 
@@ -147,6 +148,38 @@ describe('passagectl table gc', () => {
     for (const version of [1, 2]) await show({ from: to, version }, fakeContext({ json: true }));
     const store = await routerApplies(new FileTableSource(latest));
     assert.equal(store.current!.resolve('play10.example.com')?.status.motd, 'Route 10 v2');
+  });
+
+  describe('a publish that reuses a stored chunk writes it again, so gc\'s grace covers it', () => {
+    const local = localTable('passage-rewrite');
+    const signingKey = generateSigningKey();
+    const { chunks } = signChunkedTable(bigDocument('prod', 300, 1), signingKey.privateKey, { now: Date.now(), expiresInMs: 3_600_000 });
+    const hours = (n: number): number => Date.now() - n * 3_600_000;
+
+    test('file://: the chunk file\'s time becomes now; statChunk says so, and undefined once it is gone', async () => {
+      const store = new FileTableStore(join(dir, 'rewrite', 'table.json'));
+      assert.equal(await store.putChunks(chunks), chunks.length);
+      const file = `${join(dir, 'rewrite', 'table.json')}.chunks/${chunks[0]!.ref.sha256}.json`;
+      utimesSync(file, new Date(hours(5)), new Date(hours(5)));
+      assert.ok((await store.statChunk(chunks[0]!.ref.sha256))!.writtenAt! < hours(4));
+      assert.equal(await store.putChunks(chunks), 0);
+      assert.ok((await store.statChunk(chunks[0]!.ref.sha256))!.writtenAt! > hours(1));
+      assert.equal(readFileSync(file, 'utf8'), chunks[0]!.bytes.toString());
+      await store.deleteChunk(chunks[0]!.ref.sha256);
+      assert.equal(await store.statChunk(chunks[0]!.ref.sha256), undefined);
+    });
+
+    test('dynamodb://: the chunk item\'s time becomes the publish\'s; statChunk reads it', async () => {
+      let now = hours(5);
+      const store = new DynamoDbTableStore(local.client, 'passage-rewrite', 'prod', () => now);
+      assert.equal(await store.putChunks(chunks), chunks.length);
+      assert.equal((await store.statChunk(chunks[0]!.ref.sha256))!.writtenAt, now);
+      now = Date.now();
+      assert.equal(await store.putChunks(chunks), 0);
+      assert.equal((await store.statChunk(chunks[0]!.ref.sha256))!.writtenAt, now);
+      assert.equal((await store.readChunk(chunks[0]!.ref.sha256))!.toString(), chunks[0]!.bytes.toString());
+      assert.equal(await store.statChunk('e'.repeat(64)), undefined);
+    });
   });
 
   test('a small table is still published as one envelope', async () => {

@@ -10,8 +10,10 @@ import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
+  NotFound,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -98,6 +100,11 @@ function fakeBucket(listPageSize = 1000): void {
       Metadata: object.input.Metadata ?? {},
       LastModified: new Date('2030-01-01T00:00:00Z'),
     };
+  });
+  s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+    const object = objects.get(input.Key);
+    if (object === undefined) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+    return { ETag: object.etag, LastModified: new Date(object.modifiedAt ?? NOW) };
   });
   s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; ContinuationToken?: string }) => {
     const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
@@ -354,14 +361,39 @@ describe('chunked tables in s3://', () => {
     assert.equal(doc.routes[700]!.status.motd, 'Route 700 edited');
   });
 
-  test('a chunk another publisher already stored answers 412 and is neither an error nor overwritten', async () => {
+  test('a chunk already stored answers 412, is not an error, and is written again so its time is now (gc keeps it for its grace)', async () => {
+    bucketNow = NOW - 5 * 3_600_000;
     const { chunks } = signChunkedTable(bigDocument('prod', 1_500, 1), key.privateKey, { now: NOW, expiresInMs: 3_600_000 });
     assert.equal(await store().putChunks(chunks), chunks.length);
-    const before = chunkKeys().map((k) => objects.get(k)!.etag);
+    const bodies = chunkKeys().map((k) => objects.get(k)!.body);
     s3.resetHistory();
-    assert.equal(await store().putChunks(chunks), 0);
-    assert.equal(calls().length, chunks.length);
-    assert.deepEqual(chunkKeys().map((k) => objects.get(k)!.etag), before);
+    bucketNow = NOW;
+    assert.equal(await store().putChunks(chunks), 0, 'none was new');
+    const puts = calls();
+    assert.equal(puts.length, 2 * chunks.length);
+    assert.equal(puts.filter((c) => c.endsWith('If-None-Match:*')).length, chunks.length, 'each first asked create-only');
+    assert.deepEqual(chunkKeys().map((k) => objects.get(k)!.body), bodies, 'the same bytes');
+    assert.ok(chunkKeys().every((k) => objects.get(k)!.modifiedAt === NOW), 'each written again now');
+  });
+
+  test('gc asks a chunk its time again before deleting it: an orphan a publish reuses since the listing is kept', async () => {
+    bucketNow = NOW - 3 * 3_600_000;
+    await publishBig(bigTable(1));
+    const orphan = chunkObjectKey(KEY, 'c'.repeat(64));
+    putDirect(orphan, '[]');
+    objects.set(orphan, { ...objects.get(orphan)!, modifiedAt: NOW - 2 * 3_600_000 });
+    // A publish in flight reuses the orphan right after gc listed it: putChunks writes it again, now.
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string }) => {
+      const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
+      const listed = { Contents: keys.map((Key) => ({ Key, LastModified: new Date(objects.get(Key)!.modifiedAt ?? NOW) })), IsTruncated: false, KeyCount: keys.length };
+      objects.set(orphan, { ...objects.get(orphan)!, modifiedAt: NOW });
+      return listed;
+    });
+    const ctx = fakeContext({ json: true, now: () => NOW });
+    await gc({ from: TO, graceMs: 3_600_000, dryRun: false }, ctx);
+    assert.deepEqual(pick(JSON.parse(ctx.out())), { removed: 0, keptRecent: 1, versions: 1, chunks: chunkKeys().length });
+    assert.ok(objects.has(orphan));
+    assert.deepEqual(calls().filter((c) => c.startsWith('DeleteObject')), []);
   });
 
   test('table gc deletes only old unreferenced chunks, never one a retained version names', async () => {
