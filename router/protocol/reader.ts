@@ -69,6 +69,14 @@ export class PacketReader {
     return v;
   }
 
+  /** `n` bytes as they are (a view of the packet, not a copy). */
+  fixed(n: number, what: string): Buffer {
+    this.need(n, what);
+    const v = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+
   long(): bigint {
     this.need(8, 'Long');
     const v = this.buf.readBigInt64BE(this.offset);

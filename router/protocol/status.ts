@@ -1,9 +1,10 @@
-import { ProtocolError } from './errors.ts';
+import { EncodeError, ProtocolError } from './errors.ts';
 import { MAX_STATUS_JSON_CHARS } from './limits.ts';
 import { PacketReader } from './reader.ts';
 import { PacketWriter } from './writer.ts';
 
-export type StatusPacket = { readonly kind: 'request' } | { readonly kind: 'ping'; readonly payload: bigint };
+/** A ping's payload is a Long the server only echoes: kept as its 8 bytes (a view of the frame). */
+export type StatusPacket = { readonly kind: 'request' } | { readonly kind: 'ping'; readonly payload: Buffer };
 
 export function decodeStatusPacket(body: Buffer): StatusPacket {
   const r = new PacketReader(body);
@@ -13,7 +14,7 @@ export function decodeStatusPacket(body: Buffer): StatusPacket {
     return { kind: 'request' };
   }
   if (id === 0x01) {
-    const payload = r.long();
+    const payload = r.fixed(8, 'Long');
     r.end('ping');
     return { kind: 'ping', payload };
   }
@@ -32,6 +33,12 @@ export function encodeStatusResponse(json: string): Buffer {
   return new PacketWriter().string(json, MAX_STATUS_JSON_CHARS, 'status JSON').packet(0x00);
 }
 
-export function encodePong(payload: bigint): Buffer {
-  return new PacketWriter().long(payload).packet(0x01);
+/** Pong: the ping's 8 payload bytes, echoed (length 9, id 0x01). */
+export function encodePong(payload: Uint8Array): Buffer {
+  if (payload.length !== 8) throw new EncodeError('pong payload', payload.length, 8, 'bytes');
+  const out = Buffer.allocUnsafe(10);
+  out[0] = 9;
+  out[1] = 0x01;
+  out.set(payload, 2);
+  return out;
 }

@@ -8,6 +8,7 @@ import { decodeConfigurationPacket, encodeTransfer } from '../../router/protocol
 import { PacketReader } from '../../router/protocol/reader.ts';
 import { PacketWriter } from '../../router/protocol/writer.ts';
 import { FrameDecoder } from '../../router/protocol/framer.ts';
+import { decodeStatusPacket, encodePong } from '../../router/protocol/status.ts';
 import { legacyPingHost } from '../../router/connection/legacy-ping.ts';
 
 function body(packet: Buffer): Buffer {
@@ -108,4 +109,20 @@ test('the 1.6 MC|PingHost extension names the host', () => {
   const ping = Buffer.concat([Buffer.from([0xfe, 0x01, 0xfa, 0, 11]), utf16('MC|PingHost'), Buffer.from([0, data.length]), data]);
   assert.equal(legacyPingHost(ping), 'play.test');
   assert.equal(legacyPingHost(Buffer.from([0xfe, 0x01])), undefined);
+});
+
+test('a ping is answered with its own 8 bytes, whatever Long they hold; a short or long ping is refused', () => {
+  for (const value of [0n, 1n, -1n, 1234567890123n, -(2n ** 63n), 2n ** 63n - 1n]) {
+    const ping = new PacketWriter().long(value).packet(0x01);
+    const frames: Buffer[] = [];
+    new FrameDecoder(64).push(ping, (frame) => void frames.push(Buffer.from(frame)));
+    const body = frames[0]!;
+    const packet = decodeStatusPacket(body);
+    assert.equal(packet.kind, 'ping');
+    const pong = encodePong(packet.kind === 'ping' ? packet.payload : Buffer.alloc(0));
+    assert.deepEqual(pong, new PacketWriter().long(value).packet(0x01), String(value));
+  }
+  assert.throws(() => decodeStatusPacket(Buffer.from([0x01, 1, 2, 3])), /Long/);
+  assert.throws(() => decodeStatusPacket(Buffer.from([0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9])), /ping/);
+  assert.throws(() => encodePong(Buffer.alloc(7)), /pong payload: 7 bytes, limit 8/);
 });
