@@ -57,8 +57,9 @@ export class PacketWriter {
     return this.push(bytes);
   }
 
+  /** A UUID as 16 bytes, from 32 hex digits, dashed (8-4-4-4-12) or not; anything else is refused. */
   uuid(uuid: string): this {
-    return this.push(Buffer.from(uuid.replace(/-/g, ''), 'hex'));
+    return this.push(uuidBytes(uuid));
   }
 
   byteArray(b: Uint8Array): this {
@@ -87,6 +88,33 @@ export function framePacket(id: number, parts: readonly Buffer[], bodySize: numb
   for (const p of parts) {
     p.copy(out, o);
     o += p.length;
+  }
+  return out;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  return -1;
+}
+
+/** The 16 bytes of a UUID string (32 hex digits, or 36 with dashes at 8, 13, 18 and 23). */
+export function uuidBytes(uuid: string): Buffer {
+  const dashed = uuid.length === 36;
+  if (!dashed && uuid.length !== 32) throw new EncodeError('UUID', uuid.length, 36);
+  const out = Buffer.allocUnsafe(16);
+  let at = 0;
+  for (let i = 0; i < 16; i++) {
+    if (dashed && (at === 8 || at === 13 || at === 18 || at === 23)) {
+      if (uuid.charCodeAt(at) !== 45) throw new EncodeError('UUID (no dash where one belongs)', at, 36);
+      at++;
+    }
+    const hi = hexDigit(uuid.charCodeAt(at));
+    const lo = hexDigit(uuid.charCodeAt(at + 1));
+    if (hi < 0 || lo < 0) throw new EncodeError('UUID (not hex)', at, 36);
+    out[i] = (hi << 4) | lo;
+    at += 2;
   }
   return out;
 }

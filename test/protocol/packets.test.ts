@@ -6,7 +6,8 @@ import { encodeLoginSuccess, decodeLoginPacket } from '../../router/protocol/log
 import { textComponentToNbt, modifiedUtf8 } from '../../router/protocol/nbt.ts';
 import { decodeConfigurationPacket, encodeTransfer } from '../../router/protocol/configuration.ts';
 import { PacketReader } from '../../router/protocol/reader.ts';
-import { PacketWriter } from '../../router/protocol/writer.ts';
+import { PacketWriter, uuidBytes } from '../../router/protocol/writer.ts';
+import { EncodeError } from '../../router/protocol/errors.ts';
 import { FrameDecoder } from '../../router/protocol/framer.ts';
 import { decodeStatusPacket, encodePong } from '../../router/protocol/status.ts';
 import { legacyPingHost } from '../../router/connection/legacy-ping.ts';
@@ -125,4 +126,15 @@ test('a ping is answered with its own 8 bytes, whatever Long they hold; a short 
   assert.throws(() => decodeStatusPacket(Buffer.from([0x01, 1, 2, 3])), /Long/);
   assert.throws(() => decodeStatusPacket(Buffer.from([0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9])), /ping/);
   assert.throws(() => encodePong(Buffer.alloc(7)), /pong payload: 7 bytes, limit 8/);
+});
+
+test('a UUID is written as its 16 bytes, dashed or not; a malformed one is refused by the encoder', () => {
+  const dashed = '069a79f4-44e9-4726-a5be-fca90e38aaf5';
+  const expected = Buffer.from(dashed.replace(/-/g, ''), 'hex');
+  assert.deepEqual(uuidBytes(dashed), expected);
+  assert.deepEqual(uuidBytes(dashed.replace(/-/g, '')), expected);
+  assert.deepEqual(uuidBytes(dashed.toUpperCase()), expected);
+  for (const bad of ['', '069a79f4', `${dashed}0`, dashed.replace('a', 'g'), dashed.replace(/-/g, 'x'), `${dashed.slice(0, 8)}x${dashed.slice(9)}`]) {
+    assert.throws(() => uuidBytes(bad), (err: unknown) => err instanceof EncodeError && /^UUID/.test(err.message), bad);
+  }
 });
