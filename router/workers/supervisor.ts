@@ -93,6 +93,8 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
   };
   const slots = Array.from({ length: n }, (_, i) => new WorkerSlot(i, { onTableStalled: stalled, ...(opts.tableAckTimeoutMs === undefined ? {} : { tableAckTimeoutMs: opts.tableAckTimeoutMs }) }));
   let stopping = false;
+  /** Every worker of the start-up listened: from here on a worker that ends is replaced. */
+  let started = false;
   try {
     // The supervisor's own metrics: the table's (its poller is the instance's only one), its process, and the workers'.
     const metrics = stack.use(new RouterMetrics().attach(tag));
@@ -184,11 +186,10 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
           slot.listening = false;
           countListening();
         }
-        if (!settled) {
-          settle(new WorkerStartError(`worker ${slot.index} exited before listening (${signal ?? `code ${code}`})`, 'ERR_WORKER_EXITED'));
-          return;
-        }
-        if (stopping) return;
+        if (!settled) settle(new WorkerStartError(`worker ${slot.index} exited before listening (${signal ?? `code ${code}`})`, 'ERR_WORKER_EXITED'));
+        // At start-up a worker that fails fails the start; after it, a replacement that dies before it
+        // listens is replaced in turn (with the crash-loop back-off), so the instance never stays a worker short.
+        if (stopping || !started) return;
         // Replaced, counted, and logged; a worker that dies again soon after starting waits longer each time.
         const how = killedForStall ? 'table_stalled' : signal === null ? 'exit' : 'signal';
         restarts.inc({ how });
@@ -235,6 +236,7 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
 
     try {
       await Promise.all(slots.map((slot) => spawn(slot)));
+      started = true;
     } finally {
       await reserved.release();
     }
