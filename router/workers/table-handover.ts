@@ -20,6 +20,20 @@ const MAX_BATCH_ROUTES = 4_096;
 
 export type TableHeader = Omit<RoutingTable, 'routes'>;
 
+/**
+ * A batch of routes as it crosses: a favicon (a data URI of up to tens of KiB, usually one shared by
+ * many routes) travels once per transfer, in the first batch that uses it, and routes name it by
+ * number (`#<n>` in `status.favicon`, which a data URI never is). Serialized whole, a 100,000-route
+ * table sharing one 10 KiB favicon would carry it 100,000 times, and each worker would keep every copy.
+ */
+export interface RouteBatch {
+  /** Favicons this batch introduces; their numbers follow those of earlier batches of the transfer. */
+  readonly favicons: readonly string[];
+  readonly routes: readonly Route[];
+}
+
+export const FAVICON_REF_PREFIX = '#';
+
 export class TableHandover {
   readonly transfer: number;
   readonly table: RoutingTable;
@@ -29,6 +43,8 @@ export class TableHandover {
   private nextRoute = -1;
   private ended = false;
   private batchRoutes = FIRST_BATCH_ROUTES;
+  /** Favicons sent so far in this transfer's batches, by number. */
+  private faviconIds = new Map<string, number>();
 
   constructor(transfer: number, table: RoutingTable) {
     this.transfer = transfer;
@@ -48,6 +64,7 @@ export class TableHandover {
     this.nextRoute = -1;
     this.ended = false;
     this.batchRoutes = FIRST_BATCH_ROUTES;
+    this.faviconIds = new Map();
   }
 
   private begin(): TableMessage {
@@ -75,14 +92,40 @@ export class TableHandover {
   /** As many routes from `start` as fit the target: a batch over the bound is halved, unless it is one route. */
   private encodeRoutes(routes: readonly Route[], start: number): { bytes: Buffer; count: number } {
     let count = Math.min(this.batchRoutes, routes.length - start);
-    let bytes = serialize(routes.slice(start, start + count));
+    let batch = this.batchOf(routes, start, count);
+    let bytes = serialize(batch.wire);
     while (bytes.length > PIECE_MAX_BYTES && count > 1) {
       count = Math.ceil(count / 2);
-      bytes = serialize(routes.slice(start, start + count));
+      batch = this.batchOf(routes, start, count);
+      bytes = serialize(batch.wire);
     }
+    for (const [favicon, id] of batch.introduced) this.faviconIds.set(favicon, id);
     const perRoute = bytes.length / count;
     this.batchRoutes = Math.max(1, Math.min(MAX_BATCH_ROUTES, Math.floor(BATCH_TARGET_BYTES / perRoute)));
     return { bytes, count };
+  }
+
+  /** routes[start, start + count) with favicons by number; `introduced`: the numbers this batch gives (kept only for the batch sent). */
+  private batchOf(routes: readonly Route[], start: number, count: number): { wire: RouteBatch; introduced: Map<string, number> } {
+    const introduced = new Map<string, number>();
+    const favicons: string[] = [];
+    const wire: Route[] = [];
+    for (let i = start; i < start + count; i++) {
+      const route = routes[i]!;
+      const favicon = route.status.favicon;
+      if (favicon === undefined) {
+        wire.push(route);
+        continue;
+      }
+      let id = this.faviconIds.get(favicon) ?? introduced.get(favicon);
+      if (id === undefined) {
+        id = this.faviconIds.size + introduced.size;
+        introduced.set(favicon, id);
+        favicons.push(favicon);
+      }
+      wire.push({ ...route, status: { ...route.status, favicon: `${FAVICON_REF_PREFIX}${id}` } });
+    }
+    return { wire: { favicons, routes: wire }, introduced };
   }
 
   /** One batch as pieces of at most PIECE_MAX_BYTES: a single route bigger than that spans several. */

@@ -13,8 +13,8 @@ import { DEFAULT_SLICE_BUDGET_MS, SliceClock } from '../routing/slices.ts';
 import type { TableStore } from '../routing/store.ts';
 import type { Route } from '../table/types.ts';
 import type { TableMessage } from './messages.ts';
-import { PIECE_MAX_BYTES } from './table-handover.ts';
-import type { TableHeader } from './table-handover.ts';
+import { FAVICON_REF_PREFIX, PIECE_MAX_BYTES } from './table-handover.ts';
+import type { RouteBatch, TableHeader } from './table-handover.ts';
 
 export interface TableReceiverOptions {
   readonly store: TableStore;
@@ -32,6 +32,8 @@ interface Incoming {
   readonly routeCount: number;
   header: TableHeader | undefined;
   readonly routes: Route[];
+  /** The transfer's favicons by number (RouteBatch). */
+  readonly favicons: string[];
   /** Pieces of the batch not complete yet. */
   parts: Uint8Array[];
   partBytes: number;
@@ -69,7 +71,7 @@ export class TableReceiver {
     if (message.type === 'table-begin') {
       this.building?.abort();
       this.building = undefined;
-      this.incoming = { transfer: message.transfer, tableId: message.tableId, version: message.version, routeCount: message.routes, header: undefined, routes: [], parts: [], partBytes: 0 };
+      this.incoming = { transfer: message.transfer, tableId: message.tableId, version: message.version, routeCount: message.routes, header: undefined, routes: [], favicons: [], parts: [], partBytes: 0 };
       return;
     }
     const incoming = this.incoming;
@@ -96,9 +98,10 @@ export class TableReceiver {
       incoming.header = value as TableHeader;
       return;
     }
-    const routes = value as Route[];
+    const { favicons, routes } = value as RouteBatch;
     if (incoming.routes.length + routes.length > incoming.routeCount) throw new Error(`transfer ${incoming.transfer} carries more than the ${incoming.routeCount} routes it announced`);
-    for (const route of routes) incoming.routes.push(route);
+    for (const favicon of favicons) incoming.favicons.push(favicon);
+    for (const route of routes) incoming.routes.push(withFavicon(route, incoming.favicons, incoming.transfer));
   }
 
   private build(incoming: Incoming, header: TableHeader): void {
@@ -117,4 +120,13 @@ export class TableReceiver {
       this.opts.log.error({ err, table: incoming.tableId, version: incoming.version }, 'building the handed-over table failed; keeping the table held');
     });
   }
+}
+
+/** The route with its favicon number replaced by the favicon (one string shared by every route that names it). */
+function withFavicon(route: Route, favicons: readonly string[], transfer: number): Route {
+  const ref = route.status.favicon;
+  if (ref === undefined) return route;
+  const favicon = ref.startsWith(FAVICON_REF_PREFIX) ? favicons[Number(ref.slice(FAVICON_REF_PREFIX.length))] : undefined;
+  if (favicon === undefined) throw new Error(`transfer ${transfer}: route ${route.id} names favicon ${JSON.stringify(ref.slice(0, 16))}, which no batch before it brought`);
+  return { ...route, status: { ...route.status, favicon } };
 }

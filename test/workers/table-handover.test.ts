@@ -181,3 +181,23 @@ test('a piece left unacknowledged reports the worker stalled once; acknowledged 
   assert.ok(posted.length - before >= 4, `${posted.length - before} messages`);
   assert.equal(answeredStalls, 0);
 });
+
+test('a favicon shared by many routes crosses once per transfer, and every route in the worker has it', async () => {
+  const iconA = `data:image/png;base64,${Buffer.alloc(12 * 1024, 1).toString('base64')}`;
+  const iconB = `data:image/png;base64,${Buffer.alloc(9 * 1024, 2).toString('base64')}`;
+  const doc = bigDocument('big', 2_000, 4, () => ' icons') as { routes: { status: Record<string, unknown> }[] };
+  doc.routes.forEach((route, i) => {
+    if (i % 5 !== 4) route.status.favicon = i % 7 === 0 ? iconB : iconA;
+  });
+  const table = parseRoutingTable(doc);
+  const wire = channel();
+  wire.delivery.start(new TableHandover(1, table));
+  await eventually(() => wire.store.current !== undefined, 30_000, 'the table applied');
+  assert.deepEqual(wire.store.current!.table.routes, table.routes);
+  const sent = wire.sizes.reduce((a, b) => a + b, 0);
+  // 1,600 routes with a 12–16 KiB icon each would be over 20 MiB; the two icons once are about 30 KiB.
+  assert.ok(sent < 2 * 1024 * 1024, `${sent} bytes sent`);
+  assert.ok(wire.store.current!.resolve('play8.example.com')?.status.favicon === iconA);
+  assert.ok(wire.store.current!.resolve('play7.example.com')?.status.favicon === iconB);
+  assert.equal(wire.store.current!.resolve('play4.example.com')?.status.favicon, undefined);
+});
