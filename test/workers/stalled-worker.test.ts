@@ -44,8 +44,10 @@ describe('a worker that stops taking its table in', { timeout: 120_000 }, () => 
     const pidsBefore = running.slots.map((s) => s.pid);
     writeFileSync(join(dir, 'routes.json'), table(2));
     assert.equal((await running.poller.pollOnce()).kind, 'applied');
-    await eventually(() => existsSync(mark), 20_000, 'a worker stalled');
-    const stalledPid = Number(readFileSync(mark, 'utf8'));
+    // The mark holds the stalled worker's pid once written (it is created empty, then written).
+    const markedPid = (): number => (existsSync(mark) ? Number(readFileSync(mark, 'utf8')) : 0);
+    await eventually(() => markedPid() > 0, 20_000, 'a worker stalled');
+    const stalledPid = markedPid();
     assert.ok(pidsBefore.includes(stalledPid));
     await eventually(async () => (await askAll(running.slots, 'status')).every((s) => s?.tableVersion === 2), 60_000, 'every worker on version 2');
     const pidsAfter = running.slots.map((s) => s.pid);
