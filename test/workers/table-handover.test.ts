@@ -173,7 +173,8 @@ test('a piece left unacknowledged reports the worker stalled once; acknowledged 
   const answering: TableDelivery = new TableDelivery((message) => {
     posted.push(message);
     setImmediate(() => answering.acknowledged());
-  }, { ackTimeoutMs: 50, onStalled: () => answeredStalls++ });
+    // A generous timeout: acknowledged on the next turn, a piece must never count as stalled, even on a loaded machine.
+  }, { ackTimeoutMs: 5_000, onStalled: () => answeredStalls++ });
   const before = posted.length;
   answering.start(new TableHandover(2, table));
   await eventually(() => posted.at(-1)?.type === 'table-end', 10_000, 'the whole table sent');
