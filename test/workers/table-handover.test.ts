@@ -170,10 +170,10 @@ test('a piece left unacknowledged reports the worker stalled once; acknowledged 
   silent.reset();
 
   let answeredStalls = 0;
+  // A generous timeout: acknowledged on the next turn, a piece must never count as stalled, even on a loaded machine.
   const answering: TableDelivery = new TableDelivery((message) => {
     posted.push(message);
     setImmediate(() => answering.acknowledged());
-    // A generous timeout: acknowledged on the next turn, a piece must never count as stalled, even on a loaded machine.
   }, { ackTimeoutMs: 5_000, onStalled: () => answeredStalls++ });
   const before = posted.length;
   answering.start(new TableHandover(2, table));
