@@ -1,6 +1,6 @@
 // A Map with string keys, kept in segments of at most 32,768 entries. A JavaScript Map grows by
-// rehashing every entry at once: at 131,072 entries one `set` takes 9–22 ms, at 262,144 up to 32 ms
-// (measured on the 2-vCPU bench VM, docs/BENCHMARKS.md "Applying big tables"), a stall of the router's
+// rehashing every entry at once: at 131,072 entries one `set` takes 6–22 ms, at 262,144 15–32 ms
+// (scripts/bench/map-growth.ts on the 2-vCPU bench VM, docs/BENCHMARKS.md), a stall of the router's
 // event loop in the middle of a sliced table apply. A segment stops growing at SEGMENT_ENTRIES (its
 // last rehash, from 16,384 entries, stayed under 2 ms there) and the next one takes the new keys.
 // A table under 32,768 entries has one segment and costs what a Map costs; a 100,000-route index
