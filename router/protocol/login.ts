@@ -9,7 +9,8 @@ const MAX_ENCRYPTED_BYTES = 256;
 const MAX_PLUGIN_RESPONSE_BYTES = 1 << 20;
 
 export type LoginPacket =
-  | { readonly kind: 'start'; readonly name: string; readonly uuid: string }
+  /** The UUID a client sends in Login Start is its own claim: skipped (the profile's comes from Mojang, a cookie or the offline name). */
+  | { readonly kind: 'start'; readonly name: string }
   | { readonly kind: 'encryption'; readonly sharedSecret: Buffer; readonly verifyToken: Buffer }
   | { readonly kind: 'plugin_response'; readonly messageId: number }
   | { readonly kind: 'acknowledged' }
@@ -22,12 +23,12 @@ export function decodeLoginPacket(body: Buffer): LoginPacket {
   switch (id) {
     case 0x00: {
       const name = r.string(MAX_USERNAME_CHARS, 'player name');
-      const uuid = r.uuid();
+      r.fixed(16, 'UUID');
       r.end('login start');
       if (!/^[A-Za-z0-9_]{1,16}$/.test(name)) {
         throw new ProtocolError('ERR_BAD_VALUE', `login start: player name ${JSON.stringify(name)} has characters outside [A-Za-z0-9_]`);
       }
-      return { kind: 'start', name, uuid };
+      return { kind: 'start', name };
     }
     case 0x01: {
       const sharedSecret = r.byteArray(MAX_ENCRYPTED_BYTES, 'shared secret');
