@@ -8,7 +8,6 @@ import { fork } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { Counter, Gauge } from 'prom-client';
 import type { PassageConfig } from '../config/schema.ts';
 import { closeAdmin, listenAdmin } from '../admin/server.ts';
 import { RouterMetrics } from '../metrics/registry.ts';
@@ -19,6 +18,7 @@ import { TableStore } from '../routing/store.ts';
 import { createSupervisorAdmin } from './admin.ts';
 import { RESPAWN_MIN_DELAY_MS, WorkerSlot } from './slot.ts';
 import { workerConfig } from './budget.ts';
+import { supervisorMetrics, type RestartKind } from './supervisor-metrics.ts';
 import { TableHandover } from './table-handover.ts';
 import { TABLE_ACK_TIMEOUT_MS, WORKER_START_TIMEOUT_MS } from './messages.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
@@ -98,13 +98,7 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
   try {
     // The supervisor's own metrics: the table's (its poller is the instance's only one), its process, and the workers'.
     const metrics = stack.use(new RouterMetrics().attach(tag));
-    const registers = [metrics.registry];
-    const workersGauge = new Gauge({ name: 'passage_workers', help: 'Worker processes by state (configured, listening)', labelNames: ['state'], registers });
-    const restarts = new Counter({ name: 'passage_worker_restarts_total', help: 'Workers that ended unexpectedly and were replaced, by how they ended (exit, signal, table_stalled: killed for leaving a table piece unacknowledged)', labelNames: ['how'], registers });
-    workersGauge.set({ state: 'configured' }, n);
-    restarts.inc({ how: 'exit' }, 0);
-    restarts.inc({ how: 'signal' }, 0);
-    restarts.inc({ how: 'table_stalled' }, 0);
+    const { workers: workersGauge, restarts } = supervisorMetrics(metrics.registry, n);
 
     const poller = stack.use(await createTablePoller(config.table, { store: tables, log, eventSource: tag, ...(opts.tableSource === undefined ? {} : { source: opts.tableSource }) }));
     // The table being handed over, numbered so a worker can tell a newer transfer from the one it abandons.
@@ -191,7 +185,7 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
         // listens is replaced in turn (with the crash-loop back-off), so the instance never stays a worker short.
         if (stopping || !started) return;
         // Replaced, counted, and logged; a worker that dies again soon after starting waits longer each time.
-        const how = killedForStall ? 'table_stalled' : signal === null ? 'exit' : 'signal';
+        const how: RestartKind = killedForStall ? 'table_stalled' : signal === null ? 'exit' : 'signal';
         restarts.inc({ how });
         const quick = Date.now() - slot.startedAt < CRASH_LOOP_WINDOW_MS;
         slot.restartDelayMs = quick ? Math.min(slot.restartDelayMs * 2, RESPAWN_MAX_DELAY_MS) : RESPAWN_MIN_DELAY_MS;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
+import { supervisorMetrics } from '../../router/workers/supervisor-metrics.ts';
 import { RouterMetrics } from '../../router/metrics/registry.ts';
 import { FleetReporter } from '../../router/fleet/heartbeat.ts';
 
@@ -13,6 +14,8 @@ const ALERTS = new URL('../../deploy/prometheus/passage-alerts.yml', import.meta
 
 async function exportedNames(): Promise<Set<string>> {
   const metrics = new RouterMetrics();
+  // With workers > 1 the supervisor adds its own to the same registry.
+  supervisorMetrics(metrics.registry, 2);
   new FleetReporter({ metrics, state: () => ({ ready: false, draining: false, activeConnections: 0, table: null, lastRejection: null }), region: 'r', instance: 'i', intervalMs: 1000, routerVersion: 't', log: pino({ level: 'silent' }) });
   const names = new Set<string>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { events, publish } from '../../router/events.ts';
+import { Registry } from 'prom-client';
 import { RouterMetrics } from '../../router/metrics/registry.ts';
+import { supervisorMetrics } from '../../router/workers/supervisor-metrics.ts';
 import { evaluate, parseExposition, type Scrapes } from '../helpers/promql.ts';
 import { startTestRouter, transferRoutes } from '../helpers/router.ts';
 
@@ -92,4 +94,25 @@ test('promtool accepts the rules file (where promtool is installed: apt-get inst
   const r = spawnSync('promtool', ['check', 'rules', fileURLToPath(ALERTS)], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`SUCCESS: ${rules().length} rules found`));
+});
+
+test('workers replaced three times in 15 minutes fire PassageWorkersRestarting, by how they ended; one replacement does not', async () => {
+  const exposition = (stalled: number, exits: number): Promise<string> => {
+    const registry = new Registry();
+    const { restarts } = supervisorMetrics(registry, 2);
+    restarts.inc({ how: 'table_stalled' }, stalled);
+    restarts.inc({ how: 'exit' }, exits);
+    return registry.metrics();
+  };
+  const scrapes = async (from: [number, number], to: [number, number]): Promise<Scrapes> => ({
+    before: parseExposition(await exposition(...from), TARGET),
+    after: parseExposition(await exposition(...to), TARGET),
+    seconds: 600,
+  });
+  assert.deepEqual(firing(await scrapes([0, 0], [0, 0])), []);
+  assert.deepEqual(firing(await scrapes([0, 0], [1, 0])), [], 'one replacement');
+  const crashLoop = await scrapes([0, 1], [0, 4]);
+  assert.deepEqual(firing(crashLoop), ['PassageWorkersRestarting']);
+  const rule = rules().find((r) => r.alert === 'PassageWorkersRestarting')!;
+  assert.deepEqual(evaluate(rule.expr, crashLoop).map((s) => [s.labels.how, s.value]), [['exit', 3]]);
 });
