@@ -72,12 +72,9 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
 
 /**
  * Writes content-addressed chunks, `CHUNK_WRITE_CONCURRENCY` at a time, each with a create-only
- * condition: a chunk that already exists holds the same bytes, so its condition failure is not an
- * error. Resolves to how many chunks were new.
- */
-/**
- * Writes each chunk with a create-only `write`; a chunk already there is written again with `rewrite`
- * (the same bytes: content-addressed), which makes its stored time now. Says how many were new.
+ * `write`: a chunk that already exists holds the same bytes, so its condition failure is not an error;
+ * it is written again with `rewrite` (unconditionally), which makes its stored time now. Resolves to
+ * how many chunks were new.
  */
 export async function writeNewChunks<C>(chunks: readonly C[], write: (chunk: C) => Promise<unknown>, isAlreadyThere: (err: unknown) => boolean, rewrite: (chunk: C) => Promise<unknown>): Promise<number> {
   const written = await mapLimited(chunks, CHUNK_WRITE_CONCURRENCY, async (chunk) => {
