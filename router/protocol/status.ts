@@ -1,7 +1,7 @@
 import { EncodeError, ProtocolError } from './errors.ts';
 import { MAX_STATUS_JSON_CHARS } from './limits.ts';
 import { PacketReader } from './reader.ts';
-import { PacketWriter } from './writer.ts';
+import { framePacket, PacketWriter } from './writer.ts';
 
 /** A ping's payload is a Long the server only echoes: kept as its 8 bytes (a view of the frame). */
 export type StatusPacket = { readonly kind: 'request' } | { readonly kind: 'ping'; readonly payload: Buffer };
@@ -33,12 +33,8 @@ export function encodeStatusResponse(json: string): Buffer {
   return new PacketWriter().string(json, MAX_STATUS_JSON_CHARS, 'status JSON').packet(0x00);
 }
 
-/** Pong: the ping's 8 payload bytes, echoed (length 9, id 0x01). */
-export function encodePong(payload: Uint8Array): Buffer {
+/** Pong: the ping's 8 payload bytes, echoed. */
+export function encodePong(payload: Buffer): Buffer {
   if (payload.length !== 8) throw new EncodeError('pong payload', payload.length, 8, 'bytes');
-  const out = Buffer.allocUnsafe(10);
-  out[0] = 9;
-  out[1] = 0x01;
-  out.set(payload, 2);
-  return out;
+  return framePacket(0x01, [payload], payload.length);
 }
