@@ -108,7 +108,6 @@ export class TableHandover {
   /** routes[start, start + count) with favicons by number; `introduced`: the numbers this batch gives (kept only for the batch sent). */
   private batchOf(routes: readonly Route[], start: number, count: number): { wire: RouteBatch; introduced: Map<string, number> } {
     const introduced = new Map<string, number>();
-    const favicons: string[] = [];
     const wire: Route[] = [];
     for (let i = start; i < start + count; i++) {
       const route = routes[i]!;
@@ -121,11 +120,11 @@ export class TableHandover {
       if (id === undefined) {
         id = this.faviconIds.size + introduced.size;
         introduced.set(favicon, id);
-        favicons.push(favicon);
       }
       wire.push({ ...route, status: { ...route.status, favicon: `${FAVICON_REF_PREFIX}${id}` } });
     }
-    return { wire: { favicons, routes: wire }, introduced };
+    // A Map keeps insertion order, and the numbers were given in that order.
+    return { wire: { favicons: [...introduced.keys()], routes: wire }, introduced };
   }
 
   /** One batch as pieces of at most PIECE_MAX_BYTES: a single route bigger than that spans several. */
