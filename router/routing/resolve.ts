@@ -34,8 +34,8 @@ export function addToRouteIndex(index: MutableRouteIndex, route: Route): void {
   for (const host of route.hosts) {
     if (host === '*') index.fallback ??= route;
     else if (host.startsWith('*.')) {
-      if (!index.wildcards.has(host.slice(1))) index.wildcards.set(host.slice(1), route);
-    } else if (!index.exact.has(host)) index.exact.set(host, route);
+      index.wildcards.claim(host.slice(1), route);
+    } else index.exact.claim(host, route);
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { TableValidationError } from './errors.ts';
 import { parseRouteDocument } from './schema.ts';
-import { Context, isPlainObject } from './schema-kit.ts';
+import { claimHost, claimId, Context, isPlainObject } from './schema-kit.ts';
 import { SegmentedMap } from './segmented-map.ts';
 import type { Route, RoutingTable } from './types.ts';
 
@@ -23,7 +23,7 @@ export class TableAssembler {
   addDocument(raw: unknown): Route | undefined {
     const at = `routes[${this.next}]`;
     const id = isPlainObject(raw) ? raw.id : undefined;
-    if (typeof id === 'string') this.claimId(id, at);
+    if (typeof id === 'string') claimId(this.firstIndexById, id, 'routes', this.next, this.ctx);
     this.next++;
     const route = parseRouteDocument(raw, at, this.ctx);
     if (route !== undefined) this.routes.push(route);
@@ -36,12 +36,8 @@ export class TableAssembler {
    */
   addParsed(route: Route): void {
     const at = `routes[${this.next}]`;
-    this.claimId(route.id, at);
-    route.hosts.forEach((host, j) => {
-      const owner = this.ctx.hostOwners.get(host);
-      if (owner !== undefined) this.ctx.fail(`${at}.hosts[${j}]`, `duplicate host "${host}" (already listed at ${owner})`);
-      else this.ctx.hostOwners.set(host, `${at}.hosts[${j}]`);
-    });
+    claimId(this.firstIndexById, route.id, 'routes', this.next, this.ctx);
+    route.hosts.forEach((host, j) => claimHost(host, `${at}.hosts[${j}]`, this.ctx));
     this.next++;
     this.routes.push(route);
   }
@@ -50,11 +46,5 @@ export class TableAssembler {
   finish(header: RoutingTable): RoutingTable {
     if (this.ctx.problems.length > 0) throw new TableValidationError(this.ctx.problems);
     return { ...header, routes: this.routes };
-  }
-
-  private claimId(id: string, at: string): void {
-    const first = this.firstIndexById.get(id);
-    if (first === undefined) this.firstIndexById.set(id, this.next);
-    else this.ctx.fail(`${at}.id`, `duplicate id "${id}" (first used by routes[${first}])`);
   }
 }

@@ -94,21 +94,31 @@ export function readArray<V, C extends Problems = Context>(raw: unknown, at: str
   if (opts.nonEmpty && raw.length === 0) return ctx.fail(at, 'must not be empty');
   const before = ctx.problems.length;
   const items: V[] = [];
-  const firstIndexById = new Map<string, number>();
+  const ids = opts.uniqueIds ? new SegmentedMap<number>() : undefined;
   for (let i = 0; i < raw.length; i++) {
     const item: unknown = raw[i];
     const itemAt = `${at}[${i}]`;
     // Checked on the raw id, so a duplicate is reported even when the item has other problems.
-    const id = opts.uniqueIds && isPlainObject(item) ? item.id : undefined;
-    if (typeof id === 'string') {
-      const first = firstIndexById.get(id);
-      if (first === undefined) firstIndexById.set(id, i);
-      else ctx.fail(`${itemAt}.id`, `duplicate id "${id}" (first used by ${at}[${first}])`);
-    }
+    const id = ids !== undefined && isPlainObject(item) ? item.id : undefined;
+    if (typeof id === 'string') claimId(ids!, id, at, i, ctx);
     const parsed = readItem(item, itemAt, ctx);
     if (parsed !== undefined) items.push(parsed);
   }
   return ctx.problems.length === before ? items : undefined;
+}
+
+/** Items of one array (`at`) have unique ids: the first item with an id keeps it, a later one is a problem. */
+export function claimId(ids: SegmentedMap<number>, id: string, at: string, index: number, ctx: Problems): void {
+  const first = ids.claim(id, index);
+  if (first !== undefined) ctx.fail(`${at}[${index}].id`, `duplicate id "${id}" (first used by ${at}[${first}])`);
+}
+
+/** A host belongs to one route only: the first path (`at`) to list it keeps it; false (a problem reported) for a later one. */
+export function claimHost(host: string, at: string, ctx: Context): boolean {
+  const owner = ctx.hostOwners.claim(host, at);
+  if (owner === undefined) return true;
+  ctx.fail(at, `duplicate host "${host}" (already listed at ${owner})`);
+  return false;
 }
 
 export function oneOf<const V extends string>(allowed: readonly V[]): Reader<V, Problems> {

@@ -14,6 +14,7 @@ import { AUTH_MODES } from './policy-types.ts';
 import { checkWake, readWake, readWakeTimeout } from './schema-wake.ts';
 import {
   child,
+  claimHost,
   Context,
   describe,
   describeReader,
@@ -226,10 +227,7 @@ function readHost(raw: unknown, at: string, ctx: Context): string | undefined {
   const host = raw.toLowerCase();
   const problem = hostProblem(host);
   if (problem !== undefined) return ctx.fail(at, problem);
-  const owner = ctx.hostOwners.get(host);
-  if (owner !== undefined) return ctx.fail(at, `duplicate host "${host}" (already listed at ${owner})`);
-  ctx.hostOwners.set(host, at);
-  return host;
+  return claimHost(host, at, ctx) ? host : undefined;
 }
 
 function hostProblem(host: string): string | undefined {

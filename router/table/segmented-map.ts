@@ -32,15 +32,19 @@ export class SegmentedMap<V extends {}> implements ReadonlyMap<string, V> {
 
   set(key: string, value: V): this {
     const segment = this.segmentOf(key);
-    if (segment !== undefined) {
-      segment.set(key, value);
-      return this;
-    }
-    let last = this.segments[this.segments.length - 1]!;
-    if (last.size >= SEGMENT_ENTRIES) this.segments.push((last = new Map()));
-    last.set(key, value);
-    this.count++;
+    if (segment !== undefined) segment.set(key, value);
+    else this.insert(key, value);
     return this;
+  }
+
+  /**
+   * The value `key` already has, or undefined after giving it `value`: "first one wins" in one look
+   * through the segments (a `get` and then a `set` would look twice).
+   */
+  claim(key: string, value: V): V | undefined {
+    const first = this.get(key);
+    if (first === undefined) this.insert(key, value);
+    return first;
   }
 
   /** Entries in insertion order. */
@@ -62,6 +66,14 @@ export class SegmentedMap<V extends {}> implements ReadonlyMap<string, V> {
 
   forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
     for (const [key, value] of this.entries()) fn.call(thisArg, value, key, this);
+  }
+
+  /** Adds a key no segment holds. */
+  private insert(key: string, value: V): void {
+    let last = this.segments[this.segments.length - 1]!;
+    if (last.size >= SEGMENT_ENTRIES) this.segments.push((last = new Map()));
+    last.set(key, value);
+    this.count++;
   }
 
   private segmentOf(key: string): Map<string, V> | undefined {

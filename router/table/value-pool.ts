@@ -12,10 +12,7 @@ export class ValuePool {
 
   /** The first string equal to `value` this pool saw. */
   string(value: string): string {
-    const first = this.strings.get(value);
-    if (first !== undefined) return first;
-    this.strings.set(value, value);
-    return value;
+    return this.strings.claim(value, value) ?? value;
   }
 
   /** The object this pool made first under `key` (naming the kind of object and serializing its content); `make` makes it the first time. */

@@ -35,6 +35,18 @@ describe('SegmentedMap', () => {
     assert.equal(seen, 100_000);
   });
 
+  test('claim keeps the first value across segments and gives it back; a new key is added once', () => {
+    const map = new SegmentedMap<number>();
+    for (let i = 0; i < 40_000; i++) assert.equal(map.claim(`k${i}`, i), undefined);
+    assert.equal(map.claim('k3', -1), 3, 'in the first segment');
+    assert.equal(map.claim('k39999', -1), 39_999, 'in the second');
+    assert.equal(map.get('k3'), 3);
+    assert.equal(map.size, 40_000);
+    assert.equal(map.claim('new', 7), undefined);
+    assert.equal(map.get('new'), 7);
+    assert.equal(map.size, 40_001);
+  });
+
   test('an empty map has nothing', () => {
     const map = new SegmentedMap<string>();
     assert.equal(map.size, 0);
