@@ -9,7 +9,7 @@ import { askAll } from '../../router/workers/slot.ts';
 import { startSupervisor } from '../../router/workers/supervisor.ts';
 import type { RunningSupervisor } from '../../router/workers/supervisor.ts';
 import { ping } from '../helpers/minecraft.ts';
-import { twoWorkerConfig } from '../helpers/supervisor.ts';
+import { twoWorkerConfig, writeOneRouteTable } from '../helpers/supervisor.ts';
 import { eventually, silentLog } from '../helpers/tables.ts';
 
 const CRASH_ONCE_WORKER = new URL('../helpers/crash-once-worker.ts', import.meta.url);
@@ -20,11 +20,7 @@ describe('a replacement worker that dies before it listens', { timeout: 120_000 
   let running: RunningSupervisor;
 
   before(async () => {
-    writeFileSync(join(dir, 'routes.json'), JSON.stringify({
-      table_id: 'test',
-      version: 1,
-      routes: [{ id: 'main', hosts: ['*'], status: { motd: 'whole again', max_players: 5 }, targets: [{ id: 'a', address: '127.0.0.1:25599' }] }],
-    }));
+    writeOneRouteTable(dir, 1, 'whole again');
     writeFileSync(mark, 'not yet');
     process.env.PASSAGE_TEST_CRASH_MARK = mark;
     running = await startSupervisor(twoWorkerConfig(dir), { log: silentLog, workerEntry: CRASH_ONCE_WORKER });

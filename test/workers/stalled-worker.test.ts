@@ -3,25 +3,17 @@
 // acknowledgement, counts it, and its replacement serves the newest table like the other worker.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { askAll } from '../../router/workers/slot.ts';
 import { startSupervisor } from '../../router/workers/supervisor.ts';
 import type { RunningSupervisor } from '../../router/workers/supervisor.ts';
 import { ping } from '../helpers/minecraft.ts';
-import { twoWorkerConfig } from '../helpers/supervisor.ts';
+import { twoWorkerConfig, writeOneRouteTable } from '../helpers/supervisor.ts';
 import { eventually, silentLog } from '../helpers/tables.ts';
 
 const STALLING_WORKER = new URL('../helpers/stalling-worker.ts', import.meta.url);
-
-function table(version: number): string {
-  return JSON.stringify({
-    table_id: 'test',
-    version,
-    routes: [{ id: 'main', hosts: ['*'], status: { motd: `table ${version}`, max_players: 5 }, targets: [{ id: 'a', address: '127.0.0.1:25599' }] }],
-  });
-}
 
 describe('a worker that stops taking its table in', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'passage-stalled-worker-'));
@@ -29,7 +21,7 @@ describe('a worker that stops taking its table in', { timeout: 120_000 }, () => 
   let running: RunningSupervisor;
 
   before(async () => {
-    writeFileSync(join(dir, 'routes.json'), table(1));
+    writeOneRouteTable(dir, 1, 'table 1');
     const config = twoWorkerConfig(dir);
     process.env.PASSAGE_TEST_STALL_MARK = mark;
     running = await startSupervisor(config, { log: silentLog, workerEntry: STALLING_WORKER, tableAckTimeoutMs: 1_000 });
@@ -42,7 +34,7 @@ describe('a worker that stops taking its table in', { timeout: 120_000 }, () => 
 
   test('is killed and replaced, the kill is counted, and every worker then serves the newest table', async () => {
     const pidsBefore = running.slots.map((s) => s.pid);
-    writeFileSync(join(dir, 'routes.json'), table(2));
+    writeOneRouteTable(dir, 2, 'table 2');
     assert.equal((await running.poller.pollOnce()).kind, 'applied');
     // The mark holds the stalled worker's pid once written (it is created empty, then written).
     const markedPid = (): number => (existsSync(mark) ? Number(readFileSync(mark, 'utf8')) : 0);
