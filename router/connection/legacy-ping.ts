@@ -30,7 +30,7 @@ export function answerLegacyPing(conn: Connection, chunk: Buffer): void {
   publish(events.handshake, conn.ctx.source, { intent: 'legacy', route: '', protocol: 0 });
   const table = conn.ctx.tables.current;
   const host = legacyPingHost(chunk);
-  const route = table === undefined ? undefined : host === undefined ? table.index.fallback : table.resolve(host);
+  const route = table === undefined ? undefined : host === undefined ? table.fallback() : table.resolve(host);
   const motdSource = route?.status.motd;
   const motd = typeof motdSource === 'string' ? motdSource : conn.ctx.messages.text('unsupported_version', undefined, { versions: SUPPORTED_RANGE_TEXT });
   conn.send(

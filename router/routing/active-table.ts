@@ -1,31 +1,52 @@
 import type { Messages } from '../messages/messages.ts';
 import type { RouteAdapterHook } from './adapter-hook.ts';
 import type { Route, RoutingTable, Target } from '../table/types.ts';
+import { FifoCache } from './fifo-cache.ts';
 import { indexRoutes, resolveRoute } from './resolve.ts';
 import type { RouteIndex } from './resolve.ts';
+import { ArrayRouteList, type RouteList } from './route-list.ts';
 import { playersOf } from './strategies.ts';
+
+/** A table without its routes: what every table, whole or chunked, says of itself. */
+export type TableHeader = Omit<RoutingTable, 'routes'>;
+
+/** A table as the router holds it: its routes in a RouteList (objects, or bytes for a big table). */
+export interface ActiveRoutingTable extends TableHeader {
+  readonly routes: RouteList;
+}
+
+/**
+ * Status texts an ActiveTable keeps (two per route at most: with the client's protocol echoed or the
+ * newest). Bounded: a client walking every host of a 100,000-route table with favicons would otherwise
+ * make it hold 100,000 × 2 texts of tens of KiB each.
+ */
+export const STATUS_CACHE_ENTRIES = 4_096;
 
 /**
  * A table as connections use it: the route index, computed once at swap time. Connections keep the
  * ActiveTable they started with, so a swap never changes a login midway.
  */
 export class ActiveTable {
-  readonly table: RoutingTable;
+  readonly table: ActiveRoutingTable;
   readonly index: RouteIndex;
   /** The routes whose targets, status or choice come from adapters (usesAdapters): the swap visits only these. */
   readonly adapterRoutes: readonly Route[];
   readonly loadedAt: number;
-  /** Serialized status JSON per route and client protocol; bounded by routes × supported protocols. */
-  readonly statusCache = new Map<string, string>();
+  /** Serialized status JSON per route and whether the protocol is echoed. */
+  readonly statusCache = new FifoCache<string, string>(STATUS_CACHE_ENTRIES);
   /** Set when the table is applied, before any connection sees it, if a route uses adapters. */
   adapters: RouteAdapterHook | undefined;
 
-  /** `prebuilt`: the index and adapter routes, built beforehand in slices (buildActiveTable) for a big table. */
-  constructor(table: RoutingTable, loadedAt = Date.now(), prebuilt?: { readonly index: RouteIndex; readonly adapterRoutes: readonly Route[] }) {
-    this.table = table;
+  /**
+   * A table read whole keeps its routes as they are; `prebuilt`: the index and adapter routes of a
+   * table built beforehand in slices (ActiveTableBuilder), whose routes are already a RouteList.
+   */
+  constructor(table: RoutingTable | ActiveRoutingTable, loadedAt = Date.now(), prebuilt?: { readonly index: RouteIndex; readonly adapterRoutes: readonly Route[] }) {
+    const routes: RouteList = isRouteArray(table.routes) ? new ArrayRouteList(table.routes) : table.routes;
+    this.table = { ...table, routes };
     this.loadedAt = loadedAt;
-    this.index = prebuilt?.index ?? indexRoutes(table);
-    this.adapterRoutes = prebuilt?.adapterRoutes ?? table.routes.filter(usesAdapters);
+    this.index = prebuilt?.index ?? indexRoutes(routes);
+    this.adapterRoutes = prebuilt?.adapterRoutes ?? [...routes].filter(usesAdapters);
   }
 
   private messagesForTable: Messages | undefined;
@@ -37,7 +58,13 @@ export class ActiveTable {
   }
 
   resolve(host: string): Route | undefined {
-    return resolveRoute(this.index, host);
+    const position = resolveRoute(this.index, host);
+    return position === undefined ? undefined : this.table.routes.at(position);
+  }
+
+  /** The `*` route, if the table has one. */
+  fallback(): Route | undefined {
+    return this.index.fallback === undefined ? undefined : this.table.routes.at(this.index.fallback);
   }
 
   /**
@@ -47,6 +74,10 @@ export class ActiveTable {
   onlinePlayers(route: Route): number {
     return routePlayers(this.adapters?.targets(route) ?? route.targets);
   }
+}
+
+function isRouteArray(routes: readonly Route[] | RouteList): routes is readonly Route[] {
+  return Array.isArray(routes);
 }
 
 /** Whether a route's targets, status or target choice come from an adapter (router/adapters/). */

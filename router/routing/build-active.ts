@@ -1,18 +1,90 @@
-// The ActiveTable of a big table, built in slices: the route index and the list of adapter routes
-// `new ActiveTable(table)` builds in one go, spread over short slices so the swap itself is O(1).
+// The ActiveTable of a big table, built in slices: routes are indexed one at a time and kept as bytes
+// (compact-routes.ts), so neither the build nor the table held after it puts ~100 MB of Route objects
+// on the V8 heap, and the swap itself is O(1).
 
-import { ActiveTable, usesAdapters } from './active-table.ts';
+import { ActiveTable, usesAdapters, type TableHeader } from './active-table.ts';
+import { CompactRouteList, readSegmentRoute, SEGMENT_ROUTES, SegmentWriter, type RouteSegment } from './compact-routes.ts';
 import { addToRouteIndex, emptyRouteIndex } from './resolve.ts';
 import type { SliceClock } from './slices.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
 
+export class ActiveTableBuilder {
+  private readonly index = emptyRouteIndex();
+  private readonly segments: RouteSegment[] = [];
+  private readonly pinned = new Map<number, Route>();
+  private readonly adapterRoutes: Route[] = [];
+  private writer: SegmentWriter | undefined;
+  /** Whether the segment being written is a chunk's (cut by endSegment, not by size). */
+  private ownSegment = false;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Adds the next route. */
+  add(route: Route): void {
+    this.writer ??= new SegmentWriter();
+    this.writer.add(route);
+    this.note(route);
+    if (!this.ownSegment && this.writer.length >= SEGMENT_ROUTES) this.closeWriter();
+  }
+
+  /** The routes added from now until endSegment form one segment (a chunk's, held for the next table). */
+  beginSegment(): void {
+    this.closeWriter();
+    this.writer = new SegmentWriter();
+    this.ownSegment = true;
+  }
+
+  endSegment(): RouteSegment {
+    return this.closeWriter() ?? new SegmentWriter().finish();
+  }
+
+  /** Adds the routes of a segment an earlier table built (an unchanged chunk), shared, not copied; `each` sees each route first. */
+  async adopt(segment: RouteSegment, clock: SliceClock, each?: (route: Route) => void): Promise<void> {
+    this.closeWriter();
+    for (let i = 0; i < segment.length; i++) {
+      const route = readSegmentRoute(segment, i);
+      each?.(route);
+      this.note(route);
+      await clock.tick();
+    }
+    this.segments.push(segment);
+  }
+
+  finish(header: TableHeader): ActiveTable {
+    this.closeWriter();
+    return new ActiveTable({ ...header, routes: new CompactRouteList(this.segments, this.pinned) }, Date.now(), { index: this.index, adapterRoutes: this.adapterRoutes });
+  }
+
+  private note(route: Route): void {
+    addToRouteIndex(this.index, route.hosts, this.count);
+    if (usesAdapters(route)) {
+      this.pinned.set(this.count, route);
+      this.adapterRoutes.push(route);
+    }
+    this.count++;
+  }
+
+  private closeWriter(): RouteSegment | undefined {
+    const writer = this.writer;
+    this.writer = undefined;
+    this.ownSegment = false;
+    if (writer === undefined) return undefined;
+    const segment = writer.finish();
+    this.segments.push(segment);
+    return segment;
+  }
+}
+
+/** A table's ActiveTable, built in slices (what `new ActiveTable(table)` builds in one go). */
 export async function buildActiveTable(table: RoutingTable, clock: SliceClock): Promise<ActiveTable> {
-  const index = emptyRouteIndex();
-  const adapterRoutes: Route[] = [];
+  const builder = new ActiveTableBuilder();
   for (const route of table.routes) {
-    addToRouteIndex(index, route);
-    if (usesAdapters(route)) adapterRoutes.push(route);
+    builder.add(route);
     await clock.tick();
   }
-  return new ActiveTable(table, Date.now(), { index, adapterRoutes });
+  const { routes: _, ...header } = table;
+  return builder.finish(header);
 }

@@ -1,49 +1,52 @@
 import { SegmentedMap } from '../table/segmented-map.ts';
-import type { Route, RoutingTable } from '../table/types.ts';
+import type { Route } from '../table/types.ts';
 
 /**
  * Route lookup structures built once per table: exact hosts and wildcard suffixes in maps (segmented,
- * so a 100,000-route index never rehashes all its hosts in one step of a sliced apply).
+ * so a 100,000-route index never rehashes all its hosts in one step of a sliced apply), each host
+ * naming its route by position in the table (a number, so a big index holds no Route objects).
  */
 export interface RouteIndex {
-  readonly exact: ReadonlyMap<string, Route>;
+  readonly exact: ReadonlyMap<string, number>;
   /** `".example.com" → route` for `*.example.com`. A map, not a list: a 10,000-route table would make every handshake scan it. */
-  readonly wildcards: ReadonlyMap<string, Route>;
-  readonly fallback: Route | undefined;
+  readonly wildcards: ReadonlyMap<string, number>;
+  readonly fallback: number | undefined;
 }
 
-export function indexRoutes(table: RoutingTable): RouteIndex {
+export function indexRoutes(routes: Iterable<Route>): RouteIndex {
   const index = emptyRouteIndex();
-  for (const route of table.routes) addToRouteIndex(index, route);
+  let i = 0;
+  for (const route of routes) addToRouteIndex(index, route.hosts, i++);
   return index;
 }
 
 /** A RouteIndex under construction (the router builds big ones route by route, in slices). */
-export interface MutableRouteIndex {
-  readonly exact: SegmentedMap<Route>;
-  readonly wildcards: SegmentedMap<Route>;
-  fallback: Route | undefined;
+export interface MutableRouteIndex extends RouteIndex {
+  readonly exact: SegmentedMap<number>;
+  readonly wildcards: SegmentedMap<number>;
+  fallback: number | undefined;
 }
 
 export function emptyRouteIndex(): MutableRouteIndex {
   return { exact: new SegmentedMap(), wildcards: new SegmentedMap(), fallback: undefined };
 }
 
-/** Adds one route's hosts; the first route to claim a host keeps it. */
-export function addToRouteIndex(index: MutableRouteIndex, route: Route): void {
-  for (const host of route.hosts) {
-    if (host === '*') index.fallback ??= route;
+/** Adds the hosts of the route at `position`; the first route to claim a host keeps it. */
+export function addToRouteIndex(index: MutableRouteIndex, hosts: readonly string[], position: number): void {
+  for (const host of hosts) {
+    if (host === '*') index.fallback ??= position;
     else if (host.startsWith('*.')) {
-      index.wildcards.claim(host.slice(1), route);
-    } else index.exact.claim(host, route);
+      index.wildcards.claim(host.slice(1), position);
+    } else index.exact.claim(host, position);
   }
 }
 
 /**
- * Finds the route for a normalized handshake host: an exact host beats a wildcard (`*.example.com`
- * matches any name below example.com, not example.com itself), and `*` is the last resort.
+ * Finds the route for a normalized handshake host (its position in the table): an exact host beats a
+ * wildcard (`*.example.com` matches any name below example.com, not example.com itself), and `*` is
+ * the last resort.
  */
-export function resolveRoute(index: RouteIndex, host: string): Route | undefined {
+export function resolveRoute(index: RouteIndex, host: string): number | undefined {
   const exact = index.exact.get(host);
   if (exact !== undefined) return exact;
   // Walk the host's label boundaries left to right: the first suffix found is the longest, i.e. the

@@ -1,18 +1,18 @@
-// Builds a RoutingTable one route at a time, so a caller can spread a big table over many short slices
-// (the router never blocks its event loop on one) and reuse the routes of chunks it already holds.
-// The result and the problems are those parseRoutingTable gives for the whole document.
+// Reads a table one route at a time, so a caller can spread a big table over many short slices (the
+// router never blocks its event loop on one) and reuse the routes of chunks it already holds. The
+// caller keeps the routes (the router as bytes: router/routing/build-active.ts); the routes and the
+// problems are those parseRoutingTable gives for the whole document.
 
 import { TableValidationError } from './errors.ts';
 import { parseRouteDocument } from './schema.ts';
 import { claimHost, claimId, Context, isPlainObject } from './schema-kit.ts';
 import { SegmentedMap } from './segmented-map.ts';
-import type { Route, RoutingTable } from './types.ts';
+import type { Route } from './types.ts';
 
 export class TableAssembler {
   private readonly ctx = new Context(true, 'remote');
   /** Route id → index of its first use: ids are unique across the table, whatever chunk they are in. */
   private readonly firstIndexById = new SegmentedMap<number>();
-  private readonly routes: Route[] = [];
   private next = 0;
 
   get problems(): number {
@@ -25,9 +25,7 @@ export class TableAssembler {
     const id = isPlainObject(raw) ? raw.id : undefined;
     if (typeof id === 'string') claimId(this.firstIndexById, id, 'routes', this.next, this.ctx);
     this.next++;
-    const route = parseRouteDocument(raw, at, this.ctx);
-    if (route !== undefined) this.routes.push(route);
-    return route;
+    return parseRouteDocument(raw, at, this.ctx);
   }
 
   /**
@@ -39,12 +37,10 @@ export class TableAssembler {
     claimId(this.firstIndexById, route.id, 'routes', this.next, this.ctx);
     route.hosts.forEach((host, j) => claimHost(host, `${at}.hosts[${j}]`, this.ctx));
     this.next++;
-    this.routes.push(route);
   }
 
-  /** The table: `header` (a validated table with no routes) with the routes added. Throws TableValidationError with every problem. */
-  finish(header: RoutingTable): RoutingTable {
+  /** Throws TableValidationError with every problem of the routes added. */
+  finish(): void {
     if (this.ctx.problems.length > 0) throw new TableValidationError(this.ctx.problems);
-    return { ...header, routes: this.routes };
   }
 }

@@ -7,6 +7,8 @@
 // Trust: the supervisor verified the table (signature, id, version, expiry, schema) before it swapped it
 // in; workers are the same program and take what it hands them without checking it again.
 import { serialize } from 'node:v8';
+import type { ActiveRoutingTable, TableHeader } from '../routing/active-table.ts';
+import { ArrayRouteList, type RouteList } from '../routing/route-list.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
 import { IPC_MESSAGE_MAX_BYTES, TABLE_ACK_TIMEOUT_MS } from './messages.ts';
 import type { TableMessage, ToWorker } from './messages.ts';
@@ -18,7 +20,7 @@ const BATCH_TARGET_BYTES = IPC_MESSAGE_MAX_BYTES / 2;
 const FIRST_BATCH_ROUTES = 64;
 const MAX_BATCH_ROUTES = 4_096;
 
-export type TableHeader = Omit<RoutingTable, 'routes'>;
+export type { TableHeader };
 
 /**
  * A batch of routes as it crosses: a favicon (a data URI of up to tens of KiB, usually one shared by
@@ -36,7 +38,7 @@ export const FAVICON_REF_PREFIX = '#';
 
 export class TableHandover {
   readonly transfer: number;
-  readonly table: RoutingTable;
+  readonly table: ActiveRoutingTable;
   /** Messages encoded so far; the first is always the begin. */
   private messages: TableMessage[];
   /** The next route to encode; -1 while the header is not encoded yet. */
@@ -46,9 +48,9 @@ export class TableHandover {
   /** Favicons sent so far in this transfer's batches, by number. */
   private faviconIds = new Map<string, number>();
 
-  constructor(transfer: number, table: RoutingTable) {
+  constructor(transfer: number, table: ActiveRoutingTable | RoutingTable) {
     this.transfer = transfer;
-    this.table = table;
+    this.table = Array.isArray(table.routes) ? { ...table, routes: new ArrayRouteList(table.routes as readonly Route[]) } : (table as ActiveRoutingTable);
     this.messages = [this.begin()];
   }
 
@@ -90,7 +92,7 @@ export class TableHandover {
   }
 
   /** As many routes from `start` as fit the target: a batch over the bound is halved, unless it is one route. */
-  private encodeRoutes(routes: readonly Route[], start: number): { bytes: Buffer; count: number } {
+  private encodeRoutes(routes: RouteList, start: number): { bytes: Buffer; count: number } {
     let count = Math.min(this.batchRoutes, routes.length - start);
     let batch = this.batchOf(routes, start, count);
     let bytes = serialize(batch.wire);
@@ -106,11 +108,12 @@ export class TableHandover {
   }
 
   /** routes[start, start + count) with favicons by number; `introduced`: the numbers this batch gives (kept only for the batch sent). */
-  private batchOf(routes: readonly Route[], start: number, count: number): { wire: RouteBatch; introduced: Map<string, number> } {
+  private batchOf(routes: RouteList, start: number, count: number): { wire: RouteBatch; introduced: Map<string, number> } {
     const introduced = new Map<string, number>();
     const wire: Route[] = [];
     for (let i = start; i < start + count; i++) {
-      const route = routes[i]!;
+      // read, not at: a walk over the whole table keeps none of the routes it makes.
+      const route = routes.read(i);
       const favicon = route.status.favicon;
       if (favicon === undefined) {
         wire.push(route);

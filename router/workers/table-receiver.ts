@@ -1,14 +1,15 @@
 // The worker's side of a table handover (messages.ts, TableMessage; table-handover.ts). Each piece is
-// taken in as it arrives (a batch decoded once its last piece is here: at most PIECE_MAX_BYTES of
-// routes, a few ms), then the ActiveTable is built in slices by the builder the single-process poller
-// uses, and swapped in O(1). Until then the worker serves the table it holds; a newer transfer that
-// begins meanwhile abandons the one in progress, whatever stage it is at, so no table mixes two versions.
+// taken in as it arrives; a batch is decoded once its last piece is here (at most PIECE_MAX_BYTES of
+// routes, a few ms) and its routes are added, in slices, to the builder the single-process poller uses
+// (routes kept as bytes, build-active.ts) before the piece is acknowledged, so the supervisor sends the
+// next one only then. The end swaps the table in, O(1). Until then the worker serves the table it holds;
+// a newer transfer that begins abandons the one in progress, so no table mixes two versions.
 //
 // Trust: the supervisor verified the table before handing it over, and it is the same program; what
 // is checked here is only that the transfer is whole (a mismatch is a bug, logged, and the table dropped).
 import { deserialize } from 'node:v8';
 import type { Logger } from 'pino';
-import { buildActiveTable } from '../routing/build-active.ts';
+import { ActiveTableBuilder } from '../routing/build-active.ts';
 import { DEFAULT_SLICE_BUDGET_MS, SliceClock } from '../routing/slices.ts';
 import type { TableStore } from '../routing/store.ts';
 import type { Route } from '../table/types.ts';
@@ -31,7 +32,7 @@ interface Incoming {
   readonly version: number;
   readonly routeCount: number;
   header: TableHeader | undefined;
-  readonly routes: Route[];
+  readonly builder: ActiveTableBuilder;
   /** The transfer's favicons by number (RouteBatch). */
   readonly favicons: string[];
   /** Pieces of the batch not complete yet. */
@@ -42,8 +43,8 @@ interface Incoming {
 export class TableReceiver {
   private readonly opts: TableReceiverOptions;
   private incoming: Incoming | undefined;
-  /** Aborts the sliced build in progress, if any. */
-  private building: AbortController | undefined;
+  /** Messages are taken one after another: the next waits for the one before (a batch is added in slices). */
+  private queue: Promise<void> = Promise.resolve();
   private readonly firstApplied: Promise<void>;
   private resolveFirst!: () => void;
 
@@ -58,20 +59,20 @@ export class TableReceiver {
   }
 
   receive(message: TableMessage): void {
-    try {
-      this.take(message);
-    } catch (err) {
-      this.opts.log.error({ err, transfer: message.transfer }, 'table handed over by the supervisor is not whole (a bug); keeping the table held');
-      this.incoming = undefined;
-    }
-    this.opts.acknowledge(message.transfer);
+    this.queue = this.queue.then(async () => {
+      try {
+        await this.take(message);
+      } catch (err) {
+        this.opts.log.error({ err, transfer: message.transfer }, 'table handed over by the supervisor is not whole (a bug); keeping the table held');
+        this.incoming = undefined;
+      }
+      this.opts.acknowledge(message.transfer);
+    });
   }
 
-  private take(message: TableMessage): void {
+  private async take(message: TableMessage): Promise<void> {
     if (message.type === 'table-begin') {
-      this.building?.abort();
-      this.building = undefined;
-      this.incoming = { transfer: message.transfer, tableId: message.tableId, version: message.version, routeCount: message.routes, header: undefined, routes: [], favicons: [], parts: [], partBytes: 0 };
+      this.incoming = { transfer: message.transfer, tableId: message.tableId, version: message.version, routeCount: message.routes, header: undefined, builder: new ActiveTableBuilder(), favicons: [], parts: [], partBytes: 0 };
       return;
     }
     const incoming = this.incoming;
@@ -79,13 +80,16 @@ export class TableReceiver {
     if (incoming === undefined || incoming.transfer !== message.transfer) return;
     if (message.type === 'table-piece') return this.takePiece(incoming, message.bytes, message.endsBatch);
     this.incoming = undefined;
-    if (incoming.header === undefined || incoming.routes.length !== incoming.routeCount || incoming.parts.length > 0) {
-      throw new Error(`transfer ${incoming.transfer} ended with ${incoming.routes.length} of ${incoming.routeCount} routes${incoming.header === undefined ? ' and no header' : ''}`);
+    const received = incoming.builder.length;
+    if (incoming.header === undefined || received !== incoming.routeCount || incoming.parts.length > 0) {
+      throw new Error(`transfer ${incoming.transfer} ended with ${received} of ${incoming.routeCount} routes${incoming.header === undefined ? ' and no header' : ''}`);
     }
-    this.build(incoming, incoming.header);
+    this.opts.store.swap(incoming.builder.finish(incoming.header));
+    this.opts.applied(incoming.transfer, incoming.version);
+    this.resolveFirst();
   }
 
-  private takePiece(incoming: Incoming, bytes: Uint8Array, endsBatch: boolean): void {
+  private async takePiece(incoming: Incoming, bytes: Uint8Array, endsBatch: boolean): Promise<void> {
     if (bytes.length > PIECE_MAX_BYTES) throw new Error(`a piece of ${bytes.length} bytes is over the bound of ${PIECE_MAX_BYTES}`);
     incoming.parts.push(bytes);
     incoming.partBytes += bytes.length;
@@ -99,26 +103,13 @@ export class TableReceiver {
       return;
     }
     const { favicons, routes } = value as RouteBatch;
-    if (incoming.routes.length + routes.length > incoming.routeCount) throw new Error(`transfer ${incoming.transfer} carries more than the ${incoming.routeCount} routes it announced`);
+    if (incoming.builder.length + routes.length > incoming.routeCount) throw new Error(`transfer ${incoming.transfer} carries more than the ${incoming.routeCount} routes it announced`);
     for (const favicon of favicons) incoming.favicons.push(favicon);
-    for (const route of routes) incoming.routes.push(withFavicon(route, incoming.favicons, incoming.transfer));
-  }
-
-  private build(incoming: Incoming, header: TableHeader): void {
-    const abort = new AbortController();
-    this.building = abort;
-    const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, abort.signal);
-    buildActiveTable({ ...header, routes: incoming.routes }, clock).then((active) => {
-      if (abort.signal.aborted) return;
-      this.building = undefined;
-      this.opts.store.swap(active);
-      this.opts.applied(incoming.transfer, incoming.version);
-      this.resolveFirst();
-    }, (err: unknown) => {
-      if (abort.signal.aborted) return;
-      this.building = undefined;
-      this.opts.log.error({ err, table: incoming.tableId, version: incoming.version }, 'building the handed-over table failed; keeping the table held');
-    });
+    const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS);
+    for (const route of routes) {
+      incoming.builder.add(withFavicon(route, incoming.favicons, incoming.transfer));
+      await clock.tick();
+    }
   }
 }
 

@@ -33,13 +33,13 @@ describe('adapter lifecycle', () => {
     const discovery = { type: 'http', url: `${api.url}/t`, refresh_interval: '100ms', timeout: '500ms' };
     try {
       const first = store.swap(table(1, discovery));
-      const route = first.table.routes[0];
+      const route = first.table.routes.at(0);
       // Until discovery answers, the route's own targets serve (the hook has nothing yet).
       assert.equal(first.adapters?.targets(route), undefined);
       await waitFor('discovery', () => first.adapters?.targets(route)?.[0]?.id === 'd1');
       const second = store.swap(table(2, discovery));
       // Carried over: the new table has the targets at once, no cold start.
-      assert.equal(second.adapters?.targets(second.table.routes[0])?.[0]?.id, 'd1');
+      assert.equal(second.adapters?.targets(second.table.routes.at(0))?.[0]?.id, 'd1');
       assert.equal(adapters.states().length, 1);
       const third = store.swap(table(3, undefined));
       assert.equal(third.adapters, undefined);

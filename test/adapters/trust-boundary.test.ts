@@ -120,7 +120,7 @@ describe('adapters reach hosts over plain text only when passage.toml allows it'
       const [state] = adapters.states();
       assert.equal(state?.lastError?.code, 'ERR_ADAPTER_NOT_ALLOWED');
       assert.match(state?.lastError?.message ?? '', /list "127\.0\.0\.1" in \[adapters\] allow_plain_http of passage\.toml/);
-      assert.equal(active.adapters?.targets(active.table.routes[0]!), undefined);
+      assert.equal(active.adapters?.targets(active.table.routes.at(0)), undefined);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(api.requests.length, 0);
     } finally {
@@ -132,7 +132,7 @@ describe('adapters reach hosts over plain text only when passage.toml allows it'
     store2.onSwap((t) => allowed.apply(t));
     try {
       const active = store2.swap(discoveryTable({ type: 'http', url: `${api.url}/t`, refresh_interval: '100ms' }));
-      await waitFor('discovery', () => active.adapters?.targets(active.table.routes[0]!)?.[0]?.id === 'd1');
+      await waitFor('discovery', () => active.adapters?.targets(active.table.routes.at(0))?.[0]?.id === 'd1');
     } finally {
       allowed.stop();
     }

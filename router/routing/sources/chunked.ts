@@ -1,22 +1,24 @@
 // Turns a verified table header and its chunk list into an ActiveTable without stalling the router:
 // chunks the router already holds (from the table in use) are reused, the others are read (source or
 // cache) and checked against their SHA-256, and every route is validated, cross-checked and indexed in
-// short slices (SliceClock). Only the final swap runs in one go, and it is one assignment.
+// short slices (SliceClock). Each chunk's routes become one segment of bytes (compact-routes.ts), held
+// for the next table. Only the final swap runs in one go, and it is one assignment.
 
 import { TableAssembler } from '../../table/assembler.ts';
 import { TableValidationError, type TableProblem } from '../../table/errors.ts';
 import { chunkDocuments, type ChunkRef, type TableChunk } from '../../table/manifest.ts';
-import type { Route, RoutingTable } from '../../table/types.ts';
+import type { RoutingTable } from '../../table/types.ts';
 import type { ActiveTable } from '../active-table.ts';
-import { buildActiveTable } from '../build-active.ts';
+import { ActiveTableBuilder } from '../build-active.ts';
+import type { RouteSegment } from '../compact-routes.ts';
 import type { SliceClock } from '../slices.ts';
 import { embeddedFaviconProblem } from './favicons.ts';
 
 /** Reads one chunk's bytes (at most `ref.bytes` + 1 of them); throws a TableSourceError when it cannot. */
 export type ChunkReader = (ref: ChunkRef) => Promise<Buffer>;
 
-/** Parsed routes by chunk hash: what a router holds of the table in use. */
-export type HeldChunks = ReadonlyMap<string, readonly Route[]>;
+/** The routes of each chunk by hash, as bytes: what a router holds of the table in use. */
+export type HeldChunks = ReadonlyMap<string, RouteSegment>;
 
 /** Chunks fetched in parallel per table (a one-route change fetches one). */
 export const CHUNK_FETCH_CONCURRENCY = 8;
@@ -37,37 +39,36 @@ export async function assembleChunkedTable(header: RoutingTable, refs: readonly 
 
   clock.begin();
   const assembler = new TableAssembler();
+  const builder = new ActiveTableBuilder();
   const favicons: TableProblem[] = [];
-  const chunks = new Map<string, readonly Route[]>();
+  const chunks = new Map<string, RouteSegment>();
   let index = 0;
   for (const ref of refs) {
     const reused = chunks.get(ref.sha256) ?? held.get(ref.sha256);
     if (reused !== undefined) {
-      for (const route of reused) {
-        assembler.addParsed(route);
-        index++;
-        await clock.tick();
-      }
+      await builder.adopt(reused, clock, (route) => assembler.addParsed(route));
+      index += reused.length;
       chunks.set(ref.sha256, reused);
       continue;
     }
-    const routes: Route[] = [];
+    builder.beginSegment();
     // Checked route by route (chunkDocuments): one chunk's canonical check whole would outlast a slice.
     for (const document of chunkDocuments(bytesOf.get(ref.sha256)!, ref)) {
       const route = assembler.addDocument(document);
       if (route !== undefined) {
         const problem = embeddedFaviconProblem(route, index);
         if (problem !== undefined) favicons.push(problem);
-        routes.push(route);
+        builder.add(route);
       }
       index++;
       await clock.tick();
     }
-    chunks.set(ref.sha256, routes.slice()); // held as long as the table: without push's spare slots
+    chunks.set(ref.sha256, builder.endSegment());
   }
-  const table = assembler.finish(header);
+  assembler.finish();
   if (favicons.length > 0) throw new TableValidationError(favicons);
-  const active = await buildActiveTable(table, clock);
+  const { routes: _, ...tableHeader } = header;
+  const active = builder.finish(tableHeader);
   const read = missing.map((ref) => ({ ref, bytes: bytesOf.get(ref.sha256)! }));
   return { active, chunks, read };
 }

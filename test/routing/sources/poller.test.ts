@@ -65,7 +65,7 @@ describe('TablePoller', () => {
     assert.deepEqual(await poller.pollOnce(), { kind: 'unchanged' });
     const conflict = await poller.pollOnce();
     assert.equal(conflict.kind === 'rejected' && conflict.reason, 'ERR_TABLE_VERSION_CONFLICT');
-    assert.equal(store.current?.table.routes[0]?.targets[0]?.port, 1);
+    assert.equal(store.current?.table.routes.at(0).targets[0]?.port, 1);
   });
 
   test('refused tables are counted by reason, once per distinct envelope, and shown on the status', async () => {

@@ -1,0 +1,145 @@
+// The routes of a big table as bytes outside the V8 heap (RouteList, route-list.ts). Each route is kept
+// as the JSON of its parsed Route in a segment's Buffer (one segment per chunk of a chunked table, or
+// per SEGMENT_ROUTES routes), with its favicon taken out: a favicon (a data URI of up to tens of KiB,
+// often one shared by every route) is kept once per segment and routes name it by number. A Route
+// object is made when a connection asks for one, and the last ROUTE_CACHE_ROUTES made are kept.
+//
+// Why: a 100,000-route table held as objects is ~25 small objects and ~800 bytes per route on the V8
+// heap; each major GC walks them all, and its atomic pause was 13-28 ms on the bench VM (the slices of
+// an apply stayed under 10 ms, the process did not). As bytes, a Buffer is one object to the GC.
+//
+// Identity: a Route made again is a new object. What is keyed by Route object either recomputes what it
+// lost (access matchers) or is pinned: the routes with adapters (RouteAdapters binds them by object) are
+// made once at build time and every `at` returns that object.
+
+import type { Route } from '../table/types.ts';
+import { FifoCache } from './fifo-cache.ts';
+import type { RouteList } from './route-list.ts';
+
+/** Routes a segment takes before the next begins, where no chunk sets its bounds (a handed-over or rebuilt table). */
+export const SEGMENT_ROUTES = 512;
+/** Route objects a compact list keeps for the connections that ask for them again (~1 KiB each). */
+export const ROUTE_CACHE_ROUTES = 4_096;
+/** A segment's bytes are addressed by 32-bit offsets. */
+const SEGMENT_MAX_BYTES = 0xffff_ffff;
+
+/** The routes of one chunk, or one run of routes: immutable, so a later table reusing the chunk shares it. */
+export interface RouteSegment {
+  readonly length: number;
+  /** The routes' JSON texts, one after another. */
+  readonly bytes: Buffer;
+  /** Where route i's JSON ends; it starts where route i - 1's ends (0 for the first). */
+  readonly ends: Uint32Array;
+  /** Route i's favicon: an index into `favicons`, or -1 for none. */
+  readonly faviconOf: Int32Array;
+  readonly favicons: readonly string[];
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The route at `i` of a segment, as a new object. */
+export function readSegmentRoute(segment: RouteSegment, i: number): Route {
+  if (!(i >= 0 && i < segment.length)) throw new RangeError(`no route ${i} in a segment of ${segment.length}`);
+  const start = i === 0 ? 0 : segment.ends[i - 1]!;
+  const route = JSON.parse(segment.bytes.toString('utf8', start, segment.ends[i])) as Route;
+  const favicon = segment.faviconOf[i]!;
+  if (favicon >= 0) (route.status as Mutable<Route['status']>).favicon = segment.favicons[favicon]!;
+  return route;
+}
+
+/** Writes routes into one segment. */
+export class SegmentWriter {
+  private bytes = Buffer.allocUnsafeSlow(16 * 1024);
+  private used = 0;
+  private readonly ends: number[] = [];
+  private readonly faviconOf: number[] = [];
+  private readonly favicons: string[] = [];
+  private readonly faviconIds = new Map<string, number>();
+
+  get length(): number {
+    return this.ends.length;
+  }
+
+  add(route: Route): void {
+    const favicon = route.status.favicon;
+    const json = JSON.stringify(favicon === undefined ? route : { ...route, status: { ...route.status, favicon: undefined } });
+    // UTF-16 code units to UTF-8 bytes: at most three bytes each.
+    const room = this.used + json.length * 3;
+    if (room > SEGMENT_MAX_BYTES) throw new RangeError(`a route segment cannot hold more than ${SEGMENT_MAX_BYTES} bytes`);
+    if (room > this.bytes.length) this.grow(room);
+    this.used += this.bytes.write(json, this.used, 'utf8');
+    this.ends.push(this.used);
+    this.faviconOf.push(favicon === undefined ? -1 : this.faviconNumber(favicon));
+  }
+
+  /** The segment written; the writer is not used after. */
+  finish(): RouteSegment {
+    const bytes = Buffer.allocUnsafeSlow(this.used);
+    this.bytes.copy(bytes, 0, 0, this.used);
+    return { length: this.ends.length, bytes, ends: Uint32Array.from(this.ends), faviconOf: Int32Array.from(this.faviconOf), favicons: this.favicons };
+  }
+
+  private grow(atLeast: number): void {
+    const next = Buffer.allocUnsafeSlow(Math.min(SEGMENT_MAX_BYTES, Math.max(atLeast, this.bytes.length * 2)));
+    this.bytes.copy(next, 0, 0, this.used);
+    this.bytes = next;
+  }
+
+  private faviconNumber(favicon: string): number {
+    let id = this.faviconIds.get(favicon);
+    if (id === undefined) {
+      id = this.favicons.push(favicon) - 1;
+      this.faviconIds.set(favicon, id);
+    }
+    return id;
+  }
+}
+
+/** A table's routes in segments (RouteList). */
+export class CompactRouteList implements RouteList {
+  readonly length: number;
+  private readonly segments: readonly RouteSegment[];
+  /** The position of each segment's first route. */
+  private readonly starts: Uint32Array;
+  private readonly pinned: ReadonlyMap<number, Route>;
+  private readonly made: FifoCache<number, Route>;
+
+  /** `pinned`: routes by position that must stay the same object (the routes with adapters). */
+  constructor(segments: readonly RouteSegment[], pinned: ReadonlyMap<number, Route> = new Map(), cacheRoutes = ROUTE_CACHE_ROUTES) {
+    this.segments = segments;
+    this.starts = new Uint32Array(segments.length);
+    let length = 0;
+    segments.forEach((segment, i) => {
+      this.starts[i] = length;
+      length += segment.length;
+    });
+    this.length = length;
+    this.pinned = pinned;
+    this.made = new FifoCache(cacheRoutes);
+  }
+
+  at(i: number): Route {
+    return this.pinned.get(i) ?? this.made.get(i) ?? this.made.set(i, this.make(i));
+  }
+
+  read(i: number): Route {
+    return this.pinned.get(i) ?? this.made.get(i) ?? this.make(i);
+  }
+
+  *[Symbol.iterator](): Iterator<Route> {
+    for (let i = 0; i < this.length; i++) yield this.read(i);
+  }
+
+  private make(i: number): Route {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.length)) throw new RangeError(`no route ${i} in a table of ${this.length}`);
+    // The last segment starting at or before i.
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.starts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return readSegmentRoute(this.segments[lo]!, i - this.starts[lo]!);
+  }
+}
