@@ -10,7 +10,8 @@ import { SegmentedMap } from './segmented-map.ts';
 import type { Route } from './types.ts';
 
 export class TableAssembler {
-  private readonly ctx = new Context(true, 'remote');
+  /** No value pool: the caller keeps the routes as bytes, so nothing would share the pooled values. */
+  private readonly ctx = new Context(true, 'remote', false);
   /** Route id → index of its first use: ids are unique across the table, whatever chunk they are in. */
   private readonly firstIndexById = new SegmentedMap<number>();
   private next = 0;

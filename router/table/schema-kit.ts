@@ -49,12 +49,14 @@ export class Context extends Problems {
   /** Normalized host → path of its first occurrence: a host may belong to one route only. */
   readonly hostOwners = new SegmentedMap<string>();
   /** Equal strings and objects of this table, shared (value-pool.ts). */
-  readonly values = new ValuePool();
+  readonly values: ValuePool;
 
-  constructor(requireExpiry: boolean, origin: TableOrigin = requireExpiry ? 'remote' : 'local') {
+  /** `pool`: false for a table whose routes are kept as bytes (nothing shares its objects). */
+  constructor(requireExpiry: boolean, origin: TableOrigin = requireExpiry ? 'remote' : 'local', pool = true) {
     super();
     this.requireExpiry = requireExpiry;
     this.origin = origin;
+    this.values = new ValuePool(pool);
   }
 }
 

@@ -339,7 +339,7 @@ function readMeta(raw: unknown, at: string, ctx: Context): Record<string, string
   if (ctx.problems.length !== before) return undefined;
   // Equal meta (same keys, order and values) is one object for every target that carries it.
   // fromEntries defines own properties, so a key named "__proto__" stays data.
-  return ctx.values.object(`meta ${JSON.stringify(entries)}`, () => Object.fromEntries(entries));
+  return ctx.values.object(() => `meta ${JSON.stringify(entries)}`, () => Object.fromEntries(entries));
 }
 
 // --- relay (passthrough routes and the old-client fallback) ---------------------------------------

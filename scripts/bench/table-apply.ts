@@ -7,13 +7,15 @@
 // and measure the apply time, the longest event-loop stall (monitorEventLoopDelay), status-exchange
 // latency (handshake + status request → response, back to back) during the apply vs idle, requests
 // per poll, chunks read for a one-route change, and heap bytes per route.
-//   node --expose-gc [--max-semi-space-size=8] scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--slice-pause MS] [--json]
+// BENCH_GAPS=1 prints every gap over 8 ms with the main thread's CPU time in it.
+//   node --expose-gc [--max-semi-space-size=8] scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--slice-budget MS] [--slice-pause MS] [--json]
 // (The router runs in this process, so its V8 flags are this process's: the image sets --max-semi-space-size=8.)
 
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { run as keysGenerate } from '../../cli/commands/keys-generate.ts';
@@ -37,6 +39,12 @@ export interface ApplyRow {
   readonly chunks: number;
   readonly applyMs: number;
   readonly maxStallMs: number;
+  /** The same measure over IDLE_WATCH_MS with the table held, the same pings and no apply. */
+  readonly idleStallMs: number;
+  /** The most main-thread CPU time in one stall (watchStalls): during the apply, idle, during the one-route change. */
+  readonly busyStallMs: number;
+  readonly idleBusyMs: number;
+  readonly deltaBusyStallMs: number;
   /** maxStallMs: the larger of monitorEventLoopDelay's max and the longest gap between 1 ms timer callbacks. */
   /** Longest slice of the apply itself (the poller's own measure; GC pauses inside a slice included). */
   readonly longestSliceMs: number;
@@ -84,28 +92,24 @@ function quietContext(): CliContext & { out: () => string } {
 }
 
 /** Serves a directory over HTTP with strong ETags on the latest (If-None-Match → 304), counting requests. */
-async function serveDirectory(dir: string): Promise<{ server: Server; url: (path: string) => string; requests: () => number }> {
-  let requests = 0;
-  const server = createServer((req, res) => {
-    requests++;
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    let body: Buffer;
-    try {
-      body = readFileSync(join(dir, path));
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    const etag = `"${statSync(join(dir, path)).mtimeMs}-${body.length}"`;
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, { etag }).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, etag }).end(body);
+/** The store's origin, in a child process (servers/store.ts): its work is not the router's. */
+async function serveDirectory(dir: string): Promise<{ url: (path: string) => string; requests: () => Promise<number>; close: () => Promise<void> }> {
+  const child = fork(fileURLToPath(new URL('./servers/store.ts', import.meta.url)), [dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`the store server exited (${code})`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return { server, url: (path) => `http://127.0.0.1:${port}/${path}`, requests: () => requests };
+  return {
+    url: (path) => `http://127.0.0.1:${port}/${path}`,
+    requests: () => new Promise<number>((resolve) => {
+      child.once('message', (m) => resolve((m as { requests: number }).requests));
+      child.send('count');
+    }),
+    close: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.disconnect();
+    }),
+  };
 }
 
 /** One status exchange's latency; a failed one (the router cut it: its deadline passed while the loop was held) counts as Infinity. */
@@ -123,6 +127,44 @@ async function pingDuring(port: number, until: Promise<unknown>): Promise<number
   const latencies: number[] = [];
   while (!done) latencies.push(await statusOnce(port));
   return latencies;
+}
+
+/** How long the idle watch (no apply) runs. */
+const IDLE_WATCH_MS = 4_000;
+
+/**
+ * Watches the event loop from now until stop(): `stall`, the longest, the larger of
+ * monitorEventLoopDelay's max and the longest gap between 1 ms timer callbacks (two measures of the same
+ * thing); `busy`, the most CPU time the main thread spent inside one gap (its own work and the GC pauses
+ * it ran). A gap much longer than its CPU time is the thread not scheduled: on this 2-vCPU VM the store's
+ * origin process, the ping client and V8's helper threads share the cores.
+ */
+function watchStalls(): { stop: () => { stall: number; busy: number } } {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  let last = performance.now();
+  let lastCpu = process.threadCpuUsage();
+  let gap = 0;
+  let busy = 0;
+  const sample = (): void => {
+    const now = performance.now();
+    const cpu = process.threadCpuUsage();
+    const cpuMs = (cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 1000;
+    if (process.env.BENCH_GAPS !== undefined && now - last > 8) process.stderr.write(`gap ${Math.round(now)} ms: ${(now - last).toFixed(1)} ms, ${cpuMs.toFixed(1)} ms CPU\n`);
+    gap = Math.max(gap, now - last);
+    busy = Math.max(busy, Math.min(cpuMs, now - last));
+    last = now;
+    lastCpu = cpu;
+  };
+  const ticker = setInterval(sample, 1);
+  return {
+    stop: () => {
+      sample();
+      histogram.disable();
+      clearInterval(ticker);
+      return { stall: Math.max(histogram.max / 1e6, gap), busy };
+    },
+  };
 }
 
 function p99(values: readonly number[]): number {
@@ -146,7 +188,7 @@ async function startRouter(dir: string): Promise<RunningPassage> {
   return startPassage(config, { log: silent });
 }
 
-async function measure(routes: number, mode: ApplyRow['mode'], slicePauseMs: number | undefined): Promise<ApplyRow> {
+async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOptions): Promise<ApplyRow> {
   const dir = mkdtempSync(join(tmpdir(), 'passage-bench-table-'));
   await keysGenerate({ out: dir }, quietContext());
   const keyFile = join(dir, 'passage-signing.key');
@@ -174,25 +216,18 @@ async function measure(routes: number, mode: ApplyRow['mode'], slicePauseMs: num
     intervalMs: 3_600_000,
     log: silent,
     // `before`: the old poller's path, everything on the loop in one go.
-    ...(mode === 'before' ? { inlineVerifyMaxBytes: Number.MAX_SAFE_INTEGER, sliceBudgetMs: Number.MAX_SAFE_INTEGER } : { slicePauseMs }),
+    ...(mode === 'before' ? { inlineVerifyMaxBytes: Number.MAX_SAFE_INTEGER, sliceBudgetMs: Number.MAX_SAFE_INTEGER } : { ...slices }),
   });
   try {
+    // A running router has fetched before (every poll): the first fetch() of a process loads undici.
+    await (await fetch(http.url('warm-up'))).arrayBuffer();
     const idle: number[] = [];
     for (let i = 0; i < 200; i++) idle.push(await statusOnce(port));
     const heapBefore = heap();
 
-    const applyOnce = async (): Promise<{ ms: number; stall: number; pings: number[]; requests: number }> => {
-      const requestsBefore = http.requests();
-      const histogram = monitorEventLoopDelay({ resolution: 1 });
-      histogram.enable();
-      // A second measure of the same thing: the longest gap between 1 ms timer callbacks.
-      let last = performance.now();
-      let gap = 0;
-      const ticker = setInterval(() => {
-        const now = performance.now();
-        gap = Math.max(gap, now - last);
-        last = now;
-      }, 1);
+    const applyOnce = async (): Promise<{ ms: number; stall: number; busy: number; pings: number[]; requests: number }> => {
+      const requestsBefore = await http.requests();
+      const stalls = watchStalls();
       const t0 = performance.now();
       const applied = poller.pollOnce().then((outcome) => {
         if (outcome.kind !== 'applied') throw new Error(`${mode} ${routes}: ${JSON.stringify(outcome)}`);
@@ -200,17 +235,18 @@ async function measure(routes: number, mode: ApplyRow['mode'], slicePauseMs: num
       });
       const pings = await pingDuring(port, applied);
       const ms = await applied;
-      histogram.disable();
-      clearInterval(ticker);
-      gap = Math.max(gap, performance.now() - last);
-      return { ms, stall: Math.max(histogram.max / 1e6, gap), pings, requests: http.requests() - requestsBefore };
+      return { ms, ...stalls.stop(), pings, requests: (await http.requests()) - requestsBefore };
     };
     const first = await applyOnce();
     const firstSlice = poller.lastApply()?.longestSliceMs ?? 0;
     const heapAfter = heap();
-    const requestsUnchanged = http.requests();
+    // The same watch with the table held and no apply: what this process stalls anyway under the same pings.
+    const idleWatch = watchStalls();
+    await pingDuring(port, new Promise((resolve) => setTimeout(resolve, IDLE_WATCH_MS)));
+    const quiet = idleWatch.stop();
+    const requestsUnchanged = (await http.requests());
     await poller.pollOnce();
-    const unchanged = http.requests() - requestsUnchanged;
+    const unchanged = (await http.requests()) - requestsUnchanged;
 
     await publishVersion(2, Math.floor(routes / 2));
     // The publisher ran in this process; a router never holds its garbage (hundreds of MB at 100,000 routes).
@@ -224,6 +260,9 @@ async function measure(routes: number, mode: ApplyRow['mode'], slicePauseMs: num
       chunks: poller.lastApply()?.chunks ?? 0,
       applyMs: first.ms,
       maxStallMs: first.stall,
+      busyStallMs: first.busy,
+      idleStallMs: quiet.stall,
+      idleBusyMs: quiet.busy,
       longestSliceMs: firstSlice,
       pingIdleP99Ms: p99(idle),
       pingApplyP99Ms: p99(first.pings),
@@ -234,33 +273,39 @@ async function measure(routes: number, mode: ApplyRow['mode'], slicePauseMs: num
       deltaRequests: delta.requests,
       deltaChunksRead: poller.lastApply()?.chunksRead ?? 0,
       deltaMaxStallMs: delta.stall,
+      deltaBusyStallMs: delta.busy,
       heapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round((heapAfter - heapBefore) / routes),
     };
   } finally {
     await poller.stop();
     await router.stop(0);
-    await new Promise((resolve) => http.server.close(resolve));
+    await http.close();
   }
 }
 
 export const APPLY_MODES = ['before', 'single', 'chunked'] as const;
 
-/** `slicePauseMs`: the rest between slices (default: the router's, DEFAULT_SLICE_PAUSE_MS). */
-export async function runApplyBenchmark(sizes: readonly number[], modes: readonly ApplyRow['mode'][] = APPLY_MODES, slicePauseMs?: number): Promise<ApplyRow[]> {
+/** The poller's slices; absent ones take the router's defaults (DEFAULT_SLICE_BUDGET_MS, DEFAULT_SLICE_PAUSE_MS). */
+export interface SliceOptions {
+  readonly sliceBudgetMs?: number;
+  readonly slicePauseMs?: number;
+}
+
+export async function runApplyBenchmark(sizes: readonly number[], modes: readonly ApplyRow['mode'][] = APPLY_MODES, slices: SliceOptions = {}): Promise<ApplyRow[]> {
   const rows: ApplyRow[] = [];
-  for (const routes of sizes) for (const mode of modes) rows.push(await measure(routes, mode, slicePauseMs));
+  for (const routes of sizes) for (const mode of modes) rows.push(await measure(routes, mode, slices));
   return rows;
 }
 
 export function applyTable(rows: readonly ApplyRow[]): string {
   const f = (n: number): string => (Number.isNaN(n) ? '–' : n === Number.POSITIVE_INFINITY ? 'failed' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en'));
   const lines = [
-    '| routes | mode | publish | latest object | apply | longest stall (longest slice) | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, requests, chunks read | heap per route |',
+    '| routes | mode | publish | latest object | apply | longest stall, busy: apply (longest slice) / idle | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, busy, requests, chunks read | heap per route |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)} ms (${r.mode === 'before' ? '–' : `${f(r.longestSliceMs)} ms`}) | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} B`} |`,
+      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)}, ${f(r.busyStallMs)} ms (${r.mode === 'before' ? '–' : `${f(r.longestSliceMs)} ms`}) / ${f(r.idleStallMs)}, ${f(r.idleBusyMs)} ms | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)}, ${f(r.deltaBusyStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} B`} |`,
     );
   }
   return `${lines.join('\n')}\n`;
