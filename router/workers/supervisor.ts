@@ -142,6 +142,7 @@ export async function startSupervisor(config: PassageConfig, opts: SupervisorOpt
         child.kill('SIGKILL');
       }, WORKER_START_TIMEOUT_MS);
       child.on('message', (message: FromWorker) => {
+        slot.tables.alive();
         switch (message.type) {
           case 'listening':
             slot.listening = true;

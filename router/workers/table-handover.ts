@@ -148,7 +148,10 @@ export interface DeliveryOptions {
 
 /**
  * One worker's walk through the current handover: the next message goes out when the last one is
- * acknowledged, and a message not acknowledged within the timeout reports the worker stalled.
+ * acknowledged, and a message not acknowledged within the timeout reports the worker stalled. The
+ * timeout runs only once the worker is known to be alive (`alive()`, or its first acknowledgement): a
+ * process still starting is not stalled (its start-up has a timeout of its own), however slowly its host
+ * loads it.
  */
 export class TableDelivery {
   private readonly post: (message: ToWorker) => void;
@@ -158,6 +161,7 @@ export class TableDelivery {
   private next = 0;
   private inFlight = false;
   private ackTimer: NodeJS.Timeout | undefined;
+  private isAlive = false;
   /** The transfer this worker last reported applied. */
   applied: number | undefined;
 
@@ -175,9 +179,18 @@ export class TableDelivery {
   }
 
   acknowledged(): void {
+    this.isAlive = true;
     this.inFlight = false;
     clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     this.sendNext();
+  }
+
+  /** The worker has spoken (any message): from now on a message left unacknowledged is timed. */
+  alive(): void {
+    if (this.isAlive) return;
+    this.isAlive = true;
+    if (this.inFlight && this.ackTimer === undefined) this.armTimer();
   }
 
   /** The worker is gone: its replacement starts from nothing. */
@@ -186,6 +199,8 @@ export class TableDelivery {
     this.handover = undefined;
     this.next = 0;
     this.inFlight = false;
+    this.isAlive = false;
+    this.ackTimer = undefined;
     this.applied = undefined;
   }
 
@@ -198,11 +213,16 @@ export class TableDelivery {
     this.next++;
     this.inFlight = true;
     clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.isAlive) this.armTimer();
+    this.post(message);
+  }
+
+  private armTimer(): void {
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
       this.onStalled?.();
     }, this.ackTimeoutMs);
     this.ackTimer.unref();
-    this.post(message);
   }
 }

@@ -164,6 +164,10 @@ test('a piece left unacknowledged reports the worker stalled once; acknowledged 
   let stalls = 0;
   const silent = new TableDelivery((message) => posted.push(message), { ackTimeoutMs: 50, onStalled: () => stalls++ });
   silent.start(new TableHandover(1, table));
+  // A worker not yet heard from is still starting: its first piece is not timed until it speaks.
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(stalls, 0, 'a worker still starting is not stalled');
+  silent.alive();
   await eventually(() => stalls === 1, 10_000, 'the stall reported');
   assert.equal(posted.length, 1, 'nothing more is sent to a worker that did not take the last piece in');
   await new Promise((resolve) => setTimeout(resolve, 150));
