@@ -196,15 +196,17 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 }
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt) => checkWake(checkPolicyOptions(checkRelayOptions(readObject(item, itemAt, ctx, ROUTE_FIELDS), itemAt, ctx), itemAt, ctx), itemAt, ctx), { uniqueIds: true });
+  return readArray(raw, at, ctx, (item, itemAt) => parseRouteDocument(item, itemAt, ctx), { uniqueIds: true });
 }
 
 /**
- * One route document as parseRoutingTable reads `routes[i]`, with problems collected in `ctx`. Its hosts
- * are checked against the hosts `ctx` has seen; route ids are the caller's to keep unique (TableAssembler).
+ * One route document as parseRoutingTable reads `routes[i]`, with problems collected in `ctx`: its
+ * fields, then the rules between them (relay options, player rules a relay cannot honour, wake). Its
+ * hosts are checked against the hosts `ctx` has seen; route ids are the caller's to keep unique
+ * (TableAssembler). The one reader of a route, whether the table came whole or in chunks.
  */
 export function parseRouteDocument(raw: unknown, at: string, ctx: Context): Route | undefined {
-  return checkRelayOptions(readObject(raw, at, ctx, ROUTE_FIELDS), at, ctx);
+  return checkWake(checkPolicyOptions(checkRelayOptions(readObject(raw, at, ctx, ROUTE_FIELDS), at, ctx), at, ctx), at, ctx);
 }
 
 // --- route -----------------------------------------------------------------------------------------

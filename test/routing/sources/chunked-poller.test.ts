@@ -93,6 +93,9 @@ describe('chunked tables in the poller', () => {
     const routes = doc.routes as Record<string, unknown>[];
     routes[399]!.hosts = ['play3.example.com'];
     routes[250]!.id = 'route-7';
+    // The rules between a route's fields hold in chunks too: a relay cannot honour a whitelist.
+    routes[120]!.mode = 'passthrough';
+    routes[120]!.access = { allow_players: ['Notch'] };
     source.publishUnchecked(doc, key.privateKey);
     const { poller, store } = setup(source);
     const outcome = await poller.pollOnce();
@@ -104,6 +107,7 @@ describe('chunked tables in the poller', () => {
       single = (err as Error).message;
     }
     assert.match(single, /duplicate host "play3.example.com" \(already listed at routes\[3\]\.hosts\[0\]\)/);
+    assert.match(single, /routes\[120\]\.access\.allow_players: does not apply to passthrough routes/);
     assert.equal(outcome.kind === 'rejected' && outcome.message, single);
     assert.equal(store.current, undefined);
   });
