@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { endpointKey, plainHttpHost } from '../adapters/policy.ts';
-import { DEFAULT_MAX_TABLE_BYTES } from '../table/envelope.ts';
+import { DEFAULT_MAX_TABLE_BYTES, MAX_TABLE_BYTES_LIMIT } from '../table/envelope.ts';
 import { describeReader, DURATION_SCHEMA, fieldsSchema, isPlainObject, Problems, readObject, readerSchema, type Field, type Fields, type JsonSchema, type Reader } from '../table/schema-kit.ts';
 import { parseHostPort } from './address.ts';
 import { parseDuration } from './duration.ts';
@@ -211,7 +211,7 @@ const SCHEMA = section({
     allow_unsigned: flag(false),
     poll_interval: duration('10s'),
     cache_file: text('.passage/table-cache.json'),
-    max_bytes: integer(DEFAULT_MAX_TABLE_BYTES, { min: 1024 }),
+    max_bytes: integer(DEFAULT_MAX_TABLE_BYTES, { min: 1024, max: MAX_TABLE_BYTES_LIMIT }),
     // The version floor: no table below it is applied, from the source, the cache or a file. Rendered at
     // deploy time (the version live then), so a replaced router cannot be handed an older signed table.
     min_version: integer(0, { min: 0 }),

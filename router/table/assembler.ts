@@ -25,8 +25,7 @@ export class TableAssembler {
     const at = `routes[${this.next}]`;
     const id = isPlainObject(raw) ? raw.id : undefined;
     if (typeof id === 'string') claimId(this.firstIndexById, id, 'routes', this.next, this.ctx);
-    this.next++;
-    return parseRouteDocument(raw, at, this.ctx);
+    return parseRouteDocument(raw, at, this.next++, this.ctx);
   }
 
   /**
@@ -36,7 +35,8 @@ export class TableAssembler {
   addParsed(route: Route): void {
     const at = `routes[${this.next}]`;
     claimId(this.firstIndexById, route.id, 'routes', this.next, this.ctx);
-    route.hosts.forEach((host, j) => claimHost(host, `${at}.hosts[${j}]`, this.ctx));
+    this.ctx.route = this.next;
+    route.hosts.forEach((host, j) => claimHost(host, `${at}.hosts[${j}]`, j, this.ctx));
     this.next++;
   }
 

@@ -22,6 +22,8 @@ import type { RoutingTable } from './types.ts';
 export const TABLE_PAYLOAD_TYPE = 'application/vnd.passage.table+json';
 /** The routers' default `[table] max_bytes` (router/config/schema.ts reads it), and publish's check of a single envelope. */
 export const DEFAULT_MAX_TABLE_BYTES = 4 * 1024 * 1024;
+/** The largest `[table] max_bytes` a router takes (1 GiB): about 3 million routes of the benchmark's shape. */
+export const MAX_TABLE_BYTES_LIMIT = 1024 * 1024 * 1024;
 export const DEFAULT_CLOCK_SKEW_MS = 60_000;
 /** Each signature by a trusted key costs a verification; an envelope cannot make us do more than this. */
 export const MAX_SIGNATURES = 8;

@@ -11,7 +11,8 @@ import { ValuePool } from './value-pool.ts';
 import { SegmentedMap } from './segmented-map.ts';
 
 /** A reader validates one value; it returns undefined exactly when it reported a problem. */
-export type Reader<V, C extends Problems = Context> = (raw: unknown, at: string, ctx: C) => V | undefined;
+/** `index`: the item's position when the value is an item of an array (readArray passes it). */
+export type Reader<V, C extends Problems = Context> = (raw: unknown, at: string, ctx: C, index?: number) => V | undefined;
 
 export interface Field<V, C extends Problems = Context> {
   readonly key: string;
@@ -46,8 +47,10 @@ export class Problems {
 export class Context extends Problems {
   readonly requireExpiry: boolean;
   readonly origin: TableOrigin;
-  /** Normalized host → path of its first occurrence: a host may belong to one route only. */
-  readonly hostOwners = new SegmentedMap<string>();
+  /** Normalized host → where it is first listed (claimHost): a host may belong to one route only. */
+  readonly hostOwners = new SegmentedMap<number>();
+  /** The index of the route being read (`routes[route]`): the route the hosts it lists are claimed for. */
+  route = 0;
   /** Equal strings and objects of this table, shared (value-pool.ts). */
   readonly values: ValuePool;
 
@@ -103,7 +106,7 @@ export function readArray<V, C extends Problems = Context>(raw: unknown, at: str
     // Checked on the raw id, so a duplicate is reported even when the item has other problems.
     const id = ids !== undefined && isPlainObject(item) ? item.id : undefined;
     if (typeof id === 'string') claimId(ids!, id, at, i, ctx);
-    const parsed = readItem(item, itemAt, ctx);
+    const parsed = readItem(item, itemAt, ctx, i);
     if (parsed !== undefined) items.push(parsed);
   }
   return ctx.problems.length === before ? items : undefined;
@@ -115,11 +118,20 @@ export function claimId(ids: SegmentedMap<number>, id: string, at: string, index
   if (first !== undefined) ctx.fail(`${at}[${index}].id`, `duplicate id "${id}" (first used by ${at}[${first}])`);
 }
 
-/** A host belongs to one route only: the first path (`at`) to list it keeps it; false (a problem reported) for a later one. */
-export function claimHost(host: string, at: string, ctx: Context): boolean {
-  const owner = ctx.hostOwners.claim(host, at);
-  if (owner === undefined) return true;
-  ctx.fail(at, `duplicate host "${host}" (already listed at ${owner})`);
+// Where a host is first listed, `routes[r].hosts[h]`, is kept as one number (r * HOST_SPAN + h), not
+// as its path: a path string per host of a 100,000-route table is 200,000 strings (ropes of 4-5 objects
+// each) held while the table is read, which V8's major collections then walk. A table within the
+// largest [table] max_bytes (1 GiB) has fewer than ROUTE_SPAN routes and HOST_SPAN hosts per route.
+const HOST_SPAN = 2 ** 28;
+const ROUTE_SPAN = 2 ** 25;
+
+/** A host belongs to one route only: the first route to list it (`ctx.route`, hosts[`index`]) keeps it; false (a problem reported at `at`) for a later one. */
+export function claimHost(host: string, at: string, index: number, ctx: Context): boolean {
+  const owner = ctx.route < ROUTE_SPAN && index < HOST_SPAN ? ctx.route * HOST_SPAN + index : -1;
+  const first = ctx.hostOwners.claim(host, owner);
+  if (first === undefined) return true;
+  const where = first < 0 ? 'an earlier route' : `routes[${Math.floor(first / HOST_SPAN)}].hosts[${first % HOST_SPAN}]`;
+  ctx.fail(at, `duplicate host "${host}" (already listed at ${where})`);
   return false;
 }
 

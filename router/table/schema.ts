@@ -196,7 +196,7 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 }
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt) => parseRouteDocument(item, itemAt, ctx), { uniqueIds: true });
+  return readArray(raw, at, ctx, (item, itemAt, _, i) => parseRouteDocument(item, itemAt, i!, ctx), { uniqueIds: true });
 }
 
 /**
@@ -205,7 +205,8 @@ function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined
  * hosts are checked against the hosts `ctx` has seen; route ids are the caller's to keep unique
  * (TableAssembler). The one reader of a route, whether the table came whole or in chunks.
  */
-export function parseRouteDocument(raw: unknown, at: string, ctx: Context): Route | undefined {
+export function parseRouteDocument(raw: unknown, at: string, index: number, ctx: Context): Route | undefined {
+  ctx.route = index;
   return checkWake(checkPolicyOptions(checkRelayOptions(readObject(raw, at, ctx, ROUTE_FIELDS), at, ctx), at, ctx), at, ctx);
 }
 
@@ -223,13 +224,13 @@ function exactLength<V>(items: V[] | undefined): V[] | undefined {
   return items?.slice();
 }
 
-function readHost(raw: unknown, at: string, ctx: Context): string | undefined {
+function readHost(raw: unknown, at: string, ctx: Context, index = 0): string | undefined {
   if (typeof raw !== 'string') return ctx.fail(at, `must be a string, got ${describe(raw)}`);
   // The router lower-cases the handshake host before the lookup, so the table must hold lower case.
   const host = raw.toLowerCase();
   const problem = hostProblem(host);
   if (problem !== undefined) return ctx.fail(at, problem);
-  return claimHost(host, at, ctx) ? host : undefined;
+  return claimHost(host, at, index, ctx) ? host : undefined;
 }
 
 function hostProblem(host: string): string | undefined {

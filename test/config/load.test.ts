@@ -61,6 +61,12 @@ test('unknown keys, wrong types and bad values are each reported with their key'
   assert.match(text, /^table: expected a table/m);
 });
 
+test('[table] max_bytes is bounded both ways (at most 1 GiB)', () => {
+  assert.equal(buildConfig({ table: { max_bytes: 1024 ** 3 } }, 'p.toml').table.maxBytes, 1024 ** 3);
+  assert.deepEqual(problemsOf(() => buildConfig({ table: { max_bytes: 1024 ** 3 + 1 } }, 'p.toml')), ['table.max_bytes: must be at most 1073741824, got 1073741825']);
+  assert.deepEqual(problemsOf(() => buildConfig({ table: { max_bytes: 1023 } }, 'p.toml')), ['table.max_bytes: must be at least 1024, got 1023']);
+});
+
 test('file errors name the file: missing, and invalid TOML with its line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'passage-config-'));
   assert.throws(() => loadConfigFile(join(dir, 'nope.toml')), (e: Error) => e instanceof ConfigError && /nope\.toml: file not found/.test(e.message));

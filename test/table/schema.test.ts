@@ -143,6 +143,14 @@ meta = { players = "12", max_players = 100 }
     assert.match(problems[0]!.message, /duplicate host "play\.example\.com".*routes\[0\]\.hosts\[0\]/);
   });
 
+  it('names where a duplicate host was first listed, however deep in the table', () => {
+    const route = (i: number, hosts: string[]): Record<string, unknown> => ({ id: `r${i}`, hosts, targets: [{ id: 'a', address: '10.0.0.1:25565' }] });
+    const routes = Array.from({ length: 40 }, (_, i) => route(i, [`a${i}.example.com`, `b${i}.example.com`, `c${i}.example.com`, `d${i}.example.com`]));
+    routes[37] = route(37, ['fresh.example.com', 'C23.example.com']);
+    const problems = problemsOf({ table_id: 'prod', version: 1, routes });
+    assert.deepEqual(problems, [{ path: 'routes[37].hosts[1]', message: 'duplicate host "c23.example.com" (already listed at routes[23].hosts[2])' }]);
+  });
+
   it('rejects a host listed twice in one route', () => {
     assert.deepEqual(pathsOf(withRoute(0, (r) => r.hosts.push('play.example.com'))), ['routes[0].hosts[2]']);
   });
