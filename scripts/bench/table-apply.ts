@@ -16,7 +16,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { run as keysGenerate } from '../../cli/commands/keys-generate.ts';
 import { run as publish } from '../../cli/commands/table-publish.ts';
@@ -45,6 +45,8 @@ export interface ApplyRow {
   readonly busyStallMs: number;
   readonly idleBusyMs: number;
   readonly deltaBusyStallMs: number;
+  /** The longest major and minor GC pause during the first apply, and during the same watch idle. */
+  readonly gc: { readonly apply: GcPauses; readonly idle: GcPauses };
   /** maxStallMs: the larger of monitorEventLoopDelay's max and the longest gap between 1 ms timer callbacks. */
   /** Longest slice of the apply itself (the poller's own measure; GC pauses inside a slice included). */
   readonly longestSliceMs: number;
@@ -139,9 +141,28 @@ const IDLE_WATCH_MS = 4_000;
  * it ran). A gap much longer than its CPU time is the thread not scheduled: on this 2-vCPU VM the store's
  * origin process, the ping client and V8's helper threads share the cores.
  */
-function watchStalls(): { stop: () => { stall: number; busy: number } } {
+export interface GcPauses {
+  readonly major: number;
+  readonly minor: number;
+}
+
+function watchStalls(): { stop: () => { stall: number; busy: number; gc: GcPauses } } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
+  // GC pauses as V8 reports them (the main thread's part): what of a stall the collector took.
+  const gc = { major: 0, minor: 0 };
+  const since = performance.now();
+  const note = (entries: readonly PerformanceEntry[]): void => {
+    for (const entry of entries) {
+      // Entries arrive after the collection: one that began before the watch (a forced gc()) is not its.
+      if (entry.startTime < since) continue;
+      const kind = ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.major = Math.max(gc.major, entry.duration);
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gc.minor = Math.max(gc.minor, entry.duration);
+    }
+  };
+  const observer = new PerformanceObserver((list) => note(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
   let last = performance.now();
   let lastCpu = process.threadCpuUsage();
   let gap = 0;
@@ -162,7 +183,9 @@ function watchStalls(): { stop: () => { stall: number; busy: number } } {
       sample();
       histogram.disable();
       clearInterval(ticker);
-      return { stall: Math.max(histogram.max / 1e6, gap), busy };
+      note(observer.takeRecords());
+      observer.disconnect();
+      return { stall: Math.max(histogram.max / 1e6, gap), busy, gc: { ...gc } };
     },
   };
 }
@@ -225,7 +248,7 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
     for (let i = 0; i < 200; i++) idle.push(await statusOnce(port));
     const heapBefore = heap();
 
-    const applyOnce = async (): Promise<{ ms: number; stall: number; busy: number; pings: number[]; requests: number }> => {
+    const applyOnce = async (): Promise<{ ms: number; stall: number; busy: number; gc: GcPauses; pings: number[]; requests: number }> => {
       const requestsBefore = await http.requests();
       const stalls = watchStalls();
       const t0 = performance.now();
@@ -274,6 +297,7 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
       deltaChunksRead: poller.lastApply()?.chunksRead ?? 0,
       deltaMaxStallMs: delta.stall,
       deltaBusyStallMs: delta.busy,
+      gc: { apply: first.gc, idle: quiet.gc },
       heapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round((heapAfter - heapBefore) / routes),
     };
   } finally {
@@ -300,12 +324,12 @@ export async function runApplyBenchmark(sizes: readonly number[], modes: readonl
 export function applyTable(rows: readonly ApplyRow[]): string {
   const f = (n: number): string => (Number.isNaN(n) ? '–' : n === Number.POSITIVE_INFINITY ? 'failed' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en'));
   const lines = [
-    '| routes | mode | publish | latest object | apply | longest stall, busy: apply (longest slice) / idle | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, busy, requests, chunks read | heap per route |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| routes | mode | publish | latest object | apply | longest stall, busy: apply (longest slice) / idle | longest GC pause, major, minor: apply / idle | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, busy, requests, chunks read | heap per route |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)}, ${f(r.busyStallMs)} ms (${r.mode === 'before' ? '–' : `${f(r.longestSliceMs)} ms`}) / ${f(r.idleStallMs)}, ${f(r.idleBusyMs)} ms | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)}, ${f(r.deltaBusyStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} B`} |`,
+      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)}, ${f(r.busyStallMs)} ms (${r.mode === 'before' ? '–' : `${f(r.longestSliceMs)} ms`}) / ${f(r.idleStallMs)}, ${f(r.idleBusyMs)} ms | ${f(r.gc.apply.major)}, ${f(r.gc.apply.minor)} / ${f(r.gc.idle.major)}, ${f(r.gc.idle.minor)} ms | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)}, ${f(r.deltaBusyStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} B`} |`,
     );
   }
   return `${lines.join('\n')}\n`;
