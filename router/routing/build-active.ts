@@ -3,7 +3,7 @@
 // on the V8 heap, and the swap itself is O(1).
 
 import { ActiveTable, usesAdapters, type TableHeader } from './active-table.ts';
-import { CompactRouteList, readSegmentRoute, SEGMENT_ROUTES, SegmentWriter, type RouteSegment } from './compact-routes.ts';
+import { CompactRouteList, readSegmentRoute, SEGMENT_ROUTES, SegmentScratch, SegmentWriter, type RouteSegment } from './compact-routes.ts';
 import { addToRouteIndex, emptyRouteIndex } from './resolve.ts';
 import type { SliceClock } from './slices.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
@@ -14,6 +14,8 @@ export class ActiveTableBuilder {
   private readonly pinned = new Map<number, Route>();
   private readonly adapterRoutes: Route[] = [];
   private writer: SegmentWriter | undefined;
+  /** Where this builder's segments are written, one after another. */
+  private readonly scratch = new SegmentScratch();
   /** Whether the segment being written is a chunk's (cut by endSegment, not by size). */
   private ownSegment = false;
   private count = 0;
@@ -24,7 +26,7 @@ export class ActiveTableBuilder {
 
   /** Adds the next route. */
   add(route: Route): void {
-    this.writer ??= new SegmentWriter();
+    this.writer ??= new SegmentWriter(this.scratch);
     this.writer.add(route);
     this.note(route);
     if (!this.ownSegment && this.writer.length >= SEGMENT_ROUTES) this.closeWriter();
@@ -33,7 +35,7 @@ export class ActiveTableBuilder {
   /** The routes added from now until endSegment form one segment (a chunk's, held for the next table). */
   beginSegment(): void {
     this.closeWriter();
-    this.writer = new SegmentWriter();
+    this.writer = new SegmentWriter(this.scratch);
     this.ownSegment = true;
   }
 

@@ -47,14 +47,28 @@ export function readSegmentRoute(segment: RouteSegment, i: number): Route {
   return route;
 }
 
-/** Writes routes into one segment. */
+/**
+ * The buffer segments are written in before each is copied out at its exact size: one per builder,
+ * reused by its segments one after another, so a chunk's segment is one allocation, not a buffer grown
+ * five or six times (each past glibc's mmap threshold a map and an unmap, and each an ArrayBuffer for
+ * V8's collector to sweep while the table is built).
+ */
+export class SegmentScratch {
+  bytes = Buffer.allocUnsafeSlow(64 * 1024);
+}
+
+/** Writes routes into one segment; `scratch` is not shared with a writer in use. */
 export class SegmentWriter {
-  private bytes = Buffer.allocUnsafeSlow(16 * 1024);
+  private readonly scratch: SegmentScratch;
   private used = 0;
   private readonly ends: number[] = [];
   private readonly faviconOf: number[] = [];
   private readonly favicons: string[] = [];
   private readonly faviconIds = new Map<string, number>();
+
+  constructor(scratch: SegmentScratch = new SegmentScratch()) {
+    this.scratch = scratch;
+  }
 
   get length(): number {
     return this.ends.length;
@@ -66,8 +80,8 @@ export class SegmentWriter {
     // UTF-16 code units to UTF-8 bytes: at most three bytes each.
     const room = this.used + json.length * 3;
     if (room > SEGMENT_MAX_BYTES) throw new RangeError(`a route segment cannot hold more than ${SEGMENT_MAX_BYTES} bytes`);
-    if (room > this.bytes.length) this.grow(room);
-    this.used += this.bytes.write(json, this.used, 'utf8');
+    if (room > this.scratch.bytes.length) this.grow(room);
+    this.used += this.scratch.bytes.write(json, this.used, 'utf8');
     this.ends.push(this.used);
     this.faviconOf.push(favicon === undefined ? -1 : this.faviconNumber(favicon));
   }
@@ -75,14 +89,14 @@ export class SegmentWriter {
   /** The segment written; the writer is not used after. */
   finish(): RouteSegment {
     const bytes = Buffer.allocUnsafeSlow(this.used);
-    this.bytes.copy(bytes, 0, 0, this.used);
+    this.scratch.bytes.copy(bytes, 0, 0, this.used);
     return { length: this.ends.length, bytes, ends: Uint32Array.from(this.ends), faviconOf: Int32Array.from(this.faviconOf), favicons: this.favicons };
   }
 
   private grow(atLeast: number): void {
-    const next = Buffer.allocUnsafeSlow(Math.min(SEGMENT_MAX_BYTES, Math.max(atLeast, this.bytes.length * 2)));
-    this.bytes.copy(next, 0, 0, this.used);
-    this.bytes = next;
+    const next = Buffer.allocUnsafeSlow(Math.min(SEGMENT_MAX_BYTES, Math.max(atLeast, this.scratch.bytes.length * 2)));
+    this.scratch.bytes.copy(next, 0, 0, this.used);
+    this.scratch.bytes = next;
   }
 
   private faviconNumber(favicon: string): number {
