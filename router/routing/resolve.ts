@@ -1,15 +1,15 @@
-import { SegmentedMap } from '../table/segmented-map.ts';
+import { KeyTable, type KeyLookup } from '../table/key-table.ts';
 import type { Route } from '../table/types.ts';
 
 /**
- * Route lookup structures built once per table: exact hosts and wildcard suffixes in maps (segmented,
- * so a 100,000-route index never rehashes all its hosts in one step of a sliced apply), each host
+ * Route lookup structures built once per table: exact hosts and wildcard suffixes in key tables
+ * (key-table.ts: outside the V8 heap, and never a long rehash in one step of a sliced apply), each host
  * naming its route by position in the table (a number, so a big index holds no Route objects).
  */
 export interface RouteIndex {
-  readonly exact: ReadonlyMap<string, number>;
-  /** `".example.com" → route` for `*.example.com`. A map, not a list: a 10,000-route table would make every handshake scan it. */
-  readonly wildcards: ReadonlyMap<string, number>;
+  readonly exact: KeyLookup;
+  /** `".example.com" → route` for `*.example.com`. A table, not a list: a 10,000-route table would make every handshake scan it. */
+  readonly wildcards: KeyLookup;
   readonly fallback: number | undefined;
 }
 
@@ -22,13 +22,13 @@ export function indexRoutes(routes: Iterable<Route>): RouteIndex {
 
 /** A RouteIndex under construction (the router builds big ones route by route, in slices). */
 export interface MutableRouteIndex extends RouteIndex {
-  readonly exact: SegmentedMap<number>;
-  readonly wildcards: SegmentedMap<number>;
+  readonly exact: KeyTable;
+  readonly wildcards: KeyTable;
   fallback: number | undefined;
 }
 
 export function emptyRouteIndex(): MutableRouteIndex {
-  return { exact: new SegmentedMap(), wildcards: new SegmentedMap(), fallback: undefined };
+  return { exact: new KeyTable(), wildcards: new KeyTable(), fallback: undefined };
 }
 
 /** Adds the hosts of the route at `position`; the first route to claim a host keeps it. */

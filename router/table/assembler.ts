@@ -6,14 +6,14 @@
 import { TableValidationError } from './errors.ts';
 import { parseRouteDocument } from './schema.ts';
 import { claimHost, claimId, Context, isPlainObject } from './schema-kit.ts';
-import { SegmentedMap } from './segmented-map.ts';
+import { KeyTable } from './key-table.ts';
 import type { Route } from './types.ts';
 
 export class TableAssembler {
   /** No value pool: the caller keeps the routes as bytes, so nothing would share the pooled values. */
   private readonly ctx = new Context(true, 'remote', false);
   /** Route id → index of its first use: ids are unique across the table, whatever chunk they are in. */
-  private readonly firstIndexById = new SegmentedMap<number>();
+  private readonly firstIndexById = new KeyTable();
   private next = 0;
 
   get problems(): number {

@@ -9,6 +9,7 @@ import type { TableProblem } from './errors.ts';
 import { parseEndpoint, type Endpoint } from './syntax.ts';
 import { ValuePool } from './value-pool.ts';
 import { SegmentedMap } from './segmented-map.ts';
+import { KeyTable } from './key-table.ts';
 
 /** A reader validates one value; it returns undefined exactly when it reported a problem. */
 /** `index`: the item's position when the value is an item of an array (readArray passes it). */
@@ -47,8 +48,8 @@ export class Problems {
 export class Context extends Problems {
   readonly requireExpiry: boolean;
   readonly origin: TableOrigin;
-  /** Normalized host → where it is first listed (claimHost): a host may belong to one route only. */
-  readonly hostOwners = new SegmentedMap<number>();
+  /** Normalized host → where it is first listed (claimHost), kept off the V8 heap: a host may belong to one route only. */
+  readonly hostOwners = new KeyTable();
   /** The index of the route being read (`routes[route]`): the route the hosts it lists are claimed for. */
   route = 0;
   /** Equal strings and objects of this table, shared (value-pool.ts). */
@@ -112,8 +113,13 @@ export function readArray<V, C extends Problems = Context>(raw: unknown, at: str
   return ctx.problems.length === before ? items : undefined;
 }
 
+/** Where ids are claimed: a SegmentedMap for an array read whole, a KeyTable for a table's routes read in slices. */
+export interface NumberClaims {
+  claim(key: string, value: number): number | undefined;
+}
+
 /** Items of one array (`at`) have unique ids: the first item with an id keeps it, a later one is a problem. */
-export function claimId(ids: SegmentedMap<number>, id: string, at: string, index: number, ctx: Problems): void {
+export function claimId(ids: NumberClaims, id: string, at: string, index: number, ctx: Problems): void {
   const first = ids.claim(id, index);
   if (first !== undefined) ctx.fail(`${at}[${index}].id`, `duplicate id "${id}" (first used by ${at}[${first}])`);
 }
