@@ -60,6 +60,8 @@ export interface ApplyRow {
   readonly deltaChunksRead: number;
   readonly deltaMaxStallMs: number;
   readonly heapBytesPerRoute: number | null;
+  /** ArrayBuffer bytes (outside the V8 heap: route segments, key tables) the table added, per route. */
+  readonly offHeapBytesPerRoute: number | null;
 }
 
 function document(routes: number, version: number, edited = -1): Record<string, unknown> {
@@ -196,10 +198,11 @@ function p99(values: readonly number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
 }
 
-function heap(): number {
+function heap(): { heap: number; offHeap: number } {
   (globalThis as { gc?: () => void }).gc?.();
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, offHeap: usage.arrayBuffers };
 }
 
 async function startRouter(dir: string): Promise<RunningPassage> {
@@ -298,7 +301,8 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
       deltaMaxStallMs: delta.stall,
       deltaBusyStallMs: delta.busy,
       gc: { apply: first.gc, idle: quiet.gc },
-      heapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round((heapAfter - heapBefore) / routes),
+      heapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round((heapAfter.heap - heapBefore.heap) / routes),
+      offHeapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round((heapAfter.offHeap - heapBefore.offHeap) / routes),
     };
   } finally {
     await poller.stop();
@@ -324,12 +328,12 @@ export async function runApplyBenchmark(sizes: readonly number[], modes: readonl
 export function applyTable(rows: readonly ApplyRow[]): string {
   const f = (n: number): string => (Number.isNaN(n) ? '–' : n === Number.POSITIVE_INFINITY ? 'failed' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en'));
   const lines = [
-    '| routes | mode | publish | latest object | apply | longest stall, busy: apply (longest slice) / idle | longest GC pause, major, minor: apply / idle | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, busy, requests, chunks read | heap per route |',
+    '| routes | mode | publish | latest object | apply | longest stall, busy: apply (longest slice) / idle | longest GC pause, major, minor: apply / idle | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, busy, requests, chunks read | per route: heap + off-heap |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)}, ${f(r.busyStallMs)} ms (${r.mode === 'before' ? '–' : `${f(r.longestSliceMs)} ms`}) / ${f(r.idleStallMs)}, ${f(r.idleBusyMs)} ms | ${f(r.gc.apply.major)}, ${f(r.gc.apply.minor)} / ${f(r.gc.idle.major)}, ${f(r.gc.idle.minor)} ms | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)}, ${f(r.deltaBusyStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} B`} |`,
+      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)}, ${f(r.busyStallMs)} ms (${r.mode === 'before' ? '–' : `${f(r.longestSliceMs)} ms`}) / ${f(r.idleStallMs)}, ${f(r.idleBusyMs)} ms | ${f(r.gc.apply.major)}, ${f(r.gc.apply.minor)} / ${f(r.gc.idle.major)}, ${f(r.gc.idle.minor)} ms | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)}, ${f(r.deltaBusyStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} + ${r.offHeapBytesPerRoute} B`} |`,
     );
   }
   return `${lines.join('\n')}\n`;
