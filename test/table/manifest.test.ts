@@ -103,6 +103,19 @@ describe('chunked tables', () => {
     assert.throws(() => documents.next(), { code: 'ERR_TABLE_CHUNK', message: /canonical/ });
   });
 
+  test('a chunk decodes whatever its routes\' strings hold; a wrong count, a cut chunk and items that are not objects are told apart', () => {
+    const routes = manyRoutes(3).map((r, i) => ({ ...r, status: { motd: [`} ] { [ " \\ \\" ${i}`, '\\', '{"text":"x"}'][i] } }));
+    const bytes = Buffer.from(`[${routes.map((r) => canonicalBytes(r).toString()).join(',')}]`);
+    assert.deepEqual(decodeChunk(bytes, { sha256: require256(bytes), bytes: bytes.length, routes: 3 }), routes);
+    for (const routesDeclared of [2, 4]) {
+      assert.throws(() => decodeChunk(bytes, { sha256: require256(bytes), bytes: bytes.length, routes: routesDeclared }), { code: 'ERR_TABLE_CHUNK', message: new RegExp(`must be a JSON array of ${routesDeclared} route objects`) });
+    }
+    const cut = bytes.subarray(0, bytes.length - 5);
+    assert.throws(() => decodeChunk(cut, { sha256: require256(cut), bytes: cut.length, routes: 3 }), { code: 'ERR_TABLE_CHUNK', message: /not UTF-8 JSON/ });
+    const notObjects = Buffer.from('[1,2,3]');
+    assert.throws(() => decodeChunk(notObjects, { sha256: require256(notObjects), bytes: notObjects.length, routes: 3 }), { code: 'ERR_TABLE_CHUNK', message: /must be a JSON array of 3 route objects/ });
+  });
+
   test('a chunk is canonical only as a whole: nothing before the bracket, commas alone between routes, nothing after', () => {
     const routes = manyRoutes(2).map((r) => canonicalBytes(r).toString());
     const refOf = (text: string) => {
