@@ -32,6 +32,18 @@ function richTable(): RoutingTable {
         disconnect_message: 'Bye',
       },
       { id: 'relay', hosts: ['relay.example.com'], mode: 'passthrough', targets: [{ id: 'r', address: '10.0.0.1:25565' }], send_proxy_protocol: true, domain_rewrite: { explicit: 'mc.internal' }, timeouts: { connect: '2s' } },
+      {
+        // Every policy a route can carry: made from bytes, each must come back as parsed.
+        id: 'guarded', hosts: ['guarded.example.com'], auth: 'online', wake_timeout: '90s',
+        target_filter: [{ key: 'status', op: 'equals', value: 'online' }],
+        access: { allow_players: ['Notch'], deny_players: ['Griefer', '069a79f4-44e9-4726-a5be-fca90e38aaf5'], deny_ips: ['203.0.113.0/24', '2001:db8::/32'], message: 'Not you.' },
+        login_hook: { url: 'https://bans.internal/passage/login', timeout: '1s', on_error: 'allow' },
+        resource_packs: [{ id: '2f1c0e3a-5b7d-4c1e-9a2b-3c4d5e6f7a8b', url: 'https://packs.test/p.zip', hash: 'ab'.repeat(20), prompt: { text: 'Please', color: 'red' }, forced: true }],
+        targets: [
+          { id: 'w', address: '10.0.0.3:25565', meta: { status: 'online' }, wake: { kind: 'kubernetes', resource: 'statefulsets/survival', namespace: 'minecraft' } },
+          { id: 'e', address: '10.0.0.4:25565', meta: { status: 'online' }, wake: { kind: 'ecs', cluster: 'passage-games', service: 'survival' } },
+        ],
+      },
       { id: 'fallback', hosts: ['*'], status: { motd: 'Default', max_players: 1 }, targets: [{ id: 'f', address: '10.0.0.2:25565' }] },
     ],
   });
