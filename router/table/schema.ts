@@ -15,6 +15,7 @@ import { checkWake, readWake, readWakeTimeout } from './schema-wake.ts';
 import {
   child,
   claimHost,
+  claimId,
   Context,
   describe,
   describeReader,
@@ -32,6 +33,7 @@ import {
   type JsonSchema,
   type TableOrigin,
 } from './schema-kit.ts';
+import { KeyTable } from './key-table.ts';
 import { isHostname, MAX_HOST_LENGTH, parseRfc3339, type Endpoint } from './syntax.ts';
 import {
   FORWARDING_MODES,
@@ -196,7 +198,14 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 }
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
-  return readArray(raw, at, ctx, (item, itemAt, _, i) => parseRouteDocument(item, itemAt, i!, ctx), { uniqueIds: true });
+  // Route ids are claimed in a key table (a table may have 100,000 routes), as TableAssembler does.
+  const ids = new KeyTable();
+  return readArray(raw, at, ctx, (item, itemAt, _, i) => {
+    // Checked on the raw id, so a duplicate is reported even when the route has other problems.
+    const id = isPlainObject(item) ? item.id : undefined;
+    if (typeof id === 'string') claimId(ids, id, at, i!, ctx);
+    return parseRouteDocument(item, itemAt, i!, ctx);
+  });
 }
 
 /**
