@@ -174,9 +174,18 @@ async function startHaproxy(dir: string, sink: number, echo: number, source: num
     ].join('\n') + '\n',
   );
   const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPort(sinkPort, child, 'haproxy');
-  await waitForPort(echoPort, child, 'haproxy');
-  await waitForPort(sourcePort, child, 'haproxy');
+  // Not installed is the machine's state, not the bench's bug: one line that says what to do.
+  const missing = new Promise<never>((_, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'ENOENT' ? new BenchSetupError('haproxy is not installed: apt-get install haproxy, or run with --no-haproxy') : err);
+    });
+  });
+  missing.catch(() => {});
+  await Promise.race([missing, (async () => {
+    await waitForPort(sinkPort, child, 'haproxy');
+    await waitForPort(echoPort, child, 'haproxy');
+    await waitForPort(sourcePort, child, 'haproxy');
+  })()]);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     name: `HAProxy ${HAPROXY_THREADS === 1 ? '(1 thread)' : `(${HAPROXY_THREADS} threads)`}`,
@@ -424,7 +433,10 @@ function report(results: ThroughputResult[], latencies: LatencyResult[], iperf: 
   return `${lines.join('\n')}\n`;
 }
 
+/** The machine lacks something the bench needs: reported in one line, no stack. */
+class BenchSetupError extends Error {}
+
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(err instanceof BenchSetupError ? `bench: ${err.message}\n` : `bench: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });
