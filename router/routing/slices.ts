@@ -37,9 +37,13 @@ export class SliceClock {
     this.started = performance.now();
   }
 
-  /** Yields if this slice is over budget; throws the signal's reason once it is aborted. */
-  async tick(): Promise<void> {
-    if (performance.now() - this.started < this.budgetMs) return;
+  /**
+   * Yields if this slice is over budget, or would be after `nextStepMs` more (a step known to be long,
+   * such as decoding a chunk, starts a slice rather than ending one); throws the signal's reason once
+   * it is aborted.
+   */
+  async tick(nextStepMs = 0): Promise<void> {
+    if (performance.now() - this.started + nextStepMs < this.budgetMs) return;
     await this.yieldNow();
   }
 

@@ -75,6 +75,16 @@ describe('SliceClock', () => {
     assert.equal(yielding.yields, 1);
   });
 
+  test('a step announced as long starts the next slice when it would overrun this one', async () => {
+    // A generous budget: the slice has used far less of it than the announced step would add.
+    const clock = new SliceClock(1_000, undefined, 0);
+    clock.begin();
+    await clock.tick(10);
+    assert.equal(clock.yields, 0, 'room for a 10 ms step');
+    await clock.tick(1_000);
+    assert.equal(clock.yields, 1, 'no room for a step as long as the budget');
+  });
+
   test('an abort during the rest ends the work with the reason', async () => {
     const abort = new AbortController();
     const clock = new SliceClock(0.001, abort.signal, 20);
