@@ -11,8 +11,10 @@ import { ValuePool } from './value-pool.ts';
 import { SegmentedMap } from './segmented-map.ts';
 import { KeyTable } from './key-table.ts';
 
-/** A reader validates one value; it returns undefined exactly when it reported a problem. */
-/** `index`: the item's position when the value is an item of an array (readArray passes it). */
+/**
+ * A reader validates one value; it returns undefined exactly when it reported a problem. `index`: the
+ * item's position when the value is an item of an array (readArray passes it).
+ */
 export type Reader<V, C extends Problems = Context> = (raw: unknown, at: string, ctx: C, index?: number) => V | undefined;
 
 export interface Field<V, C extends Problems = Context> {
