@@ -34,14 +34,14 @@ export interface KeyLookup {
 }
 
 export class KeyTable implements KeyLookup {
-  private pages: Uint16Array[] = [];
+  private readonly pages: Uint16Array[] = [];
   private pageUsed = 0;
   private readonly entryBlocks: Uint32Array[] = [new Uint32Array(FIRST_ENTRIES * STRIDE)];
   private readonly valueBlocks: Float64Array[] = [new Float64Array(FIRST_ENTRIES)];
   private capacity = FIRST_ENTRIES;
   /** Entry number + 1 per slot; 0 is empty. */
   private slots = new Int32Array(FIRST_ENTRIES * 2);
-  /** While growing: the slot array the entries below `unmoved` are still only in. */
+  /** While growing: the smaller slot array, where entries from `moved` up to `unmoved` still are (and only there). */
   private oldSlots: Int32Array | undefined;
   private moved = 0;
   private unmoved = 0;
