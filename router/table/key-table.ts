@@ -4,8 +4,9 @@
 // Why not a Map: at 100,000 routes a Map-based index keeps 200,000 host strings and their entries on the
 // V8 heap, ~130 bytes a route the collector walks on every major GC, and built during a sliced apply
 // it grows the old generation until a major GC pauses the router in the middle of it. Here a key's
-// UTF-16 code units are copied into pages of a Uint16Array and its entry is four numbers in a
-// Uint32Array: the strings a table was parsed from die young, and the table holds a few ArrayBuffers.
+// code units are copied into pages (a byte each when all are below 256, as host names and ids are;
+// else two) and its entry is four numbers in a Uint32Array: the strings a table was parsed from die
+// young, and the table holds a few ArrayBuffers.
 //
 // Open addressing with linear probing over a power-of-two slot array, at most half full. Growing is
 // incremental: a slot array twice the size takes new keys, and each insert moves MIGRATE_STEP of the
@@ -14,7 +15,7 @@
 // on the bench VM (random writes into a 4 MiB array), as long as a Map's rehash of its JavaScript
 // entries at that size (6-32 ms at 131,072-262,144 entries, scripts/bench/map-growth.ts).
 
-/** Code units of a key page (512 KiB); a longer key gets a page of its own. */
+/** Code units of a key page; a longer key gets a page of its own. */
 const PAGE_UNITS = 1 << 18;
 const FIRST_PAGE_UNITS = 256;
 const FIRST_ENTRIES = 8;
@@ -34,8 +35,9 @@ export interface KeyLookup {
 }
 
 export class KeyTable implements KeyLookup {
-  private readonly pages: Uint16Array[] = [];
-  private pageUsed = 0;
+  /** Keys whose code units are all below 256, a byte each; the others two bytes each. */
+  private readonly narrow = new KeyPages((n) => new Uint8Array(n));
+  private readonly wide = new KeyPages((n) => new Uint16Array(n));
   private readonly entryBlocks: Uint32Array[] = [new Uint32Array(FIRST_ENTRIES * STRIDE)];
   private readonly valueBlocks: Float64Array[] = [new Float64Array(FIRST_ENTRIES)];
   private capacity = FIRST_ENTRIES;
@@ -88,8 +90,9 @@ export class KeyTable implements KeyLookup {
     }
   }
 
+  /** `page`: the page's number times two, plus one for a wide page. */
   private keyEquals(page: number, offset: number, key: string): boolean {
-    const units = this.pages[page]!;
+    const units = (page & 1) === 0 ? this.narrow.list[page >>> 1]! : this.wide.list[page >>> 1]!;
     for (let i = 0; i < key.length; i++) if (units[offset + i] !== key.charCodeAt(i)) return false;
     return true;
   }
@@ -97,7 +100,9 @@ export class KeyTable implements KeyLookup {
   private insert(key: string, hash: number, value: number): void {
     const entry = this.count;
     if (entry === this.capacity) this.growEntries();
-    const [page, offset] = this.store(key);
+    const wide = !fitsInBytes(key);
+    const [number, offset] = (wide ? this.wide : this.narrow).store(key);
+    const page = number * 2 + (wide ? 1 : 0);
     const entries = this.entryBlocks[entry >>> BLOCK_BITS]!;
     const at = (entry & BLOCK_MASK) * STRIDE;
     entries[at] = page;
@@ -109,22 +114,6 @@ export class KeyTable implements KeyLookup {
     this.place(this.slots, hash, entry);
     if (this.oldSlots !== undefined) this.migrate();
     else if (this.count * 2 > this.slots.length) this.grow();
-  }
-
-  /** Copies the key's code units into a page; returns [page, offset]. */
-  private store(key: string): [number, number] {
-    let page = this.pages.length - 1;
-    let units = this.pages[page];
-    if (units === undefined || this.pageUsed + key.length > units.length) {
-      const size = Math.max(key.length, units === undefined ? FIRST_PAGE_UNITS : Math.min(PAGE_UNITS, units.length * 2));
-      units = new Uint16Array(size);
-      page = this.pages.push(units) - 1;
-      this.pageUsed = 0;
-    }
-    const offset = this.pageUsed;
-    for (let i = 0; i < key.length; i++) units[offset + i] = key.charCodeAt(i);
-    this.pageUsed += key.length;
-    return [page, offset];
   }
 
   private place(slots: Int32Array, hash: number, entry: number): void {
@@ -166,6 +155,38 @@ export class KeyTable implements KeyLookup {
     this.moved = end;
     if (end === this.unmoved) this.oldSlots = undefined;
   }
+}
+
+/** Pages of one width that keys' code units are copied into, each page filled before the next. */
+class KeyPages<A extends Uint8Array | Uint16Array> {
+  readonly list: A[] = [];
+  private used = 0;
+  private readonly make: (units: number) => A;
+
+  constructor(make: (units: number) => A) {
+    this.make = make;
+  }
+
+  /** Copies the key's code units into a page; returns [page, offset]. */
+  store(key: string): [number, number] {
+    let page = this.list.length - 1;
+    let units = this.list[page];
+    if (units === undefined || this.used + key.length > units.length) {
+      const size = Math.max(key.length, units === undefined ? FIRST_PAGE_UNITS : Math.min(PAGE_UNITS, units.length * 2));
+      units = this.make(size);
+      page = this.list.push(units) - 1;
+      this.used = 0;
+    }
+    const offset = this.used;
+    for (let i = 0; i < key.length; i++) units[offset + i] = key.charCodeAt(i);
+    this.used += key.length;
+    return [page, offset];
+  }
+}
+
+function fitsInBytes(key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 0xff) return false;
+  return true;
 }
 
 /**
