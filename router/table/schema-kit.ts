@@ -66,26 +66,38 @@ export class Context extends Problems {
   }
 }
 
+/** A Fields object's names and keys, listed once per Fields (they are module constants), not once per object read. */
+const fieldLists = new WeakMap<object, { readonly names: readonly string[]; readonly knownKeys: readonly string[] }>();
+
+function listsOf(fields: object): { readonly names: readonly string[]; readonly knownKeys: readonly string[] } {
+  let lists = fieldLists.get(fields);
+  if (lists === undefined) {
+    const names = Object.keys(fields);
+    lists = { names, knownKeys: names.map((name) => (fields as Record<string, { key: string }>)[name]!.key) };
+    fieldLists.set(fields, lists);
+  }
+  return lists;
+}
+
 export function readObject<T, C extends Problems = Context>(raw: unknown, at: string, ctx: C, fields: Fields<T, C>): T | undefined {
   if (!isPlainObject(raw)) return ctx.fail(at, `must be a table (JSON object), got ${describe(raw)}`);
   const before = ctx.problems.length;
-  const names = Object.keys(fields) as (keyof T)[];
-  const knownKeys = names.map((name) => fields[name].key);
+  const { names, knownKeys } = listsOf(fields);
   for (const key of Object.keys(raw)) {
     if (!knownKeys.includes(key)) ctx.fail(child(at, key), `unknown key (known keys: ${knownKeys.join(', ')})`);
   }
   const result: Partial<Record<keyof T, unknown>> = {};
-  for (const name of names) {
+  for (const name of names as (keyof T)[]) {
     const field: Field<unknown, C> = fields[name];
-    const at2 = child(at, field.key);
     const value = Object.hasOwn(raw, field.key) ? raw[field.key] : field.rawDefault;
     if (value === undefined) {
+      // An absent field's path is built only for its problem: most of a route's fields are absent.
       const required = typeof field.required === 'function' ? field.required(ctx) : field.required === true;
-      if (required) ctx.fail(at2, 'is required');
+      if (required) ctx.fail(child(at, field.key), 'is required');
       else if (field.default !== undefined) result[name] = field.default;
       continue;
     }
-    const parsed = field.read(value, at2, ctx);
+    const parsed = field.read(value, child(at, field.key), ctx);
     if (parsed !== undefined) result[name] = parsed;
   }
   return ctx.problems.length === before ? (result as T) : undefined;
