@@ -105,8 +105,11 @@ export function readObject<T, C extends Problems = Context>(raw: unknown, at: st
 
 export interface ArrayOptions {
   readonly nonEmpty?: boolean;
-  /** Items are objects whose `id` must be unique within this array. */
-  readonly uniqueIds?: boolean;
+  /**
+   * Items are objects whose `id` must be unique within this array; a NumberClaims is where they are
+   * claimed (a KeyTable for a table's routes), `true` a Map of their own.
+   */
+  readonly uniqueIds?: boolean | NumberClaims;
 }
 
 export function readArray<V, C extends Problems = Context>(raw: unknown, at: string, ctx: C, readItem: Reader<V, C>, opts: ArrayOptions = {}): V[] | undefined {
@@ -114,7 +117,7 @@ export function readArray<V, C extends Problems = Context>(raw: unknown, at: str
   if (opts.nonEmpty && raw.length === 0) return ctx.fail(at, 'must not be empty');
   const before = ctx.problems.length;
   const items: V[] = [];
-  const ids = opts.uniqueIds ? new SegmentedMap<number>() : undefined;
+  const ids = opts.uniqueIds === true ? new SegmentedMap<number>() : opts.uniqueIds || undefined;
   for (let i = 0; i < raw.length; i++) {
     const item: unknown = raw[i];
     const itemAt = `${at}[${i}]`;
@@ -127,7 +130,7 @@ export function readArray<V, C extends Problems = Context>(raw: unknown, at: str
   return ctx.problems.length === before ? items : undefined;
 }
 
-/** Where ids are claimed: a SegmentedMap for an array read whole, a KeyTable for a table's routes read in slices. */
+/** Where ids are claimed: a SegmentedMap for an array's own items, a KeyTable for a table's routes. */
 export interface NumberClaims {
   claim(key: string, value: number): number | undefined;
 }

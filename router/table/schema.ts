@@ -15,7 +15,6 @@ import { checkWake, readWake, readWakeTimeout } from './schema-wake.ts';
 import {
   child,
   claimHost,
-  claimId,
   Context,
   describe,
   describeReader,
@@ -199,13 +198,7 @@ function readTimestamp(raw: unknown, at: string, ctx: Context): number | undefin
 
 function readRoutes(raw: unknown, at: string, ctx: Context): Route[] | undefined {
   // Route ids are claimed in a key table (a table may have 100,000 routes), as TableAssembler does.
-  const ids = new KeyTable();
-  return readArray(raw, at, ctx, (item, itemAt, _, i) => {
-    // Checked on the raw id, so a duplicate is reported even when the route has other problems.
-    const id = isPlainObject(item) ? item.id : undefined;
-    if (typeof id === 'string') claimId(ids, id, at, i!, ctx);
-    return parseRouteDocument(item, itemAt, i!, ctx);
-  });
+  return readArray(raw, at, ctx, (item, itemAt, _, i) => parseRouteDocument(item, itemAt, i!, ctx), { uniqueIds: new KeyTable() });
 }
 
 /**
