@@ -38,6 +38,7 @@ export interface ApplyRow {
   readonly latestBytes: number;
   readonly chunks: number;
   readonly applyMs: number;
+  /** maxStallMs: the larger of monitorEventLoopDelay's max and the longest gap between 1 ms timer callbacks. */
   readonly maxStallMs: number;
   /** The same measure over IDLE_WATCH_MS with the table held, the same pings and no apply. */
   readonly idleStallMs: number;
@@ -47,7 +48,6 @@ export interface ApplyRow {
   readonly deltaBusyStallMs: number;
   /** The longest major and minor GC pause during the first apply, and during the same watch idle. */
   readonly gc: { readonly apply: GcPauses; readonly idle: GcPauses };
-  /** maxStallMs: the larger of monitorEventLoopDelay's max and the longest gap between 1 ms timer callbacks. */
   /** Longest slice of the apply itself (the poller's own measure; GC pauses inside a slice included). */
   readonly longestSliceMs: number;
   readonly pingIdleP99Ms: number;
@@ -136,17 +136,20 @@ async function pingDuring(port: number, until: Promise<unknown>): Promise<number
 /** How long the idle watch (no apply) runs. */
 const IDLE_WATCH_MS = 4_000;
 
-/**
- * Watches the event loop from now until stop(): `stall`, the longest, the larger of
- * monitorEventLoopDelay's max and the longest gap between 1 ms timer callbacks (two measures of the same
- * thing); `busy`, the most CPU time the main thread spent inside one gap (its own work and the GC pauses
- * it ran). A gap much longer than its CPU time is the thread not scheduled: on this 2-vCPU VM the store's
- * origin process, the ping client and V8's helper threads share the cores.
- */
+/** The longest major and the longest minor GC pause in a watch, as V8 reports them (ms). */
 export interface GcPauses {
   readonly major: number;
   readonly minor: number;
 }
+
+/**
+ * Watches the event loop from now until stop(): `stall`, the longest, the larger of
+ * monitorEventLoopDelay's max and the longest gap between 1 ms timer callbacks (two measures of the same
+ * thing); `busy`, the most CPU time the main thread spent inside one gap (its own work and the GC pauses
+ * it ran); `gc`, the GC pauses among them. A gap much longer than its CPU time is the thread not
+ * scheduled: on this 2-vCPU VM the store's origin process, the ping client and V8's helper threads share
+ * the cores.
+ */
 
 function watchStalls(): { stop: () => { stall: number; busy: number; gc: GcPauses } } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
