@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer } from '../node-http.ts';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { NewerProtocolsStatus } from '../connection/newer-protocols.ts';

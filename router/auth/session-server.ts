@@ -1,6 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
+import { Agent as HttpAgent, request as httpRequest } from '../node-http.ts';
 import { LogThrottle } from '../log-throttle.ts';
 import { AuthError, type AuthErrorCode } from './errors.ts';
 import type { GameProfile, ProfileProperty } from '../protocol/login.ts';

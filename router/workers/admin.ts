@@ -2,7 +2,7 @@
 // the whole instance. /metrics merges every worker's registry with the supervisor's (prom-client's
 // AggregatorRegistry: counters and histograms summed, gauges as each metric declares); /readyz is 200
 // only when the supervisor holds a table, is not draining, and every worker answers that it is ready.
-import { createServer } from 'node:http';
+import { createServer } from '../node-http.ts';
 import type { Server } from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import type { PassageConfig } from '../config/schema.ts';

@@ -1,6 +1,8 @@
 // Preloaded with `node --import` by tests that check which modules a router loads: records the URL
 // of every module resolved (ESM imports and require() alike, via module.registerHooks) and writes the
-// list, one URL per line, to the file named by PASSAGE_MODULE_LOG when the process exits.
+// list, one URL per line, to the file named by PASSAGE_MODULE_LOG when the process exits. Node's own
+// modules, including those its internals load (undici behind a lazy getter, cluster behind listen()),
+// follow as `builtin:<name>` lines, from process.moduleLoadList.
 import { writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 
@@ -14,5 +16,8 @@ if (out !== undefined && out !== '') {
       return result;
     },
   });
-  process.on('exit', () => writeFileSync(out, [...seen].join('\n') + '\n'));
+  process.on('exit', () => {
+    const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => `builtin:${m.slice('NativeModule '.length)}`);
+    writeFileSync(out, [...seen, ...builtins].join('\n') + '\n');
+  });
 }

@@ -28,4 +28,5 @@ test('the compiled router starts, serves /status and loads no .ts module, nor th
   assert.ok(mine.some((url) => url.endsWith('/router/server.js')), 'the compiled router/server.js ran');
   assert.deepEqual(mine.filter((url) => url.endsWith('.ts')), []);
   assert.deepEqual(run.modules.filter((url) => /\/node_modules\/(@aws-sdk|@smithy|@grpc)\//.test(url)), []);
+  assert.deepEqual(run.modules.filter((url) => /^builtin:(internal\/deps\/undici\/|http2$)/.test(url)), []);
 });
