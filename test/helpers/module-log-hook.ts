@@ -17,7 +17,8 @@ if (out !== undefined && out !== '') {
     },
   });
   process.on('exit', () => {
-    const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => `builtin:${m.slice('NativeModule '.length)}`);
+    const { moduleLoadList } = process as unknown as { moduleLoadList: readonly string[] };
+    const builtins = moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => `builtin:${m.slice('NativeModule '.length)}`);
     writeFileSync(out, [...seen, ...builtins].join('\n') + '\n');
   });
 }
