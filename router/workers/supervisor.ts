@@ -20,12 +20,13 @@ import { RESPAWN_MIN_DELAY_MS, WorkerSlot } from './slot.ts';
 import { workerConfig } from './budget.ts';
 import { supervisorMetrics, type RestartKind } from './supervisor-metrics.ts';
 import { TableHandover } from './table-handover.ts';
+import { siblingModule } from '../module-url.ts';
 import { TABLE_ACK_TIMEOUT_MS, WORKER_START_TIMEOUT_MS } from './messages.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
 export { RESPAWN_MIN_DELAY_MS, WorkerSlot };
 
-const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+const WORKER_ENTRY = siblingModule(import.meta.url, 'worker');
 /** A worker that dies within this long of starting is crash-looping: its replacement waits longer. */
 export const CRASH_LOOP_WINDOW_MS = 10_000;
 export const RESPAWN_MAX_DELAY_MS = 10_000;

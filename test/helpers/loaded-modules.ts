@@ -17,11 +17,11 @@ export interface LoadedModules {
   readonly exitCode: number | null;
 }
 
-/** `config` is a passage.toml without the listen addresses (port 0 is added) and `files` sit beside it. */
-export async function startAndListModules(main: string, config: string, files: Record<string, string> = {}): Promise<LoadedModules> {
+/** `config` is a passage.toml without the listen addresses (port 0 is added) and `files` sit beside it; `topLevel`: keys that go before the first table (`workers = 2`). */
+export async function startAndListModules(main: string, config: string, files: Record<string, string> = {}, topLevel = ''): Promise<LoadedModules> {
   const dir = mkdtempSync(join(tmpdir(), 'passage-modules-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  writeFileSync(join(dir, 'passage.toml'), `address = "127.0.0.1:0"\n[admin]\naddress = "127.0.0.1:0"\n[log]\nlevel = "info"\n${config}`);
+  writeFileSync(join(dir, 'passage.toml'), `address = "127.0.0.1:0"\n${topLevel}[admin]\naddress = "127.0.0.1:0"\n[log]\nlevel = "info"\n${config}`);
   const log = join(dir, 'modules.txt');
   const child = spawn(process.execPath, ['--import', HOOK, main, '--config', join(dir, 'passage.toml')], {
     cwd: dir,

@@ -8,6 +8,9 @@ import { Worker } from 'node:worker_threads';
 import type { VerifyOptions } from '../../table/envelope.ts';
 import { TableError, type TableErrorCode } from '../../table/errors.ts';
 import type { ManifestDocument } from '../../table/manifest.ts';
+import { siblingModule } from '../../module-url.ts';
+
+const VERIFY_WORKER = siblingModule(import.meta.url, 'verify-worker');
 
 /** Envelopes up to this size are verified on the loop (a few ms); bigger ones in a worker. */
 export const INLINE_VERIFY_MAX_BYTES = 32 * 1024;
@@ -40,7 +43,7 @@ export class OffThreadTableError extends TableError {}
 export function verifyOffThread(request: OffThreadRequest, signal: AbortSignal): Promise<OffThreadVerified> {
   signal.throwIfAborted();
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: request });
+    const worker = new Worker(VERIFY_WORKER, { workerData: request });
     const onAbort = (): void => {
       void worker.terminate();
       reject(signal.reason);
