@@ -4,8 +4,9 @@
 
 import { ActiveTable, usesAdapters, type TableHeader } from './active-table.ts';
 import { CompactRouteList, readSegmentRoute, SEGMENT_ROUTES, SegmentScratch, SegmentWriter, type RouteSegment } from './compact-routes.ts';
-import { addToRouteIndex, emptyRouteIndex } from './resolve.ts';
+import { addToRouteIndex, emptyRouteIndex, type RouteIndex } from './resolve.ts';
 import type { SliceClock } from './slices.ts';
+import type { KeyTable } from '../table/key-table.ts';
 import type { Route, RoutingTable } from '../table/types.ts';
 
 export class ActiveTableBuilder {
@@ -60,6 +61,12 @@ export class ActiveTableBuilder {
     return new ActiveTable({ ...header, routes: new CompactRouteList(this.segments, this.pinned) }, Date.now(), { index: this.index, adapterRoutes: this.adapterRoutes });
   }
 
+  /** What finish() would make a table of, as data: the segments, the index and where the routes with adapters are. */
+  parts(): TableParts {
+    this.closeWriter();
+    return { segments: this.segments, index: this.index, adapterPositions: [...this.pinned.keys()] };
+  }
+
   private note(route: Route): void {
     addToRouteIndex(this.index, route.hosts, this.count);
     if (usesAdapters(route)) {
@@ -78,6 +85,32 @@ export class ActiveTableBuilder {
     this.segments.push(segment);
     return segment;
   }
+}
+
+/** A table built elsewhere (a worker thread: assemble-worker.ts), before its routes with adapters are made. */
+export interface TableParts {
+  readonly segments: readonly RouteSegment[];
+  readonly index: RouteIndex & { readonly exact: KeyTable; readonly wildcards: KeyTable };
+  /** Positions of the routes with adapters (usesAdapters), ascending. */
+  readonly adapterPositions: readonly number[];
+}
+
+/**
+ * The ActiveTable of parts built elsewhere: only the routes with adapters are made here (they must stay
+ * the same objects: compact-routes.ts), a slice at a time; the rest is adopted as it is.
+ */
+export async function activeTableFromParts(header: TableHeader, parts: TableParts, clock: SliceClock): Promise<ActiveTable> {
+  const reader = new CompactRouteList(parts.segments, new Map(), 1);
+  const pinned = new Map<number, Route>();
+  const adapterRoutes: Route[] = [];
+  for (const position of parts.adapterPositions) {
+    const route = reader.read(position);
+    if (!usesAdapters(route)) throw new RangeError(`route ${position} was listed as using adapters and does not`);
+    pinned.set(position, route);
+    adapterRoutes.push(route);
+    await clock.tick();
+  }
+  return new ActiveTable({ ...header, routes: new CompactRouteList(parts.segments, pinned) }, Date.now(), { index: parts.index, adapterRoutes });
 }
 
 /** A table's ActiveTable, built in slices (what `new ActiveTable(table)` builds in one go). */

@@ -37,6 +37,19 @@ export interface RouteSegment {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/**
+ * A segment as postMessage delivered it: a Buffer arrives as a plain Uint8Array (same memory, shared),
+ * so it is wrapped again; the lengths are checked, since every route is read through them.
+ */
+export function receivedSegment(segment: RouteSegment): RouteSegment {
+  const { length, ends, faviconOf, favicons } = segment;
+  const bytes: Uint8Array = segment.bytes;
+  if (!(Number.isInteger(length) && ends.length === length && faviconOf.length === length && (length === 0 || ends[length - 1]! <= bytes.byteLength))) {
+    throw new RangeError('not a route segment');
+  }
+  return { length, bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ends, faviconOf, favicons };
+}
+
 /** The route at `i` of a segment, as a new object. */
 export function readSegmentRoute(segment: RouteSegment, i: number): Route {
   if (!(i >= 0 && i < segment.length)) throw new RangeError(`no route ${i} in a segment of ${segment.length}`);
@@ -86,11 +99,20 @@ export class SegmentWriter {
     this.faviconOf.push(favicon === undefined ? -1 : this.faviconNumber(favicon));
   }
 
-  /** The segment written; the writer is not used after. */
+  /**
+   * The segment written; the writer is not used after. Its arrays are on SharedArrayBuffers: a segment
+   * built in a worker thread (assemble-worker.ts) reaches the router's loop without a copy, and the
+   * next table's worker reads the segments the loop holds without one.
+   */
   finish(): RouteSegment {
-    const bytes = Buffer.allocUnsafeSlow(this.used);
+    const bytes = Buffer.from(new SharedArrayBuffer(this.used));
     this.scratch.bytes.copy(bytes, 0, 0, this.used);
-    return { length: this.ends.length, bytes, ends: Uint32Array.from(this.ends), faviconOf: Int32Array.from(this.faviconOf), favicons: this.favicons };
+    const n = this.ends.length;
+    const ends = new Uint32Array(new SharedArrayBuffer(n * Uint32Array.BYTES_PER_ELEMENT));
+    ends.set(this.ends);
+    const faviconOf = new Int32Array(new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT));
+    faviconOf.set(this.faviconOf);
+    return { length: n, bytes, ends, faviconOf, favicons: this.favicons };
   }
 
   private grow(atLeast: number): void {
@@ -130,6 +152,11 @@ export class CompactRouteList implements RouteList {
     this.length = length;
     this.pinned = pinned;
     this.made = new FifoCache(cacheRoutes);
+  }
+
+  /** Bytes of the segments' arrays (outside the V8 heap; a segment shared with another table counts in both). */
+  get byteLength(): number {
+    return this.segments.reduce((sum, s) => sum + s.bytes.byteLength + s.ends.byteLength + s.faviconOf.byteLength, 0);
   }
 
   at(i: number): Route {

@@ -164,9 +164,13 @@ export class TableChunkError extends TableError {
   /** The failed check: a bounded metric label (passage_table_chunk_failures_total). */
   readonly check: ChunkCheck;
 
+  /** What is wrong with it, without the chunk's name (the message is both). */
+  readonly detail: string;
+
   constructor(sha256: string, message: string, options?: ErrorOptions & { readonly check?: ChunkCheck }) {
     super('ERR_TABLE_CHUNK', `chunk ${sha256.slice(0, 16)}…: ${message}`, options);
     this.sha256 = sha256;
+    this.detail = message;
     this.check = options?.check ?? 'content';
   }
 }

@@ -34,23 +34,91 @@ export interface KeyLookup {
   get(key: string): number | undefined;
 }
 
+/**
+ * A KeyTable's arrays, to rebuild it elsewhere (KeyTable.fromState): a table built in a worker thread is
+ * posted to the router's loop with its ArrayBuffers transferred (keyTableBuffers), not copied.
+ */
+export interface KeyTableState {
+  readonly narrow: readonly Uint8Array<ArrayBuffer>[];
+  readonly narrowUsed: number;
+  readonly wide: readonly Uint16Array<ArrayBuffer>[];
+  readonly wideUsed: number;
+  readonly entryBlocks: readonly Uint32Array<ArrayBuffer>[];
+  readonly valueBlocks: readonly Float64Array<ArrayBuffer>[];
+  readonly capacity: number;
+  readonly slots: Int32Array<ArrayBuffer>;
+  readonly oldSlots: Int32Array<ArrayBuffer> | undefined;
+  readonly moved: number;
+  readonly unmoved: number;
+  readonly count: number;
+}
+
+/** The ArrayBuffers a KeyTableState holds, for postMessage's transfer list. */
+export function keyTableBuffers(state: KeyTableState): ArrayBuffer[] {
+  const arrays = [...state.narrow, ...state.wide, ...state.entryBlocks, ...state.valueBlocks, state.slots, ...(state.oldSlots === undefined ? [] : [state.oldSlots])];
+  return arrays.map((a) => a.buffer);
+}
+
 export class KeyTable implements KeyLookup {
   /** Keys whose code units are all below 256, a byte each; the others two bytes each. */
   private readonly narrow = new KeyPages((n) => new Uint8Array(n));
   private readonly wide = new KeyPages((n) => new Uint16Array(n));
-  private readonly entryBlocks: Uint32Array[] = [new Uint32Array(FIRST_ENTRIES * STRIDE)];
-  private readonly valueBlocks: Float64Array[] = [new Float64Array(FIRST_ENTRIES)];
+  private readonly entryBlocks: Uint32Array<ArrayBuffer>[] = [new Uint32Array(FIRST_ENTRIES * STRIDE)];
+  private readonly valueBlocks: Float64Array<ArrayBuffer>[] = [new Float64Array(FIRST_ENTRIES)];
   private capacity = FIRST_ENTRIES;
   /** Entry number + 1 per slot; 0 is empty. */
-  private slots = new Int32Array(FIRST_ENTRIES * 2);
+  private slots: Int32Array<ArrayBuffer> = new Int32Array(FIRST_ENTRIES * 2);
   /** While growing: the smaller slot array, where entries from `moved` up to `unmoved` still are (and only there). */
-  private oldSlots: Int32Array | undefined;
+  private oldSlots: Int32Array<ArrayBuffer> | undefined;
   private moved = 0;
   private unmoved = 0;
   private count = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes of this table's arrays (outside the V8 heap). */
+  get byteLength(): number {
+    return keyTableBuffers(this.toState()).reduce((sum, buffer) => sum + buffer.byteLength, 0);
+  }
+
+  /** This table's arrays (shared, not copied: the table is not changed after). */
+  toState(): KeyTableState {
+    return {
+      narrow: this.narrow.list,
+      narrowUsed: this.narrow.used,
+      wide: this.wide.list,
+      wideUsed: this.wide.used,
+      entryBlocks: this.entryBlocks,
+      valueBlocks: this.valueBlocks,
+      capacity: this.capacity,
+      slots: this.slots,
+      oldSlots: this.oldSlots,
+      moved: this.moved,
+      unmoved: this.unmoved,
+      count: this.count,
+    };
+  }
+
+  /** The table a toState() described (its arrays adopted, not copied). */
+  static fromState(state: KeyTableState): KeyTable {
+    const table = new KeyTable();
+    const mask = state.slots.length - 1;
+    if (state.slots.length === 0 || (state.slots.length & mask) !== 0 || state.count > state.capacity || state.entryBlocks.length !== state.valueBlocks.length) {
+      throw new RangeError('not the state of a key table');
+    }
+    table.narrow.adopt(state.narrow, state.narrowUsed);
+    table.wide.adopt(state.wide, state.wideUsed);
+    table.entryBlocks.splice(0, table.entryBlocks.length, ...state.entryBlocks);
+    table.valueBlocks.splice(0, table.valueBlocks.length, ...state.valueBlocks);
+    table.capacity = state.capacity;
+    table.slots = state.slots;
+    table.oldSlots = state.oldSlots;
+    table.moved = state.moved;
+    table.unmoved = state.unmoved;
+    table.count = state.count;
+    return table;
   }
 
   get(key: string): number | undefined {
@@ -158,13 +226,19 @@ export class KeyTable implements KeyLookup {
 }
 
 /** Pages of one width that keys' code units are copied into, each page filled before the next. */
-class KeyPages<A extends Uint8Array | Uint16Array> {
+class KeyPages<A extends Uint8Array<ArrayBuffer> | Uint16Array<ArrayBuffer>> {
   readonly list: A[] = [];
-  private used = 0;
+  used = 0;
   private readonly make: (units: number) => A;
 
   constructor(make: (units: number) => A) {
     this.make = make;
+  }
+
+  /** Takes over pages written elsewhere, the last one filled up to `used`. */
+  adopt(list: readonly A[], used: number): void {
+    this.list.splice(0, this.list.length, ...list);
+    this.used = used;
   }
 
   /** Copies the key's code units into a page; returns [page, offset]. */

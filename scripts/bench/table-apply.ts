@@ -8,7 +8,7 @@
 // latency (handshake + status request → response, back to back) during the apply vs idle, requests
 // per poll, chunks read for a one-route change, and heap bytes per route.
 // BENCH_GAPS=1 prints every gap over 8 ms with the main thread's CPU time in it.
-//   node --expose-gc [--max-semi-space-size=8] scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--slice-budget MS] [--slice-pause MS] [--json]
+//   node --expose-gc [--max-semi-space-size=8] scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--slice-budget MS] [--slice-pause MS] [--off-thread-min-routes N] [--json]
 // (The router runs in this process, so its V8 flags are this process's: the image sets --max-semi-space-size=8.)
 
 import { fork } from 'node:child_process';
@@ -23,8 +23,11 @@ import { run as publish } from '../../cli/commands/table-publish.ts';
 import type { CliContext } from '../../cli/context.ts';
 import { startPassage, type RunningPassage } from '../../router/app.ts';
 import { buildConfig } from '../../router/config/load.ts';
+import type { ActiveTable } from '../../router/routing/active-table.ts';
+import { CompactRouteList } from '../../router/routing/compact-routes.ts';
 import { HttpTableSource } from '../../router/routing/sources/http.ts';
 import { TablePoller } from '../../router/routing/sources/poller.ts';
+import { KeyTable } from '../../router/table/key-table.ts';
 import { readPublicKeyFile } from '../../router/table/keys.ts';
 import { startExchange } from './lib/client.ts';
 
@@ -60,8 +63,10 @@ export interface ApplyRow {
   readonly deltaChunksRead: number;
   readonly deltaMaxStallMs: number;
   readonly heapBytesPerRoute: number | null;
-  /** ArrayBuffer bytes (outside the V8 heap: route segments, key tables) the table added, per route. */
+  /** Bytes of the table's own arrays outside the V8 heap (route segments, key tables), per route. */
   readonly offHeapBytesPerRoute: number | null;
+  /** Whether the first apply built the routes in a worker thread. */
+  readonly offThread: boolean;
 }
 
 function document(routes: number, version: number, edited = -1): Record<string, unknown> {
@@ -201,11 +206,17 @@ function p99(values: readonly number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
 }
 
-function heap(): { heap: number; offHeap: number } {
+function heap(): { heap: number } {
   (globalThis as { gc?: () => void }).gc?.();
   (globalThis as { gc?: () => void }).gc?.();
-  const usage = process.memoryUsage();
-  return { heap: usage.heapUsed, offHeap: usage.arrayBuffers };
+  return { heap: process.memoryUsage().heapUsed };
+}
+
+/** The bytes a table holds outside the V8 heap: its route segments and its index's key tables. */
+function tableArrayBytes(active: ActiveTable): number {
+  const routes = active.table.routes instanceof CompactRouteList ? active.table.routes.byteLength : 0;
+  const keys = [active.index.exact, active.index.wildcards].reduce((sum, k) => sum + (k instanceof KeyTable ? k.byteLength : 0), 0);
+  return routes + keys;
 }
 
 async function startRouter(dir: string): Promise<RunningPassage> {
@@ -245,7 +256,7 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
     intervalMs: 3_600_000,
     log: silent,
     // `before`: the old poller's path, everything on the loop in one go.
-    ...(mode === 'before' ? { inlineVerifyMaxBytes: Number.MAX_SAFE_INTEGER, sliceBudgetMs: Number.MAX_SAFE_INTEGER } : { ...slices }),
+    ...(mode === 'before' ? { inlineVerifyMaxBytes: Number.MAX_SAFE_INTEGER, sliceBudgetMs: Number.MAX_SAFE_INTEGER, assembleOffThreadMinRoutes: Number.POSITIVE_INFINITY } : { ...slices }),
   });
   try {
     // A running router has fetched before (every poll): the first fetch() of a process loads undici.
@@ -260,6 +271,7 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
       const t0 = performance.now();
       const applied = poller.pollOnce().then((outcome) => {
         if (outcome.kind !== 'applied') throw new Error(`${mode} ${routes}: ${JSON.stringify(outcome)}`);
+        if (process.env.BENCH_GAPS !== undefined) process.stderr.write(`apply ${Math.round(t0)}..${Math.round(performance.now())} ms\n`);
         return performance.now() - t0;
       });
       const pings = await pingDuring(port, applied);
@@ -268,6 +280,8 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
     };
     const first = await applyOnce();
     const firstSlice = poller.lastApply()?.longestSliceMs ?? 0;
+    const firstOffThread = poller.lastApply()?.offThread ?? false;
+    const firstOffHeap = tableArrayBytes(router.router.ctx.tables.current!);
     const heapAfter = heap();
     // The same watch with the table held and no apply: what this process stalls anyway under the same pings.
     const idleWatch = watchStalls();
@@ -305,7 +319,10 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
       deltaBusyStallMs: delta.busy,
       gc: { apply: first.gc, idle: quiet.gc },
       heapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round((heapAfter.heap - heapBefore.heap) / routes),
-      offHeapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round((heapAfter.offHeap - heapBefore.offHeap) / routes),
+      // Counted from the table itself: segments built in a worker thread are SharedArrayBuffers, which the
+      // main thread's process.memoryUsage().arrayBuffers does not count.
+      offHeapBytesPerRoute: (globalThis as { gc?: unknown }).gc === undefined ? null : Math.round(firstOffHeap / routes),
+      offThread: firstOffThread,
     };
   } finally {
     await poller.stop();
@@ -316,10 +333,11 @@ async function measure(routes: number, mode: ApplyRow['mode'], slices: SliceOpti
 
 export const APPLY_MODES = ['before', 'single', 'chunked'] as const;
 
-/** The poller's slices; absent ones take the router's defaults (DEFAULT_SLICE_BUDGET_MS, DEFAULT_SLICE_PAUSE_MS). */
+/** The poller's slices and worker-thread threshold; absent ones take the router's defaults (DEFAULT_SLICE_BUDGET_MS, DEFAULT_SLICE_PAUSE_MS, ASSEMBLE_OFF_THREAD_MIN_ROUTES). */
 export interface SliceOptions {
   readonly sliceBudgetMs?: number;
   readonly slicePauseMs?: number;
+  readonly assembleOffThreadMinRoutes?: number;
 }
 
 export async function runApplyBenchmark(sizes: readonly number[], modes: readonly ApplyRow['mode'][] = APPLY_MODES, slices: SliceOptions = {}): Promise<ApplyRow[]> {
@@ -331,12 +349,12 @@ export async function runApplyBenchmark(sizes: readonly number[], modes: readonl
 export function applyTable(rows: readonly ApplyRow[]): string {
   const f = (n: number): string => (Number.isNaN(n) ? '–' : n === Number.POSITIVE_INFINITY ? 'failed' : n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en'));
   const lines = [
-    '| routes | mode | publish | latest object | apply | longest stall, busy: apply (longest slice) / idle | longest GC pause, major, minor: apply / idle | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, busy, requests, chunks read | per route: heap + off-heap |',
+    '| routes | mode | publish | latest object | apply | longest stall, busy: apply (longest slice) / idle | longest GC pause, major, minor: apply / idle | status p99 idle → during apply (n) | requests: first / unchanged poll | one-route change: apply, stall, busy, requests, chunks read | per route: heap + table arrays |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)}, ${f(r.busyStallMs)} ms (${r.mode === 'before' ? '–' : `${f(r.longestSliceMs)} ms`}) / ${f(r.idleStallMs)}, ${f(r.idleBusyMs)} ms | ${f(r.gc.apply.major)}, ${f(r.gc.apply.minor)} / ${f(r.gc.idle.major)}, ${f(r.gc.idle.minor)} ms | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)}, ${f(r.deltaBusyStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} + ${r.offHeapBytesPerRoute} B`} |`,
+      `| ${r.routes.toLocaleString('en')} | ${r.mode} | ${f(r.publishMs)} ms | ${(r.latestBytes / 1024).toFixed(0)} KiB${r.chunks > 0 && r.mode === 'chunked' ? ` + ${r.chunks} chunks` : ''} | ${f(r.applyMs)} ms | ${f(r.maxStallMs)}, ${f(r.busyStallMs)} ms (${r.mode === 'before' ? '–' : r.offThread ? 'worker thread' : `${f(r.longestSliceMs)} ms`}) / ${f(r.idleStallMs)}, ${f(r.idleBusyMs)} ms | ${f(r.gc.apply.major)}, ${f(r.gc.apply.minor)} / ${f(r.gc.idle.major)}, ${f(r.gc.idle.minor)} ms | ${f(r.pingIdleP99Ms)} → ${f(r.pingApplyP99Ms)} ms (${r.pingsDuringApply}) | ${r.requestsFirstPoll} / ${r.requestsUnchangedPoll} | ${f(r.deltaApplyMs)} ms, ${f(r.deltaMaxStallMs)}, ${f(r.deltaBusyStallMs)} ms, ${r.deltaRequests}, ${r.mode === 'chunked' ? r.deltaChunksRead : '–'} | ${r.heapBytesPerRoute === null ? '–' : `${r.heapBytesPerRoute} + ${r.offHeapBytesPerRoute} B`} |`,
     );
   }
   return `${lines.join('\n')}\n`;

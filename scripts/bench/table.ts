@@ -5,7 +5,7 @@
 //   node scripts/bench/table.ts [--json]
 // With --apply, instead: applying 1,000 / 10,000 / 100,000-route tables in a running router, before and
 // after issue 19 (scripts/bench/table-apply.ts):
-//   node --expose-gc scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--slice-budget MS] [--slice-pause MS] [--json]
+//   node --expose-gc scripts/bench/table.ts --apply [--sizes 1000,10000,100000] [--modes before,single,chunked] [--slice-budget MS] [--slice-pause MS] [--off-thread-min-routes N] [--json]
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { TableStore } from '../../router/routing/store.ts';
@@ -39,13 +39,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, apply: { type: 'boolean' }, sizes: { type: 'string', default: '1000,10000,100000' }, modes: { type: 'string', default: APPLY_MODES.join(',') }, 'slice-pause': { type: 'string' }, 'slice-budget': { type: 'string' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, apply: { type: 'boolean' }, sizes: { type: 'string', default: '1000,10000,100000' }, modes: { type: 'string', default: APPLY_MODES.join(',') }, 'slice-pause': { type: 'string' }, 'slice-budget': { type: 'string' }, 'off-thread-min-routes': { type: 'string' } } });
 if (values.apply) {
   const sizes = values.sizes.split(',').map(Number);
   const modes = values.modes.split(',').filter((m): m is (typeof APPLY_MODES)[number] => (APPLY_MODES as readonly string[]).includes(m));
   const slices = {
     ...(values['slice-budget'] === undefined ? {} : { sliceBudgetMs: Number(values['slice-budget']) }),
     ...(values['slice-pause'] === undefined ? {} : { slicePauseMs: Number(values['slice-pause']) }),
+    ...(values['off-thread-min-routes'] === undefined ? {} : { assembleOffThreadMinRoutes: Number(values['off-thread-min-routes']) }),
   };
   const rows = await runApplyBenchmark(sizes, modes, slices);
   process.stdout.write(values.json ? `${JSON.stringify({ node: process.version, apply: rows }, null, 2)}\n` : `node ${process.version}\n\n${applyTable(rows)}`);

@@ -44,3 +44,27 @@ test('200,000 host keys are held outside the V8 heap', () => {
   // A Map of the same keys holds ~100 bytes a key on the heap (the string and its entry).
   assert.ok(heap < 1024 * 1024, `${heap} bytes of heap for 200,000 keys`);
 });
+
+test('a key table posted to another thread with its buffers transferred answers the same, also in the middle of growing', async () => {
+  const { MessageChannel } = await import('node:worker_threads');
+  const { keyTableBuffers } = await import('../../router/table/key-table.ts');
+  const keys = ['', 'grüße.example', '🎮', 'x'.repeat(70_000)];
+  for (let i = 0; i < 8_396; i++) keys.push(`host-${i}.example.com`);
+  const table = new KeyTable();
+  keys.forEach((key, i) => table.claim(key, i));
+  const state = table.toState();
+  // 8,400 entries: the slot array doubled at 8,193 and has moved 16 entries per insert since, not all yet.
+  assert.notEqual(state.oldSlots, undefined);
+  const { port1, port2 } = new MessageChannel();
+  const received = new Promise<typeof state>((resolve) => port2.once('message', resolve));
+  port1.postMessage(state, keyTableBuffers(state));
+  const copy = KeyTable.fromState(await received);
+  port1.close();
+  assert.equal(state.slots.byteLength, 0, 'transferred, not copied');
+  assert.equal(copy.size, keys.length);
+  keys.forEach((key, i) => assert.equal(copy.get(key), i, key.slice(0, 40)));
+  assert.equal(copy.get('host-8396.example.com'), undefined);
+  assert.equal(copy.claim('new.example.com', 1), undefined);
+  assert.equal(copy.get('new.example.com'), 1);
+  assert.throws(() => KeyTable.fromState({ ...copy.toState(), slots: new Int32Array(6) }), RangeError);
+});

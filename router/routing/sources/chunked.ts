@@ -1,17 +1,23 @@
 // Turns a verified table header and its chunk list into an ActiveTable without stalling the router:
 // chunks the router already holds (from the table in use) are reused, the others are read (source or
-// cache) and checked against their SHA-256, and every route is validated, cross-checked and indexed in
-// short slices (SliceClock). Each chunk's routes become one segment of bytes (compact-routes.ts), held
-// for the next table. Only the final swap runs in one go, and it is one assignment.
+// cache) and checked against their SHA-256, and every route is validated, cross-checked and indexed.
+// Each chunk's routes become one segment of bytes (compact-routes.ts), held for the next table.
+//
+// Where: a table of ASSEMBLE_OFF_THREAD_MIN_ROUTES routes or more is built in a worker thread
+// (assemble-worker.ts), which hands back the segments and the route index as shared or transferred
+// memory; the loop only makes the routes with adapters and swaps. A smaller one is built on the loop
+// in short slices (SliceClock), which costs less than starting a thread. Only the final swap runs in
+// one go, and it is one assignment.
 
 import { TableAssembler } from '../../table/assembler.ts';
 import { TableValidationError, type TableProblem } from '../../table/errors.ts';
 import { chunkDocuments, type ChunkRef, type TableChunk } from '../../table/manifest.ts';
 import type { RoutingTable } from '../../table/types.ts';
 import type { ActiveTable } from '../active-table.ts';
-import { ActiveTableBuilder } from '../build-active.ts';
+import { ActiveTableBuilder, activeTableFromParts, type TableParts } from '../build-active.ts';
 import type { RouteSegment } from '../compact-routes.ts';
 import type { SliceClock } from '../slices.ts';
+import { assembleOffThread } from './assemble-off-thread.ts';
 import { embeddedFaviconProblem } from './favicons.ts';
 
 /** Reads one chunk's bytes (at most `ref.bytes` + 1 of them); throws a TableSourceError when it cannot. */
@@ -29,40 +35,83 @@ const DECODE_BYTES_PER_MS = 100_000;
 /** Chunks fetched in parallel per table (a one-route change fetches one). */
 export const CHUNK_FETCH_CONCURRENCY = 8;
 
+/**
+ * Tables with at least this many routes are built in a worker thread. Starting one costs the router
+ * ~10 MB while it runs and some tens of ms before it builds anything; a table of 2,048 routes takes
+ * about as long on the loop in slices (docs/BENCHMARKS.md).
+ */
+export const ASSEMBLE_OFF_THREAD_MIN_ROUTES = 2_048;
+
+export interface AssembleOptions {
+  /** Default ASSEMBLE_OFF_THREAD_MIN_ROUTES; 0 builds every table in a worker thread, Infinity none. */
+  readonly offThreadMinRoutes?: number;
+  /** Aborting ends the build (and terminates its worker thread). */
+  readonly signal?: AbortSignal;
+}
+
 export interface AssembledTable {
   readonly active: ActiveTable;
   readonly chunks: HeldChunks;
   /** The chunks that were read (not held): what the cache needs to write. */
   readonly read: readonly TableChunk[];
+  /** Whether the routes were built in a worker thread. */
+  readonly offThread: boolean;
 }
 
-export async function assembleChunkedTable(header: RoutingTable, refs: readonly ChunkRef[], held: HeldChunks, readChunk: ChunkReader, clock: SliceClock): Promise<AssembledTable> {
+export async function assembleChunkedTable(header: RoutingTable, refs: readonly ChunkRef[], held: HeldChunks, readChunk: ChunkReader, clock: SliceClock, opts: AssembleOptions = {}): Promise<AssembledTable> {
+  const routeCount = refs.reduce((sum, ref) => sum + ref.routes, 0);
+  const offThread = routeCount >= (opts.offThreadMinRoutes ?? ASSEMBLE_OFF_THREAD_MIN_ROUTES);
   const missing = [...new Map(refs.filter((ref) => !held.has(ref.sha256)).map((ref) => [ref.sha256, ref] as const)).values()];
   const bytesOf = new Map<string, Buffer>();
   await forEachLimited(missing, CHUNK_FETCH_CONCURRENCY, async (ref) => {
-    bytesOf.set(ref.sha256, await readChunk(ref));
+    const bytes = await readChunk(ref);
+    // Shared with the worker thread, not copied to it (a chunk is at most 256 KiB: a copy is µs).
+    bytesOf.set(ref.sha256, offThread ? shared(bytes) : bytes);
   });
 
+  let parts: TableParts;
+  if (offThread) {
+    parts = await assembleOffThread(refs, held, bytesOf, opts.signal);
+  } else {
+    clock.begin();
+    parts = await buildChunkedParts(refs, held, bytesOf, clock);
+  }
   clock.begin();
+  const { routes: _, ...tableHeader } = header;
+  const active = await activeTableFromParts(tableHeader, parts, clock);
+  const chunks = new Map<string, RouteSegment>();
+  refs.forEach((ref, i) => chunks.set(ref.sha256, parts.segments[i]!));
+  const read = missing.map((ref) => ({ ref, bytes: bytesOf.get(ref.sha256)! }));
+  return { active, chunks, read, offThread };
+}
+
+/**
+ * Validates, cross-checks and indexes every route of `refs` in order, one segment per ref (segments[i]
+ * is refs[i]'s: reused when held, else written from its bytes). Throws a TableError when refused.
+ * The worker thread runs this too, with a clock that never yields.
+ */
+export async function buildChunkedParts(refs: readonly ChunkRef[], held: HeldChunks, bytesOf: ReadonlyMap<string, Uint8Array>, clock: SliceClock): Promise<TableParts> {
   const assembler = new TableAssembler();
   const builder = new ActiveTableBuilder();
   const favicons: TableProblem[] = [];
-  const chunks = new Map<string, RouteSegment>();
+  const built = new Map<string, RouteSegment>();
   let index = 0;
   for (const ref of refs) {
-    const reused = chunks.get(ref.sha256) ?? held.get(ref.sha256);
+    const reused = built.get(ref.sha256) ?? held.get(ref.sha256);
     if (reused !== undefined) {
       await builder.adopt(reused, clock, (route) => assembler.addParsed(route));
       index += reused.length;
-      chunks.set(ref.sha256, reused);
+      built.set(ref.sha256, reused);
       continue;
     }
+    const bytes = bytesOf.get(ref.sha256);
+    if (bytes === undefined) throw new RangeError(`chunk ${ref.sha256} was neither held nor read`);
     builder.beginSegment();
     // A chunk's hash, UTF-8 decode and JSON.parse run in one step, as long as the chunk is big: a step
     // that would overrun the slice starts the next one instead.
     await clock.tick(ref.bytes / DECODE_BYTES_PER_MS);
     // Checked route by route (chunkDocuments): one chunk's canonical check whole would outlast a slice.
-    for (const document of chunkDocuments(bytesOf.get(ref.sha256)!, ref)) {
+    for (const document of chunkDocuments(bytes, ref)) {
       const route = assembler.addDocument(document);
       if (route !== undefined) {
         const problem = embeddedFaviconProblem(route, index);
@@ -72,14 +121,19 @@ export async function assembleChunkedTable(header: RoutingTable, refs: readonly 
       index++;
       await clock.tick();
     }
-    chunks.set(ref.sha256, builder.endSegment());
+    built.set(ref.sha256, builder.endSegment());
   }
   assembler.finish();
   if (favicons.length > 0) throw new TableValidationError(favicons);
-  const { routes: _, ...tableHeader } = header;
-  const active = builder.finish(tableHeader);
-  const read = missing.map((ref) => ({ ref, bytes: bytesOf.get(ref.sha256)! }));
-  return { active, chunks, read };
+  return builder.parts();
+}
+
+/** The bytes on a SharedArrayBuffer (as they are, when they already are). */
+function shared(bytes: Buffer): Buffer {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const copy = Buffer.from(new SharedArrayBuffer(bytes.length));
+  bytes.copy(copy);
+  return copy;
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -54,6 +54,8 @@ export interface PollerOptions {
   readonly slicePauseMs?: number;
   /** Envelopes up to this size are verified on the event loop, bigger ones in a worker thread (default INLINE_VERIFY_MAX_BYTES). */
   readonly inlineVerifyMaxBytes?: number;
+  /** Chunked tables of this many routes or more are built in a worker thread, smaller ones on the loop in slices (default ASSEMBLE_OFF_THREAD_MIN_ROUTES). */
+  readonly assembleOffThreadMinRoutes?: number;
 }
 
 /** What the last applied table cost: chunks it has, chunks read for it (not held from the table before), slices it took. */
@@ -67,6 +69,8 @@ export interface ApplyStats {
   readonly yields: number;
   /** The longest slice of the apply on the event loop, ms (0 when applied in one go). */
   readonly longestSliceMs: number;
+  /** Whether the routes were built in a worker thread (a big chunked or single-envelope table). */
+  readonly offThread: boolean;
 }
 
 /** A verified envelope before it is applied: small tables are parsed whole; big and chunked ones are assembled from chunks in slices. */
@@ -405,7 +409,7 @@ export class TablePoller {
     const held = { table: heldTable(header), payloadBytes: verified.payloadDigest, digest };
     if (verified.kind === 'whole') {
       this.apply(verified.table, held, origin, verified.keyid, new Map());
-      this.lastApplyStats = { version: header.version, format: 'envelope', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
+      this.lastApplyStats = { version: header.version, format: 'envelope', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0, offThread: false };
       return { kind: 'applied', version: header.version };
     }
     const clock = new SliceClock(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, this.abort.signal, this.opts.slicePauseMs);
@@ -418,7 +422,10 @@ export class TablePoller {
     };
     let assembled;
     try {
-      assembled = await assembleChunkedTable(header, verified.refs, this.heldChunks, read, clock);
+      assembled = await assembleChunkedTable(header, verified.refs, this.heldChunks, read, clock, {
+        ...(this.opts.assembleOffThreadMinRoutes === undefined ? {} : { offThreadMinRoutes: this.opts.assembleOffThreadMinRoutes }),
+        signal: this.abort.signal,
+      });
     } catch (err) {
       // A chunk that cannot be read yet (not replicated, an outage) is a failed poll, retried; bad bytes are a refusal.
       if (err instanceof TableSourceError) return this.fail(err);
@@ -433,7 +440,7 @@ export class TablePoller {
     if (origin === 'source' && chunked && this.opts.cache !== undefined) await this.writeCachedChunks(assembled.read);
     this.apply(assembled.active, held, origin, verified.keyid, assembled.chunks);
     const size = chunked ? verified.refs.reduce((sum, ref) => sum + ref.bytes, bytes.length) : bytes.length;
-    this.lastApplyStats = { version: header.version, format: verified.format, bytes: size, chunks: verified.refs.length, chunksRead: assembled.read.length, yields: clock.yields, longestSliceMs: clock.longestSliceMs };
+    this.lastApplyStats = { version: header.version, format: verified.format, bytes: size, chunks: verified.refs.length, chunksRead: assembled.read.length, yields: clock.yields, longestSliceMs: clock.longestSliceMs, offThread: assembled.offThread };
     return { kind: 'applied', version: header.version };
   }
 
@@ -455,7 +462,7 @@ export class TablePoller {
       return this.reject(REJECTION_VERSION_CONFLICT, `the file changed but its version is still ${table.version}; raise the version to apply it`);
     }
     this.apply(table, { table: heldTable(table), payloadBytes: bytes, digest }, 'source', undefined, new Map());
-    this.lastApplyStats = { version: table.version, format: 'unsigned', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0 };
+    this.lastApplyStats = { version: table.version, format: 'unsigned', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0, offThread: false };
     return { kind: 'applied', version: table.version };
   }
 

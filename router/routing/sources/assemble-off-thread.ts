@@ -1,0 +1,115 @@
+// A big table's routes are validated, written as bytes and indexed in a worker thread
+// (assemble-worker.ts): at 100,000 routes that is seconds of CPU and ~100 MB of short-lived objects,
+// which on the event loop, even in slices, meant stalls of 10-20 ms (a slice with a scavenge in it).
+// The chunks and the held segments go to the thread as SharedArrayBuffers (no copy); the segments
+// come back the same way and the route index's arrays are transferred, so receiving the table costs
+// the loop a structured clone of some hundred small objects.
+
+import { Worker } from 'node:worker_threads';
+import { siblingModule } from '../../module-url.ts';
+import { TableChunkError, TableError, TableValidationError, type ChunkCheck, type TableErrorCode, type TableProblem } from '../../table/errors.ts';
+import { KeyTable, type KeyTableState } from '../../table/key-table.ts';
+import type { ChunkRef } from '../../table/manifest.ts';
+import type { TableParts } from '../build-active.ts';
+import { receivedSegment, type RouteSegment } from '../compact-routes.ts';
+import type { HeldChunks } from './chunked.ts';
+
+const ASSEMBLE_WORKER = siblingModule(import.meta.url, 'assemble-worker');
+
+export interface AssembleRequest {
+  readonly refs: readonly ChunkRef[];
+  /** The bytes of the chunks not held, by hash. */
+  readonly chunks: ReadonlyMap<string, Uint8Array>;
+  /** The held segments `refs` name, by hash. */
+  readonly held: ReadonlyMap<string, RouteSegment>;
+}
+
+/** A refusal, as data: a TableError does not survive postMessage as one. */
+export type AssembleRefusal =
+  | { readonly type: 'invalid'; readonly problems: readonly TableProblem[] }
+  | { readonly type: 'chunk'; readonly sha256: string; readonly detail: string; readonly check: ChunkCheck }
+  | { readonly type: 'table'; readonly code: TableErrorCode; readonly message: string };
+
+export type AssembleReply =
+  | {
+      readonly kind: 'built';
+      /** refs[i]'s segment, or null where it is the held one (not sent back). */
+      readonly segments: readonly (RouteSegment | null)[];
+      readonly exact: KeyTableState;
+      readonly wildcards: KeyTableState;
+      readonly fallback: number | undefined;
+      readonly adapterPositions: readonly number[];
+    }
+  | { readonly kind: 'refused'; readonly refusal: AssembleRefusal }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/** Builds the parts of a table in a new worker thread; throws the TableError a build on the loop would. */
+export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, chunks: ReadonlyMap<string, Uint8Array>, signal?: AbortSignal): Promise<TableParts> {
+  signal?.throwIfAborted();
+  const named = new Map<string, RouteSegment>();
+  for (const ref of refs) {
+    const segment = held.get(ref.sha256);
+    if (segment !== undefined) named.set(ref.sha256, segment);
+  }
+  const request: AssembleRequest = { refs, chunks, held: named };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(ASSEMBLE_WORKER, { workerData: request });
+    let answered = false;
+    const onAbort = (): void => {
+      void worker.terminate();
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
+      answered = true;
+      signal?.removeEventListener('abort', onAbort);
+    };
+    worker.once('message', (reply: AssembleReply) => {
+      done();
+      try {
+        resolve(partsOf(reply, refs, named));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    worker.once('error', (err) => {
+      done();
+      reject(new Error(`table assembly worker failed: ${err.message}`, { cause: err }));
+    });
+    worker.once('exit', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (!answered) reject(new Error(`table assembly worker exited with code ${code} before answering`));
+    });
+  });
+}
+
+function partsOf(reply: AssembleReply, refs: readonly ChunkRef[], held: ReadonlyMap<string, RouteSegment>): TableParts {
+  if (reply.kind === 'refused') throw refusalError(reply.refusal);
+  if (reply.kind === 'failed') throw new Error(`table assembly worker failed: ${reply.message}`);
+  if (reply.segments.length !== refs.length) throw new RangeError(`table assembly worker built ${reply.segments.length} segments for ${refs.length} chunks`);
+  const segments = reply.segments.map((segment, i) => (segment === null ? held.get(refs[i]!.sha256) : receivedSegment(segment)));
+  if (segments.some((segment) => segment === undefined)) throw new RangeError('table assembly worker left out a segment it was not given');
+  return {
+    segments: segments as RouteSegment[],
+    index: { exact: KeyTable.fromState(reply.exact), wildcards: KeyTable.fromState(reply.wildcards), fallback: reply.fallback },
+    adapterPositions: reply.adapterPositions,
+  };
+}
+
+function refusalError(refusal: AssembleRefusal): TableError {
+  switch (refusal.type) {
+    case 'invalid':
+      return new TableValidationError(refusal.problems);
+    case 'chunk':
+      return new TableChunkError(refusal.sha256, refusal.detail, { check: refusal.check });
+    case 'table':
+      return new TableError(refusal.code, refusal.message);
+  }
+}
+
+/** The refusal a TableError is, as data. */
+export function refusalOf(err: TableError): AssembleRefusal {
+  if (err instanceof TableValidationError) return { type: 'invalid', problems: err.problems.map(({ path, message }) => ({ path, message })) };
+  if (err instanceof TableChunkError) return { type: 'chunk', sha256: err.sha256, detail: err.detail, check: err.check };
+  return { type: 'table', code: err.code, message: err.message };
+}
