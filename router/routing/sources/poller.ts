@@ -345,7 +345,7 @@ export class TablePoller {
       const header = parseManifestHeader(verified.manifest);
       const payloadDigest = Buffer.from(verified.payloadDigest, 'hex');
       if (verified.format === 'chunked') return { kind: 'chunks', format: 'chunked', header, refs: verified.manifest.chunks, read, payloadDigest, keyid: verified.keyid };
-      const given = new Map(verified.manifest.chunks.map((ref, i) => [ref.sha256, Buffer.from(verified.chunkBytes[i]!.buffer)] as const));
+      const given = new Map(verified.manifest.chunks.map((ref, i) => [ref.sha256, Buffer.from(verified.chunkBytes[i]!.buffer, verified.chunkBytes[i]!.byteOffset, verified.chunkBytes[i]!.byteLength)] as const));
       return { kind: 'chunks', format: 'envelope', header, refs: verified.manifest.chunks, read: async (ref) => given.get(ref.sha256)!, payloadDigest, keyid: verified.keyid };
     }
     if (envelopePayloadType(bytes) === TABLE_MANIFEST_PAYLOAD_TYPE) {

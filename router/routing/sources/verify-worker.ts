@@ -12,7 +12,6 @@ import type { OffThreadReply, OffThreadRequest } from './off-thread.ts';
 
 const request = workerData as OffThreadRequest;
 let reply: OffThreadReply;
-const transfer: ArrayBuffer[] = [];
 try {
   if (envelopePayloadType(request.bytes) === TABLE_MANIFEST_PAYLOAD_TYPE) {
     // A big chunked table's manifest: the chunks are the loop's to read.
@@ -29,10 +28,9 @@ try {
     const verified = verifyEnvelope(request.bytes, request.trustedKeys, request.opts);
     const { manifest, chunks } = splitTableDocument(verified.document);
     const chunkBytes = chunks.map((chunk) => {
-      // A fresh ArrayBuffer per chunk: small Buffers share a pool, which must not be transferred.
-      const copy = new Uint8Array(new ArrayBuffer(chunk.bytes.length));
+      // On a SharedArrayBuffer: the loop hands it on to the thread that builds the table (assemble-off-thread.ts) without a copy.
+      const copy = new Uint8Array(new SharedArrayBuffer(chunk.bytes.length));
       copy.set(chunk.bytes);
-      transfer.push(copy.buffer);
       return copy;
     });
     reply = {
@@ -47,4 +45,4 @@ try {
 } catch (err) {
   reply = err instanceof TableError ? { kind: 'refused', code: err.code, message: err.message } : { kind: 'failed', message: (err as Error).stack ?? String(err) };
 }
-parentPort!.postMessage(reply, transfer);
+parentPort!.postMessage(reply);
