@@ -6,8 +6,8 @@
 // Where: a table of ASSEMBLE_OFF_THREAD_MIN_ROUTES routes or more is built in a worker thread
 // (assemble-worker.ts), which hands back the segments and the route index as shared or transferred
 // memory; the loop only makes the routes with adapters and swaps. A smaller one is built on the loop
-// in short slices (SliceClock), which costs less than starting a thread. Only the final swap runs in
-// one go, and it is one assignment.
+// in short slices (SliceClock): a few slices cost less than starting a thread. Only the final swap
+// runs in one go, and it is one assignment.
 
 import { TableAssembler } from '../../table/assembler.ts';
 import { TableValidationError, type TableProblem } from '../../table/errors.ts';
@@ -36,11 +36,12 @@ const DECODE_BYTES_PER_MS = 100_000;
 export const CHUNK_FETCH_CONCURRENCY = 8;
 
 /**
- * Tables with at least this many routes are built in a worker thread. Starting one costs the router
- * ~10 MB while it runs and some tens of ms before it builds anything; a table of 2,048 routes takes
- * about as long on the loop in slices (docs/BENCHMARKS.md).
+ * Tables with at least this many routes are built in a worker thread. On the loop, even in 4 ms slices,
+ * a status exchange (several turns of the loop) waits for a slice at each turn: at 1,000 routes its
+ * p99 during the apply was 13-24 ms in slices against 4.9-5.7 ms with a worker thread, whose start
+ * made the apply ~250 ms longer (docs/BENCHMARKS.md). Below this a table is a few slices.
  */
-export const ASSEMBLE_OFF_THREAD_MIN_ROUTES = 2_048;
+export const ASSEMBLE_OFF_THREAD_MIN_ROUTES = 512;
 
 export interface AssembleOptions {
   /** Default ASSEMBLE_OFF_THREAD_MIN_ROUTES; 0 builds every table in a worker thread, Infinity none. */
