@@ -6,10 +6,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { serialize } from 'node:v8';
 import { startAndListModules } from '../helpers/loaded-modules.ts';
 import { transferRoutes } from '../helpers/router.ts';
 import { bigDocument } from '../helpers/chunked-tables.ts';
 import { envelopeFor, newKey } from '../helpers/tables.ts';
+import { splitTableDocument } from '../../router/table/manifest.ts';
+import { parseRoutingTable } from '../../router/table/schema.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -55,4 +58,23 @@ test('the compiled router verifies a big envelope in its compiled worker thread'
   const verified = await verifyOffThread({ bytes, trustedKeys: [key.publicKey], opts: { maxBytes: 16 * 1024 * 1024, expectedTableId: 'big', now: Date.now(), skewMs: 60_000 } }, AbortSignal.timeout(30_000));
   assert.equal(verified.format, 'envelope');
   assert.equal(verified.manifest.chunks.reduce((sum, ref) => sum + ref.routes, 0), 600);
+});
+
+test('the compiled router builds big tables in its compiled worker threads (a chunked table, and one handed to a worker process)', async () => {
+  const doc = bigDocument('big', 600);
+  const { chunks } = splitTableDocument(doc);
+  const chunked = (await import(join(out, 'router/routing/sources/chunked.js'))) as typeof import('../../router/routing/sources/chunked.ts');
+  const { SliceClock } = (await import(join(out, 'router/routing/slices.js'))) as typeof import('../../router/routing/slices.ts');
+  const header = { tableId: 'big', version: 1, routes: [] };
+  const assembled = await chunked.assembleChunkedTable(header, chunks.map((c) => c.ref), new Map(), async (ref) => Buffer.from(chunks.find((c) => c.ref.sha256 === ref.sha256)!.bytes), new SliceClock(), { offThreadMinRoutes: 0 });
+  assert.equal(assembled.offThread, true);
+  assert.equal(assembled.active.resolve('play599.example.com')?.id, 'route-599');
+
+  const { ThreadTableBuild } = (await import(join(out, 'router/workers/table-build.js'))) as typeof import('../../router/workers/table-build.ts');
+  const table = parseRoutingTable(doc);
+  const build = new ThreadTableBuild(1, table.routes.length, 4);
+  await build.addBatch(serialize({ favicons: [], routes: table.routes }));
+  const active = await build.finish({ tableId: 'big', version: 1 });
+  assert.equal(active.table.routes.length, 600);
+  assert.equal(active.resolve('x.net7.example.org')?.id, 'route-7');
 });
