@@ -20,7 +20,7 @@ export interface AssembleRequest {
   readonly refs: readonly ChunkRef[];
   /** The bytes of the chunks not held, by hash. */
   readonly chunks: ReadonlyMap<string, Uint8Array>;
-  /** The held segments `refs` name, by hash. */
+  /** The held segments `refs` name, by hash (their favicons blanked: the thread needs only ids and hosts). */
   readonly held: ReadonlyMap<string, RouteSegment>;
 }
 
@@ -47,11 +47,16 @@ export type AssembleReply =
 export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, chunks: ReadonlyMap<string, Uint8Array>, signal?: AbortSignal): Promise<TableParts> {
   signal?.throwIfAborted();
   const named = new Map<string, RouteSegment>();
+  const sent = new Map<string, RouteSegment>();
   for (const ref of refs) {
     const segment = held.get(ref.sha256);
-    if (segment !== undefined) named.set(ref.sha256, segment);
+    if (segment === undefined) continue;
+    named.set(ref.sha256, segment);
+    // Without its favicons (tens of KiB each, one per segment, copied by postMessage on this loop): the
+    // thread reads a held route only for its id and hosts, and sends the held segments back as null.
+    sent.set(ref.sha256, { ...segment, favicons: segment.favicons.map(() => '') });
   }
-  const request: AssembleRequest = { refs, chunks, held: named };
+  const request: AssembleRequest = { refs, chunks, held: sent };
   return new Promise((resolve, reject) => {
     const worker = new Worker(ASSEMBLE_WORKER, { workerData: request });
     let answered = false;

@@ -112,6 +112,8 @@ describe('building a big table in a worker thread', () => {
     assert.equal(changed.reads.length, 1);
     assert.equal(changed.assembled.active.resolve('play1234.example.com')?.status.motd, 'Route 1234 (new)');
     assert.equal(changed.assembled.active.resolve('play1233.example.com')?.status.motd, 'Route 1233');
+    // A held route keeps its favicon (the thread is sent held segments without them).
+    assert.equal(changed.assembled.active.table.routes.at(10).status.favicon, FAVICON);
     const unchanged = [...changed.assembled.chunks.values()].filter((segment) => [...thread.assembled.chunks.values()].includes(segment));
     assert.equal(unchanged.length, changed.chunks.length - 1, 'the unchanged chunks are the held segments, not copies');
   });
