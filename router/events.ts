@@ -91,6 +91,14 @@ export interface TableChunksFetchedEvent {
   readonly origin: 'source' | 'cache';
   readonly count: number;
 }
+/**
+ * A poll that ended with no table to consider or apply: the fetch failed, a chunk could not be read, or
+ * the router's own work on it failed (a table build thread that crashed). The last good table stays.
+ */
+export interface TablePollFailedEvent {
+  /** A stable code: a SourceErrorCode, ERR_TABLE_THREAD (a table thread failed) or ERR_SOURCE_INTERNAL (another failure of the router's own). */
+  readonly kind: string;
+}
 /** A chunk refused against its manifest entry; the table is refused and the last good one kept. */
 export interface TableChunkRefusedEvent {
   /** `size`, `sha256` or `content` (not canonical JSON, wrong route count). */
@@ -233,6 +241,7 @@ export interface EventMap {
   'passage:table:applied': TableAppliedEvent;
   'passage:table:chunks_fetched': TableChunksFetchedEvent;
   'passage:table:chunk_refused': TableChunkRefusedEvent;
+  'passage:table:poll_failed': TablePollFailedEvent;
   'passage:rate_limited': RateLimitedEvent;
   'passage:rate_limiter:size': RateLimiterSizeEvent;
   'passage:connection:rejected': ConnectionRejectedEvent;
@@ -282,6 +291,7 @@ export const events = {
   tableApplied: eventChannel('passage:table:applied'),
   tableChunksFetched: eventChannel('passage:table:chunks_fetched'),
   tableChunkRefused: eventChannel('passage:table:chunk_refused'),
+  tablePollFailed: eventChannel('passage:table:poll_failed'),
   rateLimited: eventChannel('passage:rate_limited'),
   rateLimiterSize: eventChannel('passage:rate_limiter:size'),
   connectionRejected: eventChannel('passage:connection:rejected'),

@@ -33,6 +33,7 @@ export class RouterMetrics {
   readonly tableFetchErrors: Counter<'kind'>;
   readonly tableChunksFetched: Counter<'origin'>;
   readonly tableChunkFailures: Counter<'check'>;
+  readonly tablePollFailures: Counter<'kind'>;
   readonly tableChunksHeld: Gauge;
   readonly rateLimitExceeded: Counter<'budget'>;
   readonly rateLimiterSize: Gauge<'budget'>;
@@ -132,6 +133,9 @@ export class RouterMetrics {
     this.tableChunksFetched = new Counter({
       name: 'passage_table_chunks_fetched_total', help: 'Chunks of chunked tables read, by origin (source, cache); chunks already held are not read again', labelNames: ['origin'], registers,
     });
+    this.tablePollFailures = new Counter({
+      name: 'passage_table_poll_failures_total', help: 'Polls that ended with no table to apply, by kind (stable code): a failed fetch or chunk read, ERR_TABLE_THREAD for a table thread that failed, ERR_SOURCE_INTERNAL for another failure of the router\'s own; the last good table stays', labelNames: ['kind'], registers,
+    });
     this.tableChunkFailures = new Counter({
       name: 'passage_table_chunk_failures_total', help: 'Chunks refused against their manifest entry, by check (size, sha256, content); the table is refused', labelNames: ['check'], registers,
     });
@@ -218,6 +222,7 @@ export class RouterMetrics {
     on(events.tableRejected, (m) => this.tableRejections.inc({ reason: m.reason }));
     on(events.tableChunksFetched, (m) => this.tableChunksFetched.inc({ origin: m.origin }, m.count));
     on(events.tableChunkRefused, (m) => this.tableChunkFailures.inc({ check: m.check }));
+    on(events.tablePollFailed, (m) => this.tablePollFailures.inc({ kind: m.kind }));
     on(events.tableFetch, (m) => {
       this.tableFetchDuration.observe({ result: m.result }, m.durationSeconds);
       if (m.result === 'error') this.tableFetchErrors.inc({ kind: m.kind ?? 'unknown' });

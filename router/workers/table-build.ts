@@ -9,6 +9,7 @@ import { ActiveTableBuilder, activeTableFromParts, type TableParts } from '../ro
 import { receivedSegment, type RouteSegment } from '../routing/compact-routes.ts';
 import { SliceClock } from '../routing/slices.ts';
 import { siblingModule } from '../module-url.ts';
+import { BUILD_THREAD_HEAP_MB } from '../routing/sources/assemble-off-thread.ts';
 import { KeyTable, type KeyTableState } from '../table/key-table.ts';
 import type { Route } from '../table/types.ts';
 import { FAVICON_REF_PREFIX, type RouteBatch } from './table-handover.ts';
@@ -93,7 +94,7 @@ export class ThreadTableBuild implements TableBuild {
 
   constructor(transfer: number, routeCount: number, sliceBudgetMs: number) {
     this.sliceBudgetMs = sliceBudgetMs;
-    this.worker = new Worker(BUILD_THREAD, { workerData: { transfer, routeCount } });
+    this.worker = new Worker(BUILD_THREAD, { workerData: { transfer, routeCount }, resourceLimits: { maxOldGenerationSizeMb: BUILD_THREAD_HEAP_MB } });
     this.worker.on('message', (reply: FromBuildThread) => {
       const waiting = this.waiting;
       this.waiting = undefined;

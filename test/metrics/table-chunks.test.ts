@@ -90,3 +90,23 @@ test('a big single envelope is held as chunks but fetches none; a small one hold
   assert.equal((await r.poller.pollOnce()).kind, 'applied');
   assert.equal(await value(r.metrics, 'passage_table_chunks_held'), 0);
 });
+
+test('a poll that ends with no table is counted by kind: a chunk not there yet, and a table build thread out of memory', async () => {
+  const source = new ChunkedSource();
+  const chunks = source.publish(bigDocument('prod', 3_000, 1), key.privateKey, { withhold: true });
+  // An old generation of 4 MB: the build thread runs out of memory (ERR_WORKER_OUT_OF_MEMORY); the router does not.
+  using r = router(source, { assembleOffThreadMinRoutes: 0, assembleThreadHeapMb: 4 });
+  const missing = await r.poller.pollOnce();
+  assert.equal(missing.kind === 'error' && missing.code, 'ERR_SOURCE_NOT_FOUND');
+  assert.equal(await value(r.metrics, 'passage_table_poll_failures_total', { kind: 'ERR_SOURCE_NOT_FOUND' }), 1);
+  for (const chunk of chunks) source.chunks.set(chunk.ref.sha256, chunk.bytes);
+  const crashed = await r.poller.pollOnce();
+  assert.equal(crashed.kind === 'error' && crashed.code, 'ERR_TABLE_THREAD');
+  assert.match(crashed.kind === 'error' ? crashed.message : '', /table assembly worker failed/);
+  assert.equal(await value(r.metrics, 'passage_table_poll_failures_total', { kind: 'ERR_TABLE_THREAD' }), 1);
+  assert.equal(r.poller.status().lastError?.code, 'ERR_TABLE_THREAD');
+  assert.equal(r.poller.status().rejections.ERR_TABLE_CHUNK, undefined, 'the table is not refused');
+  // The next poll with room to build applies it.
+  using roomy = router(source, { assembleOffThreadMinRoutes: 0 });
+  assert.deepEqual(await roomy.poller.pollOnce(), { kind: 'applied', version: 1 });
+});

@@ -13,8 +13,17 @@ import type { ChunkRef } from '../../table/manifest.ts';
 import type { TableParts } from '../build-active.ts';
 import { receivedSegment, type RouteSegment } from '../compact-routes.ts';
 import type { HeldChunks } from './chunked.ts';
+import { TableThreadError } from './off-thread.ts';
 
 const ASSEMBLE_WORKER = siblingModule(import.meta.url, 'assemble-worker');
+
+/**
+ * The old generation a table build thread may grow to. Its heap does not grow with the table (routes go
+ * to segments and key tables outside it; one chunk's documents are parsed at a time): about 22 MB in use
+ * at 100,000 routes (`--trace-gc`). A thread that needs more stops with ERR_WORKER_OUT_OF_MEMORY, a
+ * failed poll (passage_table_poll_failures_total), never the router's heap.
+ */
+export const BUILD_THREAD_HEAP_MB = 256;
 
 export interface AssembleRequest {
   readonly refs: readonly ChunkRef[];
@@ -44,7 +53,7 @@ export type AssembleReply =
   | { readonly kind: 'failed'; readonly message: string };
 
 /** Builds the parts of a table in a new worker thread; throws the TableError a build on the loop would. */
-export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, chunks: ReadonlyMap<string, Uint8Array>, signal?: AbortSignal): Promise<TableParts> {
+export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, chunks: ReadonlyMap<string, Uint8Array>, signal?: AbortSignal, heapMb = BUILD_THREAD_HEAP_MB): Promise<TableParts> {
   signal?.throwIfAborted();
   const named = new Map<string, RouteSegment>();
   const sent = new Map<string, RouteSegment>();
@@ -58,7 +67,7 @@ export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, c
   }
   const request: AssembleRequest = { refs, chunks, held: sent };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(ASSEMBLE_WORKER, { workerData: request });
+    const worker = new Worker(ASSEMBLE_WORKER, { workerData: request, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     let answered = false;
     const onAbort = (): void => {
       void worker.terminate();
@@ -79,18 +88,18 @@ export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, c
     });
     worker.once('error', (err) => {
       done();
-      reject(new Error(`table assembly worker failed: ${err.message}`, { cause: err }));
+      reject(new TableThreadError(`table assembly worker failed: ${err.message}`, { cause: err }));
     });
     worker.once('exit', (code) => {
       signal?.removeEventListener('abort', onAbort);
-      if (!answered) reject(new Error(`table assembly worker exited with code ${code} before answering`));
+      if (!answered) reject(new TableThreadError(`table assembly worker exited with code ${code} before answering`));
     });
   });
 }
 
 function partsOf(reply: AssembleReply, refs: readonly ChunkRef[], held: ReadonlyMap<string, RouteSegment>): TableParts {
   if (reply.kind === 'refused') throw refusalError(reply.refusal);
-  if (reply.kind === 'failed') throw new Error(`table assembly worker failed: ${reply.message}`);
+  if (reply.kind === 'failed') throw new TableThreadError(`table assembly worker failed: ${reply.message}`);
   if (reply.segments.length !== refs.length) throw new RangeError(`table assembly worker built ${reply.segments.length} segments for ${refs.length} chunks`);
   const segments = reply.segments.map((segment, i) => (segment === null ? held.get(refs[i]!.sha256) : receivedSegment(segment)));
   if (segments.some((segment) => segment === undefined)) throw new RangeError('table assembly worker left out a segment it was not given');

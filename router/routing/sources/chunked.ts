@@ -48,6 +48,8 @@ export interface AssembleOptions {
   readonly offThreadMinRoutes?: number;
   /** Aborting ends the build (and terminates its worker thread). */
   readonly signal?: AbortSignal;
+  /** The build thread's old-generation limit (default BUILD_THREAD_HEAP_MB). */
+  readonly threadHeapMb?: number;
 }
 
 export interface AssembledTable {
@@ -72,7 +74,7 @@ export async function assembleChunkedTable(header: RoutingTable, refs: readonly 
 
   let parts: TableParts;
   if (offThread) {
-    parts = await assembleOffThread(refs, held, bytesOf, opts.signal);
+    parts = await assembleOffThread(refs, held, bytesOf, opts.signal, opts.threadHeapMb);
   } else {
     clock.begin();
     parts = await buildChunkedParts(refs, held, bytesOf, clock);

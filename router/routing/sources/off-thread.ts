@@ -6,6 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { VerifyOptions } from '../../table/envelope.ts';
+import { PassageError } from '../../errors.ts';
 import { TableError, type TableErrorCode } from '../../table/errors.ts';
 import type { ManifestDocument } from '../../table/manifest.ts';
 import { siblingModule } from '../../module-url.ts';
@@ -39,6 +40,15 @@ export type OffThreadVerified = Extract<OffThreadReply, { kind: 'verified' }>;
 /** A refusal from the worker, with the code verifyEnvelope gave it. */
 export class OffThreadTableError extends TableError {}
 
+/**
+ * A table thread that failed instead of answering (it crashed, ran out of its heap, or could not start):
+ * the router's own failure, not the table's. The poll fails (ERR_TABLE_THREAD, counted in
+ * passage_table_poll_failures_total) and is retried; the table is not refused.
+ */
+export class TableThreadError extends PassageError {
+  readonly code = 'ERR_TABLE_THREAD';
+}
+
 /** Verifies `bytes` in a new worker thread; throws a TableError when refused. Aborting terminates the worker. */
 export function verifyOffThread(request: OffThreadRequest, signal: AbortSignal): Promise<OffThreadVerified> {
   signal.throwIfAborted();
@@ -55,15 +65,15 @@ export function verifyOffThread(request: OffThreadRequest, signal: AbortSignal):
       signal.removeEventListener('abort', onAbort);
       if (reply.kind === 'verified') resolve(reply);
       else if (reply.kind === 'refused') reject(new OffThreadTableError(reply.code, reply.message));
-      else reject(new Error(`table verification worker failed: ${reply.message}`));
+      else reject(new TableThreadError(`table verification worker failed: ${reply.message}`));
     });
     worker.once('error', (err) => {
       signal.removeEventListener('abort', onAbort);
-      reject(err);
+      reject(new TableThreadError(`table verification worker failed: ${err.message}`, { cause: err }));
     });
     worker.once('exit', (code) => {
       signal.removeEventListener('abort', onAbort);
-      if (!answered) reject(new Error(`table verification worker exited with code ${code} before answering`));
+      if (!answered) reject(new TableThreadError(`table verification worker exited with code ${code} before answering`));
     });
   });
 }

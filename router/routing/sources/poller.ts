@@ -10,7 +10,7 @@ import { envelopePayloadType, parseManifestHeader, TABLE_MANIFEST_PAYLOAD_TYPE, 
 import { ActiveTable } from '../active-table.ts';
 import { DEFAULT_SLICE_BUDGET_MS, SliceClock } from '../slices.ts';
 import { assembleChunkedTable, type ChunkReader, type HeldChunks } from './chunked.ts';
-import { INLINE_VERIFY_MAX_BYTES, verifyOffThread } from './off-thread.ts';
+import { INLINE_VERIFY_MAX_BYTES, TableThreadError, verifyOffThread } from './off-thread.ts';
 import { TableChunkError, TableError, TableValidationError, type TableProblem } from '../../table/errors.ts';
 import type { RoutingTable } from '../../table/types.ts';
 import { embeddedFaviconProblem } from './favicons.ts';
@@ -56,6 +56,8 @@ export interface PollerOptions {
   readonly inlineVerifyMaxBytes?: number;
   /** Chunked tables of this many routes or more are built in a worker thread, smaller ones on the loop in slices (default ASSEMBLE_OFF_THREAD_MIN_ROUTES). */
   readonly assembleOffThreadMinRoutes?: number;
+  /** The build thread's old-generation limit in MB (default BUILD_THREAD_HEAP_MB). */
+  readonly assembleThreadHeapMb?: number;
 }
 
 /** What the last applied table cost: chunks it has, chunks read for it (not held from the table before), slices it took. */
@@ -385,6 +387,7 @@ export class TablePoller {
     try {
       verified = await this.verify(bytes, origin);
     } catch (err) {
+      if (err instanceof TableThreadError) return this.fail(err);
       if (!(err instanceof TableError)) throw err;
       // A table from a clock ahead of ours becomes valid by itself; everything else stays refused.
       if (err.code !== 'ERR_TABLE_NOT_YET_VALID') this.refusedDigest = digest;
@@ -424,11 +427,12 @@ export class TablePoller {
     try {
       assembled = await assembleChunkedTable(header, verified.refs, this.heldChunks, read, clock, {
         ...(this.opts.assembleOffThreadMinRoutes === undefined ? {} : { offThreadMinRoutes: this.opts.assembleOffThreadMinRoutes }),
+        ...(this.opts.assembleThreadHeapMb === undefined ? {} : { threadHeapMb: this.opts.assembleThreadHeapMb }),
         signal: this.abort.signal,
       });
     } catch (err) {
       // A chunk that cannot be read yet (not replicated, an outage) is a failed poll, retried; bad bytes are a refusal.
-      if (err instanceof TableSourceError) return this.fail(err);
+      if (err instanceof TableSourceError || err instanceof TableThreadError) return this.fail(err);
       if (!(err instanceof TableError)) throw err;
       if (err instanceof TableChunkError) publish(events.tableChunkRefused, this.tag, { check: err.check, origin });
       this.refusedDigest = digest;
@@ -500,7 +504,9 @@ export class TablePoller {
     const code = errorCode(err);
     const message = (err as Error).message ?? String(err);
     this.lastError = { code, message, at: new Date(this.now()).toISOString() };
+    publish(events.tablePollFailed, this.tag, { kind: code });
     if (err instanceof TableSourceError) this.logOnce('warn', code, message, 'cannot fetch the routing table; keeping the last good table');
+    else if (err instanceof TableThreadError) this.logOnce('error', code, message, 'a table thread failed; keeping the last good table, the next poll tries again');
     else this.logOnce('error', code, message, 'unexpected failure while fetching the routing table', err);
     return { kind: 'error', code, message };
   }
@@ -553,7 +559,7 @@ function belowFloor(version: number, floor: number): string {
 }
 
 function errorCode(err: unknown): string {
-  return err instanceof TableSourceError ? err.code : 'ERR_SOURCE_INTERNAL';
+  return err instanceof TableSourceError || err instanceof TableThreadError ? err.code : 'ERR_SOURCE_INTERNAL';
 }
 
 /** A remote table cannot point at files on the router's disk: favicons must travel inside it, as PNG data URIs. */
