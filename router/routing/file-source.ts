@@ -21,6 +21,11 @@ export function loadTableFile(path: string): RoutingTable {
     const code = (err as NodeJS.ErrnoException).code;
     throw new TableFileError(`${path}: ${code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
   }
+  return parseTableFile(path, text);
+}
+
+/** The table of a routes file's text, read from `path` (whose name says TOML or JSON, and beside which favicons are). */
+export function parseTableFile(path: string, text: string): RoutingTable {
   let doc: unknown;
   try {
     doc = extname(path) === '.json' ? JSON.parse(text) : parseToml(text);

@@ -3,7 +3,7 @@
 // table's parts at the end: segments on SharedArrayBuffers, key tables with their buffers transferred.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ActiveTableBuilder } from '../routing/build-active.ts';
-import { keyTableBuffers } from '../table/key-table.ts';
+import { toWire } from '../routing/parts-wire.ts';
 import { addRouteBatch, type FromBuildThread, type ToBuildThread } from './table-build.ts';
 
 const { transfer, routeCount } = workerData as { transfer: number; routeCount: number };
@@ -23,12 +23,7 @@ async function answer(message: ToBuildThread): Promise<{ reply: FromBuildThread;
     await addRouteBatch(builder, favicons, message.bytes, transfer, routeCount, () => undefined);
     return { reply: { kind: 'taken', routes: builder.length }, buffers: [] };
   }
-  const parts = builder.parts();
-  const exact = parts.index.exact.toState();
-  const wildcards = parts.index.wildcards.toState();
+  const built = toWire(builder.parts());
   port.unref();
-  return {
-    reply: { kind: 'built', segments: parts.segments, exact, wildcards, fallback: parts.index.fallback, adapterPositions: parts.adapterPositions },
-    buffers: [...keyTableBuffers(exact), ...keyTableBuffers(wildcards)],
-  };
+  return { reply: { kind: 'built', parts: built.wire }, buffers: built.transfer };
 }

@@ -5,12 +5,11 @@
 import { deserialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { ActiveTable, TableHeader } from '../routing/active-table.ts';
-import { ActiveTableBuilder, activeTableFromParts, type TableParts } from '../routing/build-active.ts';
-import { receivedSegment, type RouteSegment } from '../routing/compact-routes.ts';
+import { ActiveTableBuilder, activeTableFromParts } from '../routing/build-active.ts';
+import { fromWire, type WireParts } from '../routing/parts-wire.ts';
 import { SliceClock } from '../routing/slices.ts';
 import { siblingModule } from '../module-url.ts';
 import { BUILD_THREAD_HEAP_MB } from '../routing/sources/assemble-off-thread.ts';
-import { KeyTable, type KeyTableState } from '../table/key-table.ts';
 import type { Route } from '../table/types.ts';
 import { FAVICON_REF_PREFIX, type RouteBatch } from './table-handover.ts';
 
@@ -31,7 +30,7 @@ export interface TableBuild {
 export type ToBuildThread = { readonly kind: 'batch'; readonly bytes: Uint8Array } | { readonly kind: 'end' };
 export type FromBuildThread =
   | { readonly kind: 'taken'; readonly routes: number }
-  | { readonly kind: 'built'; readonly segments: readonly RouteSegment[]; readonly exact: KeyTableState; readonly wildcards: KeyTableState; readonly fallback: number | undefined; readonly adapterPositions: readonly number[] }
+  | { readonly kind: 'built'; readonly parts: WireParts }
   | { readonly kind: 'failed'; readonly message: string };
 
 /** Adds a batch's routes to `builder`, checking the transfer's bounds; `each` runs after every route (a slice's tick). */
@@ -123,11 +122,7 @@ export class ThreadTableBuild implements TableBuild {
   async finish(header: TableHeader): Promise<ActiveTable> {
     const reply = await this.ask({ kind: 'end' });
     if (reply.kind !== 'built') throw new Error(`table build thread answered ${reply.kind} to the end`);
-    const parts: TableParts = {
-      segments: reply.segments.map(receivedSegment),
-      index: { exact: KeyTable.fromState(reply.exact), wildcards: KeyTable.fromState(reply.wildcards), fallback: reply.fallback },
-      adapterPositions: reply.adapterPositions,
-    };
+    const parts = fromWire(reply.parts);
     return activeTableFromParts(header, parts, new SliceClock(this.sliceBudgetMs));
   }
 

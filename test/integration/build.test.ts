@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { startAndListModules } from '../helpers/loaded-modules.ts';
@@ -77,4 +77,10 @@ test('the compiled router builds big tables in its compiled worker threads (a ch
   const active = await build.finish({ tableId: 'big', version: 1 });
   assert.equal(active.table.routes.length, 600);
   assert.equal(active.resolve('x.net7.example.org')?.id, 'route-7');
+
+  const { FileTableSource } = (await import(join(out, 'router/routing/sources/file.js'))) as typeof import('../../router/routing/sources/file.ts');
+  const routes = join(out, 'routes.toml');
+  writeFileSync(routes, transferRoutes([{ id: 'a', port: 25599 }]));
+  const read = await new FileTableSource(routes, { inlineMaxBytes: 0 }).fetch();
+  assert.equal(read.kind === 'unsigned' && 'index' in read.table && read.table.table.routes.length, 1);
 });

@@ -8,10 +8,10 @@
 import { Worker } from 'node:worker_threads';
 import { siblingModule } from '../../module-url.ts';
 import { TableChunkError, TableError, TableValidationError, type ChunkCheck, type TableErrorCode, type TableProblem } from '../../table/errors.ts';
-import { KeyTable, type KeyTableState } from '../../table/key-table.ts';
 import type { ChunkRef } from '../../table/manifest.ts';
 import type { TableParts } from '../build-active.ts';
 import { receivedSegment, type RouteSegment } from '../compact-routes.ts';
+import { fromWire, type WireParts } from '../parts-wire.ts';
 import type { HeldChunks } from './chunked.ts';
 import { TableThreadError } from './off-thread.ts';
 
@@ -40,15 +40,8 @@ export type AssembleRefusal =
   | { readonly type: 'table'; readonly code: TableErrorCode; readonly message: string };
 
 export type AssembleReply =
-  | {
-      readonly kind: 'built';
-      /** refs[i]'s segment, or null where it is the held one (not sent back). */
-      readonly segments: readonly (RouteSegment | null)[];
-      readonly exact: KeyTableState;
-      readonly wildcards: KeyTableState;
-      readonly fallback: number | undefined;
-      readonly adapterPositions: readonly number[];
-    }
+  /** refs[i]'s segment, or null where it is the held one (not sent back). */
+  | { readonly kind: 'built'; readonly parts: WireParts<RouteSegment | null> }
   | { readonly kind: 'refused'; readonly refusal: AssembleRefusal }
   | { readonly kind: 'failed'; readonly message: string };
 
@@ -100,14 +93,8 @@ export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, c
 function partsOf(reply: AssembleReply, refs: readonly ChunkRef[], held: ReadonlyMap<string, RouteSegment>): TableParts {
   if (reply.kind === 'refused') throw refusalError(reply.refusal);
   if (reply.kind === 'failed') throw new TableThreadError(`table assembly worker failed: ${reply.message}`);
-  if (reply.segments.length !== refs.length) throw new RangeError(`table assembly worker built ${reply.segments.length} segments for ${refs.length} chunks`);
-  const segments = reply.segments.map((segment, i) => (segment === null ? held.get(refs[i]!.sha256) : receivedSegment(segment)));
-  if (segments.some((segment) => segment === undefined)) throw new RangeError('table assembly worker left out a segment it was not given');
-  return {
-    segments: segments as RouteSegment[],
-    index: { exact: KeyTable.fromState(reply.exact), wildcards: KeyTable.fromState(reply.wildcards), fallback: reply.fallback },
-    adapterPositions: reply.adapterPositions,
-  };
+  if (reply.parts.segments.length !== refs.length) throw new RangeError(`table assembly worker built ${reply.parts.segments.length} segments for ${refs.length} chunks`);
+  return fromWire(reply.parts, (segment, i) => (segment === null ? held.get(refs[i]!.sha256) : receivedSegment(segment)));
 }
 
 function refusalError(refusal: AssembleRefusal): TableError {

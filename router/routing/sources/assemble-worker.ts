@@ -3,8 +3,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { TableError } from '../../table/errors.ts';
-import { keyTableBuffers } from '../../table/key-table.ts';
 import { receivedSegment, type RouteSegment } from '../compact-routes.ts';
+import { toWire } from '../parts-wire.ts';
 import { SliceClock } from '../slices.ts';
 import { refusalOf, type AssembleReply, type AssembleRequest } from './assemble-off-thread.ts';
 import { buildChunkedParts } from './chunked.ts';
@@ -15,17 +15,10 @@ let reply: AssembleReply;
 let transfer: ArrayBuffer[] = [];
 try {
   const parts = await buildChunkedParts(request.refs, held, request.chunks, new SliceClock(Number.POSITIVE_INFINITY));
-  const exact = parts.index.exact.toState();
-  const wildcards = parts.index.wildcards.toState();
-  transfer = [...keyTableBuffers(exact), ...keyTableBuffers(wildcards)];
-  reply = {
-    kind: 'built',
-    segments: parts.segments.map((segment, i) => (held.get(request.refs[i]!.sha256) === segment ? null : segment)),
-    exact,
-    wildcards,
-    fallback: parts.index.fallback,
-    adapterPositions: parts.adapterPositions,
-  };
+  // Held segments are the loop's own: not sent back.
+  const { wire, transfer: buffers } = toWire(parts, (segment, i) => (held.get(request.refs[i]!.sha256) === segment ? null : segment));
+  transfer = buffers;
+  reply = { kind: 'built', parts: wire };
 } catch (err) {
   reply = err instanceof TableError ? { kind: 'refused', refusal: refusalOf(err) } : { kind: 'failed', message: (err as Error).stack ?? String(err) };
 }

@@ -8,7 +8,8 @@ import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chunkObjectKey } from '../../table/chunk-keys.ts';
 import type { ChunkRef } from '../../table/manifest.ts';
-import { loadTableFile, TableFileError } from '../file-source.ts';
+import { parseTableFile, TableFileError } from '../file-source.ts';
+import { FILE_INLINE_MAX_BYTES, loadFileOffThread } from './file-off-thread.ts';
 import { TableSourceError, type FetchResult, type TableSource } from './source.ts';
 
 export class FileTableSource implements TableSource {
@@ -16,16 +17,20 @@ export class FileTableSource implements TableSource {
   private readonly path: string;
   private lastDigest: string | undefined;
 
-  constructor(path: string) {
+  /** Files up to this size are read on the event loop (a few ms); bigger ones in a worker thread. */
+  private readonly inlineMaxBytes: number;
+
+  constructor(path: string, opts: { readonly inlineMaxBytes?: number } = {}) {
     this.path = path;
     this.description = pathToFileURL(path).href;
+    this.inlineMaxBytes = opts.inlineMaxBytes ?? FILE_INLINE_MAX_BYTES;
   }
 
   invalidate(): void {
     this.lastDigest = undefined;
   }
 
-  async fetch(): Promise<FetchResult> {
+  async fetch(signal?: AbortSignal): Promise<FetchResult> {
     let bytes: Buffer;
     try {
       bytes = await readFile(this.path);
@@ -36,11 +41,18 @@ export class FileTableSource implements TableSource {
     const digest = createHash('sha256').update(bytes).digest('hex');
     if (digest === this.lastDigest) return { kind: 'not_modified' };
     this.lastDigest = digest;
-    if (isEnvelopeFile(this.path, bytes)) return { kind: 'envelope', bytes };
     let table;
     try {
+      if (bytes.length > this.inlineMaxBytes) {
+        // A big file is read in a worker thread, which builds its table too: 10,000 routes of TOML are
+        // ~150 ms of parsing and validating, a stall of every ping and login if done here.
+        const loaded = await loadFileOffThread(this.path, bytes, signal);
+        if (loaded.kind === 'envelope') return { kind: 'envelope', bytes };
+        return { kind: 'unsigned', table: loaded.table, bytes };
+      }
+      if (isEnvelopeFile(this.path, bytes)) return { kind: 'envelope', bytes };
       // Favicon paths resolve next to the file, as they always have for routes.toml.
-      table = loadTableFile(this.path);
+      table = parseTableFile(this.path, bytes.toString('utf8'));
     } catch (err) {
       // A broken file must be read again on the next poll, after the operator has fixed it.
       this.lastDigest = undefined;

@@ -453,7 +453,9 @@ export class TablePoller {
     if (count > 0) publish(events.tableChunksFetched, this.tag, { origin, count });
   }
 
-  private considerUnsigned(table: RoutingTable, bytes: Buffer): PollOutcome {
+  /** `built`: a plain routes file, parsed, or a big one already built in a worker thread (file-off-thread.ts). */
+  private considerUnsigned(built: RoutingTable | ActiveTable, bytes: Buffer): PollOutcome {
+    const table = built instanceof ActiveTable ? built.table : built;
     if (!this.opts.allowUnsigned) {
       return this.reject(REJECTION_UNSIGNED, `${this.opts.source.description} is not a signed envelope and table.allow_unsigned is false`);
     }
@@ -465,8 +467,8 @@ export class TablePoller {
     if (comparison === 'conflict') {
       return this.reject(REJECTION_VERSION_CONFLICT, `the file changed but its version is still ${table.version}; raise the version to apply it`);
     }
-    this.apply(table, { table: heldTable(table), payloadBytes: bytes, digest }, 'source', undefined, new Map());
-    this.lastApplyStats = { version: table.version, format: 'unsigned', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0, offThread: false };
+    this.apply(built, { table: heldTable(table), payloadBytes: bytes, digest }, 'source', undefined, new Map());
+    this.lastApplyStats = { version: table.version, format: 'unsigned', bytes: bytes.length, chunks: 0, chunksRead: 0, yields: 0, longestSliceMs: 0, offThread: built instanceof ActiveTable };
     return { kind: 'applied', version: table.version };
   }
 
@@ -550,7 +552,7 @@ function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 
-function heldTable(table: RoutingTable): { version: number; expiresAt?: number } {
+function heldTable(table: { readonly version: number; readonly expiresAt?: number }): { version: number; expiresAt?: number } {
   return table.expiresAt === undefined ? { version: table.version } : { version: table.version, expiresAt: table.expiresAt };
 }
 

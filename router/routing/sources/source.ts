@@ -4,12 +4,13 @@
 import { PassageError } from '../../errors.ts';
 import type { ChunkRef } from '../../table/manifest.ts';
 import type { RoutingTable } from '../../table/types.ts';
+import type { ActiveTable } from '../active-table.ts';
 
 export type FetchResult =
   /** A signed envelope as published, not yet verified. */
   | { readonly kind: 'envelope'; readonly bytes: Buffer }
-  /** A plain local routes file (file source only), already parsed; accepted only when unsigned tables are allowed. */
-  | { readonly kind: 'unsigned'; readonly table: RoutingTable; readonly bytes: Buffer }
+  /** A plain local routes file (file source only), already parsed (a big one already built, in a worker thread); accepted only when unsigned tables are allowed. */
+  | { readonly kind: 'unsigned'; readonly table: RoutingTable | ActiveTable; readonly bytes: Buffer }
   /** Nothing changed since the last fetch (HTTP 304, the same file). */
   | { readonly kind: 'not_modified' };
 
