@@ -9,7 +9,7 @@ import { footprintTable, measureFootprint } from './footprint.ts';
 import type { ScenarioResult, TargetName } from './core.ts';
 import type { ExchangeKind } from './lib/client.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
-import { bestOf, checkTargets, resultsTable, targetsTable } from './lib/report.ts';
+import { bestOf, checkTargets, resultsTable, roundByRoundTable, targetsTable } from './lib/report.ts';
 
 const HELP = `Usage: node scripts/bench/run.ts [options]
 
@@ -137,6 +137,8 @@ async function main(): Promise<void> {
     '',
     targetsTable(checkTargets(best)),
   ];
+  const byRound = roundByRoundTable(all);
+  if (byRound !== undefined) out.push('', 'round by round (issue 16):', '', byRound);
   if (values['no-footprint'] !== true) {
     log('footprint: start-up time and idle RSS, 5 starts each');
     out.push('', footprintTable(await measureFootprint({ runs: 5, ...(opts.routerMain === undefined ? {} : { routerMain: opts.routerMain }), log })));

@@ -138,3 +138,45 @@ export function targetsTable(checks: readonly TargetCheck[]): string {
   for (const c of checks) lines.push(`| ${c.name} | ${c.measured} | ${c.met === undefined ? '–' : c.met ? 'yes' : '**no**'} |`);
   return lines.join('\n');
 }
+
+/**
+ * Issue 16's two comparisons round by round, each round's Passage rows against the same round's bare
+ * rows: the best-of table above may pair figures of different rounds, and a machine whose own tail
+ * moves between rounds (the bare server's half-peak p99 did, 3–39 ms) makes one pairing say little.
+ */
+export function roundByRoundTable(rounds: readonly (readonly ScenarioResult[])[]): string | undefined {
+  const rows: string[] = [];
+  let loginMet = 0;
+  let loginSeen = 0;
+  let tailMet = 0;
+  let tailSeen = 0;
+  rounds.forEach((round, i) => {
+    const find = (target: string, kind: string): ScenarioResult | undefined => round.find((r) => r.target === target && r.kind === kind && (r.workers ?? 1) === 1);
+    const bareStatus = find('bare', 'status');
+    const status = find('passage', 'status');
+    const login = find('passage', 'offline_login');
+    if (bareStatus === undefined || bareStatus.peak.rate <= 0) return;
+    let share = '–';
+    if (login !== undefined) {
+      const got = login.peak.rate / bareStatus.peak.rate;
+      loginSeen++;
+      if (got >= TARGETS.offlineLoginShareOfCeilingLean) loginMet++;
+      share = `${(100 * got).toFixed(0)}%`;
+    }
+    let tail = '–';
+    if (status?.half !== undefined && bareStatus.half !== undefined && bareStatus.half.p99Ms > 0) {
+      const ratio = status.half.p99Ms / bareStatus.half.p99Ms;
+      tailSeen++;
+      if (ratio <= TARGETS.statusP99AtHalfPeakVsBare) tailMet++;
+      tail = `${ms(status.half.p99Ms)} vs ${ms(bareStatus.half.p99Ms)} ms (${ratio.toFixed(1)}×)`;
+    }
+    rows.push(`| ${i + 1} | ${int(bareStatus.peak.rate)} | ${share} | ${tail} |`);
+  });
+  if (rows.length === 0) return undefined;
+  return [
+    `| round | bare status/s | Passage offline login→transfer, share of it (≥ ${100 * TARGETS.offlineLoginShareOfCeilingLean}%) | status p99 at half peak, Passage vs bare (≤ ${TARGETS.statusP99AtHalfPeakVsBare}×) |`,
+    '|--:|--:|--:|---|',
+    ...rows,
+    `| met in | | ${loginMet} of ${loginSeen} rounds | ${tailMet} of ${tailSeen} rounds |`,
+  ].join('\n');
+}
