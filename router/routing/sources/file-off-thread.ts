@@ -27,8 +27,9 @@ export type FileWorkerReply =
 /** Reads `bytes` (the file at `path`) off the loop; throws TableFileError for a broken file, TableThreadError if the thread fails. */
 export async function loadFileOffThread(path: string, bytes: Buffer, signal?: AbortSignal): Promise<{ kind: 'envelope' } | { kind: 'table'; table: ActiveTable }> {
   signal?.throwIfAborted();
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
-  shared.set(bytes);
+  // Read onto a SharedArrayBuffer already when big (body.ts); else copied there (a few hundred KiB at most).
+  const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : new Uint8Array(new SharedArrayBuffer(bytes.length));
+  if (shared !== bytes) shared.set(bytes);
   const reply = await new Promise<FileWorkerReply>((resolve, reject) => {
     const worker = new Worker(FILE_WORKER, { workerData: { path, bytes: shared }, resourceLimits: { maxOldGenerationSizeMb: FILE_THREAD_HEAP_MB } });
     let answered = false;

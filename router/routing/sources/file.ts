@@ -2,13 +2,13 @@
 // (TOML, or the same shape as JSON) for a single router or development. Re-read on every poll; an
 // unchanged file is "not modified", so editing routes.toml (and raising its version) reloads it.
 
-import { createHash } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chunkObjectKey } from '../../table/chunk-keys.ts';
 import type { ChunkRef } from '../../table/manifest.ts';
 import { parseTableFile, TableFileError } from '../file-source.ts';
+import { BodyCollector } from './body.ts';
 import { FILE_INLINE_MAX_BYTES, loadFileOffThread } from './file-off-thread.ts';
 import { TableSourceError, type FetchResult, type TableSource } from './source.ts';
 
@@ -32,13 +32,13 @@ export class FileTableSource implements TableSource {
 
   async fetch(signal?: AbortSignal): Promise<FetchResult> {
     let bytes: Buffer;
+    let digest: string;
     try {
-      bytes = await readFile(this.path);
+      ({ bytes, digest } = await readInPieces(this.path));
     } catch (cause) {
       const code = (cause as { code?: string }).code;
       throw new TableSourceError('ERR_SOURCE_FILE', `${this.path}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(cause)})`}`, { cause });
     }
-    const digest = createHash('sha256').update(bytes).digest('hex');
     if (digest === this.lastDigest) return { kind: 'not_modified' };
     this.lastDigest = digest;
     let table;
@@ -47,10 +47,10 @@ export class FileTableSource implements TableSource {
         // A big file is read in a worker thread, which builds its table too: 10,000 routes of TOML are
         // ~150 ms of parsing and validating, a stall of every ping and login if done here.
         const loaded = await loadFileOffThread(this.path, bytes, signal);
-        if (loaded.kind === 'envelope') return { kind: 'envelope', bytes };
-        return { kind: 'unsigned', table: loaded.table, bytes };
+        if (loaded.kind === 'envelope') return { kind: 'envelope', bytes, digest };
+        return { kind: 'unsigned', table: loaded.table, bytes, digest };
       }
-      if (isEnvelopeFile(this.path, bytes)) return { kind: 'envelope', bytes };
+      if (isEnvelopeFile(this.path, bytes)) return { kind: 'envelope', bytes, digest };
       // Favicon paths resolve next to the file, as they always have for routes.toml.
       table = parseTableFile(this.path, bytes.toString('utf8'));
     } catch (err) {
@@ -59,7 +59,7 @@ export class FileTableSource implements TableSource {
       if (err instanceof TableFileError) throw new TableSourceError('ERR_SOURCE_FILE', err.message, { cause: err });
       throw err;
     }
-    return { kind: 'unsigned', table, bytes };
+    return { kind: 'unsigned', table, bytes, digest };
   }
 
   /** A chunked table published with `passagectl table publish --to file://PATH` keeps its chunks in PATH.chunks/. */
@@ -78,6 +78,27 @@ export class FileTableSource implements TableSource {
       const code = (cause as { code?: string }).code;
       throw new TableSourceError(code === 'ENOENT' ? 'ERR_SOURCE_NOT_FOUND' : 'ERR_SOURCE_FILE', `${file}: ${code === 'ENOENT' ? 'chunk file not found' : `cannot read (${code ?? String(cause)})`}`, { cause });
     }
+  }
+}
+
+/** Bytes read per step: the file is re-read on every poll, and hashed and copied a piece at a time (body.ts). */
+const FILE_PIECE_BYTES = 1024 * 1024;
+
+/** The file's bytes and SHA-256, read FILE_PIECE_BYTES at a time (up to the size it had when opened). */
+async function readInPieces(path: string): Promise<{ bytes: Buffer; digest: string }> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const body = new BodyCollector(size);
+    const piece = Buffer.allocUnsafeSlow(Math.min(FILE_PIECE_BYTES, Math.max(size, 1)));
+    while (body.length < size) {
+      const { bytesRead } = await handle.read(piece, 0, Math.min(piece.length, size - body.length), body.length);
+      if (bytesRead === 0) break;
+      body.add(piece.subarray(0, bytesRead));
+    }
+    return body.finish();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { redactUrl } from '../../redact-url.ts';
 import { chunkUrl } from '../../table/chunk-keys.ts';
 import { TableChunkError, TableTooLargeError } from '../../table/errors.ts';
 import type { ChunkRef } from '../../table/manifest.ts';
+import { BodyCollector } from './body.ts';
 import { isTimeout, TableSourceError, withTimeout, type FetchResult, type TableSource } from './source.ts';
 
 /** A poll that has not answered in this time is a failed poll; the next one starts fresh. */
@@ -68,10 +69,10 @@ export class HttpTableSource implements TableSource {
       const code = res.status === 404 ? 'ERR_SOURCE_NOT_FOUND' : 'ERR_SOURCE_HTTP_STATUS';
       throw new TableSourceError(code, `${this.description} answered HTTP ${res.status}`);
     }
-    const bytes = await readCapped(res, this.opts.maxBytes, this.description, timeoutMs);
+    const { bytes, digest } = await readCapped(res, this.opts.maxBytes, this.description, timeoutMs);
     const etag = res.headers.get('etag');
     this.etag = etag ?? undefined;
-    return { kind: 'envelope', bytes };
+    return { kind: 'envelope', bytes, digest };
   }
 
   /** `<url path>.chunks/<sha256>.json`, same query: immutable, so no conditional request. */
@@ -91,7 +92,7 @@ export class HttpTableSource implements TableSource {
     }
     // One byte over the declared size is enough to refuse it (the hash check names the chunk).
     try {
-      return await readCapped(res, ref.bytes + 1, what, timeoutMs);
+      return (await readCapped(res, ref.bytes + 1, what, timeoutMs)).bytes;
     } catch (err) {
       if (err instanceof TableTooLargeError) throw new TableChunkError(ref.sha256, `is larger than the ${ref.bytes} bytes the manifest says`, { check: 'size' });
       throw err;
@@ -99,34 +100,35 @@ export class HttpTableSource implements TableSource {
   }
 }
 
-/** Reads the body chunk by chunk and stops at the cap, so a huge or endless answer costs at most maxBytes. */
-async function readCapped(res: Response, maxBytes: number, description: string, timeoutMs: number): Promise<Buffer> {
+/**
+ * Reads the body chunk by chunk and stops at the cap, so a huge or endless answer costs at most maxBytes;
+ * each chunk is copied into a buffer of the declared size and hashed as it arrives (body.ts).
+ */
+async function readCapped(res: Response, maxBytes: number, description: string, timeoutMs: number): Promise<{ bytes: Buffer; digest: string }> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await res.body?.cancel();
     throw new TableTooLargeError(maxBytes, declared);
   }
-  if (res.body === null) return Buffer.alloc(0);
+  const body = new BodyCollector(Number.isNaN(declared) ? undefined : declared);
+  if (res.body === null) return body.finish();
   const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
+      if (body.length + value.byteLength > maxBytes) {
         await reader.cancel();
         // The size seen so far: the rest was never read.
-        throw new TableTooLargeError(maxBytes, size);
+        throw new TableTooLargeError(maxBytes, body.length + value.byteLength);
       }
-      chunks.push(value);
+      body.add(value);
     }
   } catch (cause) {
     if (cause instanceof TableTooLargeError) throw cause;
     throw fetchFailure(cause, description, timeoutMs);
   }
-  return Buffer.concat(chunks, size);
+  return body.finish();
 }
 
 function fetchFailure(cause: unknown, description: string, timeoutMs: number): TableSourceError {

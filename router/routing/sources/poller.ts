@@ -318,8 +318,8 @@ export class TablePoller {
     this.recovered();
     if (result.kind === 'not_modified') return { kind: 'unchanged' };
     this.refusedAtFetch = undefined;
-    if (result.kind === 'unsigned') return this.considerUnsigned(result.table, result.bytes);
-    const outcome = await this.consider(result.bytes, 'source');
+    if (result.kind === 'unsigned') return this.considerUnsigned(result.table, result.bytes, result.digest);
+    const outcome = await this.consider(result.bytes, 'source', result.digest);
     if (outcome.kind === 'applied' && this.opts.cache !== undefined) await this.writeCache(result.bytes);
     return outcome;
   }
@@ -379,8 +379,9 @@ export class TablePoller {
   }
 
   /** Verifies an envelope and applies it if it is newer than the table held. */
-  private async consider(bytes: Buffer, origin: 'source' | 'cache'): Promise<PollOutcome> {
-    const digest = createHash('sha256').update(bytes).digest('hex');
+  /** `digest`: the SHA-256 of `bytes` (hex) if the source computed it while reading them. */
+  private async consider(bytes: Buffer, origin: 'source' | 'cache', known?: string): Promise<PollOutcome> {
+    const digest = known ?? createHash('sha256').update(bytes).digest('hex');
     // The steady state of a DynamoDB poll: the same item again. Nothing to verify.
     if (digest === this.held?.digest || digest === this.refusedDigest) return { kind: 'unchanged' };
     let verified: Candidate;
@@ -454,12 +455,12 @@ export class TablePoller {
   }
 
   /** `built`: a plain routes file, parsed, or a big one already built in a worker thread (file-off-thread.ts). */
-  private considerUnsigned(built: RoutingTable | ActiveTable, bytes: Buffer): PollOutcome {
+  private considerUnsigned(built: RoutingTable | ActiveTable, bytes: Buffer, known?: string): PollOutcome {
     const table = built instanceof ActiveTable ? built.table : built;
     if (!this.opts.allowUnsigned) {
       return this.reject(REJECTION_UNSIGNED, `${this.opts.source.description} is not a signed envelope and table.allow_unsigned is false`);
     }
-    const digest = createHash('sha256').update(bytes).digest('hex');
+    const digest = known ?? createHash('sha256').update(bytes).digest('hex');
     if (table.version < this.minVersion) return this.reject(REJECTION_BELOW_MIN_VERSION, belowFloor(table.version, this.minVersion));
     const comparison = compareToCurrent({ table, payloadBytes: bytes }, this.held);
     if (comparison === 'same') return { kind: 'unchanged' };

@@ -8,9 +8,14 @@ import type { ActiveTable } from '../active-table.ts';
 
 export type FetchResult =
   /** A signed envelope as published, not yet verified. */
-  | { readonly kind: 'envelope'; readonly bytes: Buffer }
+  | {
+      readonly kind: 'envelope';
+      readonly bytes: Buffer;
+      /** SHA-256 of `bytes` (hex), when the source hashed them as it read them (a big body is never hashed in one step). */
+      readonly digest?: string;
+    }
   /** A plain local routes file (file source only), already parsed (a big one already built, in a worker thread); accepted only when unsigned tables are allowed. */
-  | { readonly kind: 'unsigned'; readonly table: RoutingTable | ActiveTable; readonly bytes: Buffer }
+  | { readonly kind: 'unsigned'; readonly table: RoutingTable | ActiveTable; readonly bytes: Buffer; readonly digest?: string }
   /** Nothing changed since the last fetch (HTTP 304, the same file). */
   | { readonly kind: 'not_modified' };
 
