@@ -5,7 +5,6 @@
 // come back the same way and the route index's arrays are transferred, so receiving the table costs
 // the loop a structured clone of some hundred small objects.
 
-import { Worker } from 'node:worker_threads';
 import { siblingModule } from '../../module-url.ts';
 import { TableChunkError, TableError, TableValidationError, type ChunkCheck, type TableErrorCode, type TableProblem } from '../../table/errors.ts';
 import type { ChunkRef } from '../../table/manifest.ts';
@@ -13,7 +12,7 @@ import type { TableParts } from '../build-active.ts';
 import { receivedSegment, type RouteSegment } from '../compact-routes.ts';
 import { fromWire, type WireParts } from '../parts-wire.ts';
 import type { HeldChunks } from './chunked.ts';
-import { TableThreadError } from './off-thread.ts';
+import { runTableThread, TableThreadError } from './off-thread.ts';
 
 const ASSEMBLE_WORKER = siblingModule(import.meta.url, 'assemble-worker');
 
@@ -46,8 +45,7 @@ export type AssembleReply =
   | { readonly kind: 'failed'; readonly message: string };
 
 /** Builds the parts of a table in a new worker thread; throws the TableError a build on the loop would. */
-export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, chunks: ReadonlyMap<string, Uint8Array>, signal?: AbortSignal, heapMb = BUILD_THREAD_HEAP_MB): Promise<TableParts> {
-  signal?.throwIfAborted();
+export async function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, chunks: ReadonlyMap<string, Uint8Array>, signal?: AbortSignal, heapMb = BUILD_THREAD_HEAP_MB): Promise<TableParts> {
   const named = new Map<string, RouteSegment>();
   const sent = new Map<string, RouteSegment>();
   for (const ref of refs) {
@@ -59,35 +57,8 @@ export function assembleOffThread(refs: readonly ChunkRef[], held: HeldChunks, c
     sent.set(ref.sha256, { ...segment, favicons: segment.favicons.map(() => '') });
   }
   const request: AssembleRequest = { refs, chunks, held: sent };
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(ASSEMBLE_WORKER, { workerData: request, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
-    let answered = false;
-    const onAbort = (): void => {
-      void worker.terminate();
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (): void => {
-      answered = true;
-      signal?.removeEventListener('abort', onAbort);
-    };
-    worker.once('message', (reply: AssembleReply) => {
-      done();
-      try {
-        resolve(partsOf(reply, refs, named));
-      } catch (err) {
-        reject(err);
-      }
-    });
-    worker.once('error', (err) => {
-      done();
-      reject(new TableThreadError(`table assembly worker failed: ${err.message}`, { cause: err }));
-    });
-    worker.once('exit', (code) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (!answered) reject(new TableThreadError(`table assembly worker exited with code ${code} before answering`));
-    });
-  });
+  const reply = await runTableThread<AssembleReply>(ASSEMBLE_WORKER, request, 'table assembly worker', { signal, heapMb });
+  return partsOf(reply, refs, named);
 }
 
 function partsOf(reply: AssembleReply, refs: readonly ChunkRef[], held: ReadonlyMap<string, RouteSegment>): TableParts {

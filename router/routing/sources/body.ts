@@ -50,3 +50,11 @@ export class BodyCollector {
 function allocBody(size: number): Buffer {
   return size >= SHARED_BODY_MIN_BYTES ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
 }
+
+/** The bytes on a SharedArrayBuffer, for a worker thread to read without a copy: as they are when they already are, else copied there. */
+export function onSharedMemory(bytes: Buffer): Buffer {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const copy = Buffer.from(new SharedArrayBuffer(bytes.length));
+  bytes.copy(copy);
+  return copy;
+}

@@ -18,6 +18,7 @@ import { ActiveTableBuilder, activeTableFromParts, type TableParts } from '../bu
 import type { RouteSegment } from '../compact-routes.ts';
 import type { SliceClock } from '../slices.ts';
 import { assembleOffThread } from './assemble-off-thread.ts';
+import { onSharedMemory } from './body.ts';
 import { embeddedFaviconProblem } from './favicons.ts';
 
 /** Reads one chunk's bytes (at most `ref.bytes` + 1 of them); throws a TableSourceError when it cannot. */
@@ -69,7 +70,7 @@ export async function assembleChunkedTable(header: RoutingTable, refs: readonly 
   await forEachLimited(missing, CHUNK_FETCH_CONCURRENCY, async (ref) => {
     const bytes = await readChunk(ref);
     // Shared with the worker thread, not copied to it (a chunk is at most 256 KiB: a copy is µs).
-    bytesOf.set(ref.sha256, offThread ? shared(bytes) : bytes);
+    bytesOf.set(ref.sha256, offThread ? onSharedMemory(bytes) : bytes);
   });
 
   let parts: TableParts;
@@ -129,14 +130,6 @@ export async function buildChunkedParts(refs: readonly ChunkRef[], held: HeldChu
   assembler.finish();
   if (favicons.length > 0) throw new TableValidationError(favicons);
   return builder.parts();
-}
-
-/** The bytes on a SharedArrayBuffer (as they are, when they already are). */
-function shared(bytes: Buffer): Buffer {
-  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
-  const copy = Buffer.from(new SharedArrayBuffer(bytes.length));
-  bytes.copy(copy);
-  return copy;
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -3,7 +3,6 @@
 // chunked table, assemble-off-thread.ts). The loop receives the parts and makes the routes with adapters.
 // A signed envelope in a file is only recognised there, and verified by the poller as any envelope.
 
-import { Worker } from 'node:worker_threads';
 import { siblingModule } from '../../module-url.ts';
 import type { ActiveTable, TableHeader } from '../active-table.ts';
 import { activeTableFromParts } from '../build-active.ts';
@@ -11,7 +10,8 @@ import { TableFileError } from '../file-source.ts';
 import { fromWire, type WireParts } from '../parts-wire.ts';
 import { SliceClock } from '../slices.ts';
 import { BUILD_THREAD_HEAP_MB } from './assemble-off-thread.ts';
-import { TableThreadError } from './off-thread.ts';
+import { onSharedMemory } from './body.ts';
+import { runTableThread, TableThreadError } from './off-thread.ts';
 
 const FILE_WORKER = siblingModule(import.meta.url, 'file-worker');
 
@@ -26,32 +26,9 @@ export type FileWorkerReply =
 
 /** Reads `bytes` (the file at `path`) off the loop; throws TableFileError for a broken file, TableThreadError if the thread fails. */
 export async function loadFileOffThread(path: string, bytes: Buffer, signal?: AbortSignal): Promise<{ kind: 'envelope' } | { kind: 'table'; table: ActiveTable }> {
-  signal?.throwIfAborted();
   // Read onto a SharedArrayBuffer already when big (body.ts); else copied there (a few hundred KiB at most).
-  const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : new Uint8Array(new SharedArrayBuffer(bytes.length));
-  if (shared !== bytes) shared.set(bytes);
-  const reply = await new Promise<FileWorkerReply>((resolve, reject) => {
-    const worker = new Worker(FILE_WORKER, { workerData: { path, bytes: shared }, resourceLimits: { maxOldGenerationSizeMb: FILE_THREAD_HEAP_MB } });
-    let answered = false;
-    const onAbort = (): void => {
-      void worker.terminate();
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (message: FileWorkerReply) => {
-      answered = true;
-      signal?.removeEventListener('abort', onAbort);
-      resolve(message);
-    });
-    worker.once('error', (err) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(new TableThreadError(`table file worker failed: ${err.message}`, { cause: err }));
-    });
-    worker.once('exit', (code) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (!answered) reject(new TableThreadError(`table file worker exited with code ${code} before answering`));
-    });
-  });
+  const workerData = { path, bytes: onSharedMemory(bytes) };
+  const reply = await runTableThread<FileWorkerReply>(FILE_WORKER, workerData, 'table file worker', { signal, heapMb: FILE_THREAD_HEAP_MB });
   switch (reply.kind) {
     case 'envelope':
       return { kind: 'envelope' };

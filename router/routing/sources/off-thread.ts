@@ -49,31 +49,42 @@ export class TableThreadError extends PassageError {
   readonly code = 'ERR_TABLE_THREAD';
 }
 
-/** Verifies `bytes` in a new worker thread; throws a TableError when refused. Aborting terminates the worker. */
-export function verifyOffThread(request: OffThreadRequest, signal: AbortSignal): Promise<OffThreadVerified> {
-  signal.throwIfAborted();
+/**
+ * Runs `url` in a new worker thread with `workerData` and resolves with the first message it posts: the
+ * one shape of every table thread that answers once (verify, chunk build, file read). A thread that
+ * fails, or exits before answering, is a TableThreadError naming `what`; aborting terminates it.
+ */
+export function runTableThread<T>(url: URL, workerData: unknown, what: string, opts: { readonly signal?: AbortSignal | undefined; readonly heapMb?: number | undefined } = {}): Promise<T> {
+  const { signal } = opts;
+  signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
-    const worker = new Worker(VERIFY_WORKER, { workerData: request });
+    const worker = new Worker(url, { workerData, ...(opts.heapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: opts.heapMb } }) });
+    let answered = false;
     const onAbort = (): void => {
       void worker.terminate();
-      reject(signal.reason);
+      reject(signal!.reason);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
-    let answered = false;
-    worker.once('message', (reply: OffThreadReply) => {
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (reply: T) => {
       answered = true;
-      signal.removeEventListener('abort', onAbort);
-      if (reply.kind === 'verified') resolve(reply);
-      else if (reply.kind === 'refused') reject(new OffThreadTableError(reply.code, reply.message));
-      else reject(new TableThreadError(`table verification worker failed: ${reply.message}`));
+      signal?.removeEventListener('abort', onAbort);
+      resolve(reply);
     });
     worker.once('error', (err) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(new TableThreadError(`table verification worker failed: ${err.message}`, { cause: err }));
+      signal?.removeEventListener('abort', onAbort);
+      reject(new TableThreadError(`${what} failed: ${err.message}`, { cause: err }));
     });
     worker.once('exit', (code) => {
-      signal.removeEventListener('abort', onAbort);
-      if (!answered) reject(new TableThreadError(`table verification worker exited with code ${code} before answering`));
+      signal?.removeEventListener('abort', onAbort);
+      if (!answered) reject(new TableThreadError(`${what} exited with code ${code} before answering`));
     });
   });
+}
+
+/** Verifies `bytes` in a new worker thread; throws a TableError when refused. Aborting terminates the worker. */
+export async function verifyOffThread(request: OffThreadRequest, signal: AbortSignal): Promise<OffThreadVerified> {
+  const reply = await runTableThread<OffThreadReply>(VERIFY_WORKER, request, 'table verification worker', { signal });
+  if (reply.kind === 'refused') throw new OffThreadTableError(reply.code, reply.message);
+  if (reply.kind === 'failed') throw new TableThreadError(`table verification worker failed: ${reply.message}`);
+  return reply;
 }

@@ -378,8 +378,7 @@ export class TablePoller {
     };
   }
 
-  /** Verifies an envelope and applies it if it is newer than the table held. */
-  /** `digest`: the SHA-256 of `bytes` (hex) if the source computed it while reading them. */
+  /** Verifies an envelope and applies it if it is newer than the table held; `known`: the SHA-256 of `bytes` (hex), if the source computed it while reading them. */
   private async consider(bytes: Buffer, origin: 'source' | 'cache', known?: string): Promise<PollOutcome> {
     const digest = known ?? createHash('sha256').update(bytes).digest('hex');
     // The steady state of a DynamoDB poll: the same item again. Nothing to verify.
