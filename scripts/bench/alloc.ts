@@ -23,6 +23,8 @@ Options:
   --router FILE   router entry to measure (default router/main.ts)
   --duration S    measured seconds per exchange kind (default 5)
   --top N         allocating functions listed per kind (default 12)
+  --survivors     count only objects that outlived a scavenge (promoted or still alive): what
+                  makes scavenges slow and the old generation grow
   -h, --help      show this help`;
 
 interface ProfileNode {
@@ -41,10 +43,11 @@ function flatten(node: ProfileNode, into: Map<string, number>): number {
   return total;
 }
 
-async function measure(kind: ExchangeKind, routerMain: string, durationMs: number, top: number): Promise<void> {
+async function measure(kind: ExchangeKind, routerMain: string, durationMs: number, top: number, survivors: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'passage-alloc-'));
   const out = join(dir, 'alloc.heapprofile');
   process.env.PASSAGE_ALLOC_PROFILE = out;
+  process.env.PASSAGE_ALLOC_SURVIVORS = survivors ? '1' : '0';
   const port = await freePort();
   const router = await startListeningChild('passage', ['--import', here('./lib/alloc-preload.ts'), routerMain, '--config', routerFiles({ mode: 'offline' }, port)], port);
   try {
@@ -61,7 +64,8 @@ async function measure(kind: ExchangeKind, routerMain: string, durationMs: numbe
     const byFunction = new Map<string, number>();
     const total = flatten(profile.head, byFunction);
     const n = result.completed;
-    console.log(`${kind}: ${n} exchanges, ${(total / n / 1024).toFixed(1)} KiB allocated per exchange (errors ${result.errors})`);
+    const what = survivors ? 'outlived a scavenge' : 'allocated';
+    console.log(`${kind}: ${n} exchanges, ${(total / n / 1024).toFixed(2)} KiB ${what} per exchange (errors ${result.errors})`);
     for (const [key, bytes] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {
       console.log(`  ${(bytes / n).toFixed(0).padStart(6)} B  ${key}`);
     }
@@ -72,11 +76,11 @@ async function measure(kind: ExchangeKind, routerMain: string, durationMs: numbe
 }
 
 const { values } = parseArgs({
-  options: { router: { type: 'string' }, duration: { type: 'string' }, top: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { router: { type: 'string' }, duration: { type: 'string' }, top: { type: 'string' }, survivors: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 });
 if (values.help === true) {
   console.log(USAGE);
 } else {
   const routerMain = values.router ?? here('../../router/main.ts');
-  for (const kind of ['status', 'offline_login'] as const) await measure(kind, routerMain, Number(values.duration ?? 5) * 1000, Number(values.top ?? 12));
+  for (const kind of ['status', 'offline_login'] as const) await measure(kind, routerMain, Number(values.duration ?? 5) * 1000, Number(values.top ?? 12), values.survivors === true);
 }

@@ -31,7 +31,7 @@ export function imageNodeOptions(dockerfile = here('../../Dockerfile')): string[
   const m = /^ENV NODE_OPTIONS=(.*)$/m.exec(text);
   return m === null ? [] : m[1]!.replace(/^"|"$/g, '').split(/\s+/).filter((f) => f !== '');
 }
-const ROUTE_HOST = 'play.bench';
+export const ROUTE_HOST = 'play.bench';
 const MOTD = 'Passage benchmark';
 /** What Passage answers for the bench route at protocol 769; the bare server sends the same bytes. */
 const PASSAGE_STATUS_JSON = JSON.stringify({
@@ -161,7 +161,7 @@ function profileName(s: Scenario): string {
 }
 
 /** Starts the servers a scenario needs; the first one is the server under test. */
-async function startServers(s: Scenario, opts: CoreOptions): Promise<ServerChild[]> {
+export async function startServers(s: Scenario, opts: Pick<CoreOptions, 'nodeArgs' | 'profileDir' | 'routerMain'>): Promise<ServerChild[]> {
   if (s.target === 'bare') return [await startReportingChild('bare', here('./servers/bare.ts'), [PASSAGE_STATUS_JSON])];
   if (s.target === 'minecraft-protocol') {
     const port = await freePort();
@@ -230,8 +230,13 @@ export async function runScenario(s: Scenario, opts: CoreOptions): Promise<Scena
     };
   } finally {
     for (const child of servers) await child.stop();
-    for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    removeConfigDirs();
   }
+}
+
+/** Removes the router configs written so far (`routerFiles`): once their servers have stopped. */
+export function removeConfigDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** One pass over every scenario of the selected targets. */

@@ -10,6 +10,7 @@ import type { ScenarioResult, TargetName } from './core.ts';
 import type { ExchangeKind } from './lib/client.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
 import { bestOf, checkTargets, resultsTable, roundByRoundTable, targetsTable } from './lib/report.ts';
+import { argChecks } from './lib/args.ts';
 
 const HELP = `Usage: node scripts/bench/run.ts [options]
 
@@ -38,17 +39,7 @@ Options:
 /** Bounded: a busy machine delays the run at most this long before it goes ahead with a warning. */
 const MAX_LOAD_WAIT_MS = 120_000;
 
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n\n${HELP}\n`);
-  process.exit(2);
-}
-
-function positive(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) fail(`--${name} expects a positive number, got "${v}"`);
-  return n;
-}
+const { fail, positive } = argChecks('bench', HELP);
 
 async function waitForQuietMachine(maxLoad: number, log: (s: string) => void): Promise<void> {
   const until = Date.now() + MAX_LOAD_WAIT_MS;
@@ -81,7 +72,7 @@ async function main(): Promise<void> {
       strict: true,
     }));
   } catch (err) {
-    fail((err as Error).message);
+    return fail((err as Error).message);
   }
   if (values.help) {
     process.stdout.write(`${HELP}\n`);

@@ -20,6 +20,8 @@ export interface Window {
   /** Called when the measured window opens and closes (e.g. to read the server's CPU time). */
   readonly onMeasureStart?: () => void;
   readonly onMeasureEnd?: () => void;
+  /** Return every measured latency (`LoadResult.latencies`), e.g. to pool the percentiles of several windows. */
+  readonly keepLatencies?: boolean;
 }
 
 export interface LoadResult {
@@ -38,6 +40,8 @@ export interface LoadResult {
   /** Open loop only: the arrival rate asked for, and arrivals skipped because too many were in flight. */
   readonly offeredRate?: number;
   readonly skipped?: number;
+  /** Every measured latency in ms, in completion order (only with `keepLatencies`). */
+  readonly latencies?: Float64Array;
 }
 
 class Latencies {
@@ -55,6 +59,11 @@ class Latencies {
 
   get count(): number {
     return this.n;
+  }
+
+  /** A copy of the values recorded so far. */
+  all(): Float64Array {
+    return this.values.slice(0, this.n);
   }
 
   percentiles(): { p50: number; p99: number; max: number } {
@@ -120,7 +129,7 @@ class Run {
     await sleep(SETTLE_MS);
   }
 
-  result(seconds: number, extra: { offeredRate?: number; skipped?: number } = {}): LoadResult {
+  result(seconds: number, extra: { offeredRate?: number; skipped?: number; latencies?: Float64Array } = {}): LoadResult {
     const { p50, p99, max } = this.latencies.percentiles();
     const completed = this.latencies.count;
     const cpuUs = this.cpuUsed === undefined ? NaN : this.cpuUsed.user + this.cpuUsed.system;
@@ -161,7 +170,7 @@ export async function closedLoop(start: StartExchange, opts: Window & { concurre
   for (let i = 0; i < opts.concurrency; i++) next();
   const seconds = await timeline(run, opts);
   await run.settle();
-  return run.result(seconds);
+  return run.result(seconds, opts.keepLatencies === true ? { latencies: run.latencies.all() } : {});
 }
 
 /**
@@ -194,7 +203,7 @@ export async function openLoop(start: StartExchange, opts: Window & { rate: numb
     clearInterval(ticker);
   }
   await run.settle();
-  return run.result(seconds, { offeredRate: opts.rate, skipped });
+  return run.result(seconds, { offeredRate: opts.rate, skipped, ...(opts.keepLatencies === true ? { latencies: run.latencies.all() } : {}) });
 }
 
 function noop(): void {}

@@ -1,0 +1,24 @@
+// Command-line mistakes in the bench scripts: one line naming the mistake, the usage, exit code 2.
+
+export interface ArgChecks {
+  /** Prints `<script>: <message>` and the usage to stderr and exits with 2. */
+  fail(message: string): never;
+  /** The option's value as a positive number, `fallback` when it was not given. */
+  positive(name: string, value: string | undefined, fallback: number): number;
+}
+
+export function argChecks(script: string, usage: string): ArgChecks {
+  const fail = (message: string): never => {
+    process.stderr.write(`${script}: ${message}\n\n${usage}\n`);
+    process.exit(2);
+  };
+  return {
+    fail,
+    positive(name, value, fallback) {
+      if (value === undefined) return fallback;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) fail(`--${name} expects a positive number, got "${value}"`);
+      return n;
+    },
+  };
+}
