@@ -257,7 +257,10 @@ interface ThroughputResult {
   readonly direction: Direction;
   readonly path: string;
   readonly streams: number;
+  /** The median of `roundGbits`. */
   readonly gbitPerSecond: number;
+  /** Each round's throughput; round i of every path ran back to back. */
+  readonly roundGbits: readonly number[];
   /** Relay CPU seconds per GB (10^9 bytes) relayed; undefined for the direct path. */
   readonly cpuSecondsPerGB: number | undefined;
 }
@@ -377,14 +380,24 @@ async function main(): Promise<void> {
     for (const direction of DIRECTIONS) {
       for (const streams of STREAMS) {
         for (const relay of relays) {
-          const path = relay?.name ?? 'direct';
-          process.stderr.write(`throughput ${direction}: ${path}, ${streams} stream(s)…\n`);
-          await throughput(relay, backends, direction, streams, Math.min(TOTAL_BYTES, 256 * 1024 * 1024)); // warm-up
-          const runs = [];
-          for (let i = 0; i < ROUNDS; i++) runs.push(await throughput(relay, backends, direction, streams, TOTAL_BYTES));
-          const cpu = runs.map((r) => r.cpuPerGB).filter((c): c is number => c !== undefined);
-          results.push({ direction, path, streams, gbitPerSecond: median(runs.map((r) => r.gbit)), cpuSecondsPerGB: cpu.length === 0 ? undefined : median(cpu) });
+          process.stderr.write(`throughput ${direction}: ${relay?.name ?? 'direct'}, ${streams} stream(s), warm-up…\n`);
+          await throughput(relay, backends, direction, streams, Math.min(TOTAL_BYTES, 256 * 1024 * 1024));
         }
+        // Round by round, every path once, in an order that rotates: a burst of the machine's noise
+        // lands on one round of every path instead of on every round of one path.
+        const runs = relays.map(() => [] as { gbit: number; cpuPerGB: number | undefined }[]);
+        for (let i = 0; i < ROUNDS; i++) {
+          for (let k = 0; k < relays.length; k++) {
+            const at = (i + k) % relays.length;
+            process.stderr.write(`throughput ${direction}: ${relays[at]?.name ?? 'direct'}, ${streams} stream(s), round ${i + 1}…\n`);
+            runs[at]!.push(await throughput(relays[at], backends, direction, streams, TOTAL_BYTES));
+          }
+        }
+        relays.forEach((relay, at) => {
+          const cpu = runs[at]!.map((r) => r.cpuPerGB).filter((c): c is number => c !== undefined);
+          const gbits = runs[at]!.map((r) => r.gbit);
+          results.push({ direction, path: relay?.name ?? 'direct', streams, gbitPerSecond: median(gbits), roundGbits: gbits, cpuSecondsPerGB: cpu.length === 0 ? undefined : median(cpu) });
+        });
       }
     }
     const latencies: LatencyResult[] = [];
@@ -416,12 +429,12 @@ function report(results: ThroughputResult[], latencies: LatencyResult[], iperf: 
     `Loopback, ${cpus().length} × ${cpu}, Node ${process.version}; ${args.mib} MiB per throughput run, median of ${ROUNDS}; ${ROUND_TRIPS} round trips of ${MESSAGE_BYTES} B.`,
     iperf === undefined ? '' : `iperf3 reference (loopback, 1 stream, 5 s): ${iperf.toFixed(1)} Gbit/s.`,
     '',
-    '| direction | path | streams | throughput (Gbit/s) | vs HAProxy | relay CPU s per GB |',
+    '| direction | path | streams | throughput (Gbit/s) | vs HAProxy (median of the rounds\' ratios) | relay CPU s per GB |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     const haproxy = results.find((h) => h.direction === r.direction && h.streams === r.streams && h.path.startsWith('HAProxy'));
-    const ratio = haproxy === undefined || r.path === 'direct' ? '' : `${Math.round((r.gbitPerSecond / haproxy.gbitPerSecond) * 100)}%`;
+    const ratio = haproxy === undefined || r.path === 'direct' ? '' : `${Math.round(median(r.roundGbits.map((g, i) => g / haproxy.roundGbits[i]!)) * 100)}%`;
     lines.push(`| ${r.direction === 'up' ? 'client → backend' : 'backend → client'} | ${r.path} | ${r.streams} | ${r.gbitPerSecond.toFixed(2)} | ${ratio} | ${r.cpuSecondsPerGB === undefined ? '' : r.cpuSecondsPerGB.toFixed(3)} |`);
   }
   const direct = latencies.find((l) => l.path === 'direct');
