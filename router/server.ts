@@ -20,6 +20,7 @@ import { TableStore } from './routing/store.ts';
 import { Relays } from './relay/relays.ts';
 import { NewerProtocols } from './connection/newer-protocols.ts';
 import { Waker } from './wake/waker.ts';
+import { LiveList } from './live-list.ts';
 
 export interface RouterOptions {
   readonly config: PassageConfig;
@@ -35,9 +36,10 @@ export interface RouterOptions {
 export class Router {
   readonly ctx: RouterContext;
   private readonly server: Server;
-  private readonly connections = new Set<Connection>();
+  /** A LiveList, not a Set: a Set kept finished connections reachable for its collector (live-list.ts). */
+  private readonly connections = new LiveList<Connection>();
   /** Sockets from trusted proxies whose PROXY header is still being read. */
-  private readonly awaitingHeader = new Set<Socket>();
+  private readonly awaitingHeader = new LiveList<Socket>();
   private readonly admission: Admission;
   private readonly trustedProxies: BlockList | undefined;
   private readonly startedAt = Date.now();
@@ -98,9 +100,9 @@ export class Router {
       this.open(socket, peer, { acceptedAt, refuseProxyHeader: this.trustedProxies !== undefined });
       return;
     }
-    this.awaitingHeader.add(socket);
+    const awaiting = this.awaitingHeader.add(socket);
     readProxyHeader(socket, this.ctx.config.proxyProtocol.headerTimeoutMs, (result) => {
-      this.awaitingHeader.delete(socket);
+      awaiting.remove();
       if (result.ok) {
         // LOCAL (health checks) and address-less headers stand for the proxy itself.
         this.open(socket, result.header.source?.address ?? peer, { acceptedAt }, result.rest);
@@ -126,12 +128,12 @@ export class Router {
       return;
     }
     const conn = new Connection(this.ctx, socket, clientIp, opts);
-    this.connections.add(conn);
+    const entry = this.connections.add(conn);
     conn.onSettled = () => {
       this.admission.caps.release(key);
       this.admission.caps.releaseOpen();
     };
-    conn.onClosed = () => this.connections.delete(conn);
+    conn.onClosed = () => entry.remove();
     conn.start(new HandshakePhase(conn), rest);
   }
 
@@ -166,8 +168,8 @@ export class Router {
     const cut = this.connections.size;
     // Relays run until the deadline like logins do; cut them first so they end as `drain`.
     await this.ctx.relays.closeAll('drain');
-    for (const conn of this.connections) conn.socket.destroy();
-    for (const socket of this.awaitingHeader) socket.destroy();
+    for (const conn of this.connections.values()) conn.socket.destroy();
+    for (const socket of this.awaitingHeader.values()) socket.destroy();
     this.ctx.sessionServer.close();
     this.ctx.wake?.close();
     return cut;
