@@ -51,6 +51,9 @@ const ENCODE_LOG = new LogThrottle();
  */
 const DEADLINE_EARLY_MS = 5;
 
+/** A closed socket's last listener: holds no connection, and keeps a late 'error' from being unhandled. */
+function ignoreSocketError(): void {}
+
 /** Connection ids tag events so subscribers (tracing) can tell connections apart; unique per process. */
 let nextConnectionId = 1;
 
@@ -112,12 +115,9 @@ export class Connection {
    */
   start(first: Phase, initial?: Buffer): void {
     publish(events.connectionOpened, this.ctx.source, { remote: this.clientIp, connectionId: this.id });
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', () => {
-      // ECONNRESET and friends: the peer went away. 'close' follows and does the accounting.
-      if (this.currentState !== 'closed') this.outcome = 'client_reset';
-    });
-    this.socket.on('close', () => this.onSocketClosed());
+    this.socket.on('data', this.dataListener);
+    this.socket.on('error', this.errorListener);
+    this.socket.on('close', this.closeListener);
     // Both deadlines count from accept, so time spent on a PROXY header is not granted twice.
     // Whole milliseconds: Node keeps one timer list per distinct duration, so fractional durations
     // would create (and tear down) a list per connection.
@@ -488,7 +488,23 @@ export class Connection {
     this.phase.leave?.();
   }
 
+  private readonly dataListener = (chunk: Buffer): void => this.onData(chunk);
+  private readonly errorListener = (): void => {
+    // ECONNRESET and friends: the peer went away. 'close' follows and does the accounting.
+    if (this.currentState !== 'closed') this.outcome = 'client_reset';
+  };
+  private readonly closeListener = (): void => this.onSocketClosed();
+
   private onSocketClosed(): void {
+    // A closed socket stays reachable for a while after 'close' (Node's, not ours: the bare bench
+    // server shows it too), and through its listeners it kept this connection, its phases and their
+    // buffers alive with it: the young generation promoted them instead of freeing them (a login's
+    // promoted bytes per scavenge 927 → 264 KB, docs/BENCHMARKS.md "What a scavenge kept"). The
+    // error listener is swapped for one that holds nothing, so a late 'error' still has a listener.
+    this.socket.off('data', this.dataListener);
+    this.socket.off('close', this.closeListener);
+    this.socket.off('error', this.errorListener);
+    this.socket.on('error', ignoreSocketError);
     if (this.currentState !== 'closed') this.end();
     // The linger timer would otherwise keep this Connection (and its socket) alive for seconds after
     // the peer is gone: thousands of them at a few thousand transfers a second.
