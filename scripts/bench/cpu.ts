@@ -11,7 +11,8 @@ import { imageNodeOptions, routerFiles } from './core.ts';
 import { startExchange } from './lib/client.ts';
 import type { ExchangeKind } from './lib/client.ts';
 import { openLoop } from './lib/load.ts';
-import { freePort, startListeningChild } from './lib/processes.ts';
+import { freePort, startListeningChild, startReportingChild } from './lib/processes.ts';
+import type { ServerChild } from './lib/processes.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const USAGE = `Usage: node scripts/bench/cpu.ts [options]
@@ -27,7 +28,15 @@ Options:
   --exchanges LIST  status,offline_login (default both)
   --node-arg ARG    a Node flag for the router (repeatable; default: the image's NODE_OPTIONS, as
                     npm run bench; --node-arg= runs with none)
+  --bare            also measure the bare reference server (scripts/bench/servers/bare.ts), with
+                    the same Node flags
+  --gc              also report the young generation's collections during the measured window
+                    (--trace-gc-nvp): mean scavenge pause and bytes promoted per scavenge and per
+                    exchange, the share of the young generation that survived
   -h, --help        show this help`;
+
+/** The row name --bare adds. */
+const BARE = 'bare';
 
 const KINDS: readonly ExchangeKind[] = ['status', 'offline_login'];
 /** Arrivals beyond this many in flight are skipped (and reported): the rate is then too high for the machine. */
@@ -40,12 +49,57 @@ interface Run {
   readonly skipped: number;
   readonly errors: number;
   readonly load: number;
+  readonly gc: GcFigures | undefined;
 }
 
-async function measure(routerMain: string, kind: ExchangeKind, rate: number, durationMs: number, nodeArgs: readonly string[]): Promise<Run> {
+interface GcFigures {
+  readonly count: number;
+  /** Mean pause of one scavenge. */
+  readonly pauseMs: number;
+  readonly promotedPerExchange: number;
+  readonly promotedPerScavenge: number;
+  /** Mean share of the young generation that survived a scavenge. */
+  readonly survivedPercent: number;
+}
+
+/** The scavenges of a measured window, from --trace-gc-nvp lines (`gc=s`). */
+interface Scavenges {
+  count: number;
+  pauseMs: number;
+  promoted: number;
+  survivedPercent: number;
+}
+
+function nvp(line: string, key: string): number {
+  const m = new RegExp(`(?:^|\\s)${key}=([\\d.]+)`).exec(line);
+  return m === null ? NaN : Number(m[1]);
+}
+
+async function measure(routerMain: string, kind: ExchangeKind, rate: number, durationMs: number, nodeArgs: readonly string[], gc: boolean): Promise<Run> {
   const load = loadavg()[0];
-  const port = await freePort();
-  const router = await startListeningChild('passage', [...nodeArgs, routerMain, '--config', routerFiles({ mode: 'offline' }, port)], port);
+  const flags = gc ? [...nodeArgs, '--trace-gc-nvp'] : [...nodeArgs];
+  let measuring = false;
+  const scavenges: Scavenges = { count: 0, pauseMs: 0, promoted: 0, survivedPercent: 0 };
+  const onLine = (line: string): boolean => {
+    if (!line.includes('pause=')) return false;
+    if (measuring && / gc=s /.test(line)) {
+      scavenges.count++;
+      scavenges.pauseMs += nvp(line, 'pause');
+      scavenges.promoted += nvp(line, 'promoted');
+      scavenges.survivedPercent += nvp(line, 'new_space_survive_rate_');
+    }
+    return true;
+  };
+  let server: ServerChild;
+  let port: number;
+  if (routerMain === BARE) {
+    server = await startReportingChild('bare', here('./servers/bare.ts'), [], { nodeArgs: flags, onLine });
+    port = server.port;
+  } else {
+    port = await freePort();
+    server = await startListeningChild('passage', [...flags, routerMain, '--config', routerFiles({ mode: 'offline' }, port)], port, { onLine });
+  }
+  const router = server;
   try {
     let from: number | undefined;
     let to: number | undefined;
@@ -54,11 +108,21 @@ async function measure(routerMain: string, kind: ExchangeKind, rate: number, dur
       durationMs,
       rate,
       maxInFlight: MAX_IN_FLIGHT,
-      onMeasureStart: () => (from = router.cpuSeconds()),
-      onMeasureEnd: () => (to = router.cpuSeconds()),
+      onMeasureStart: () => {
+        from = router.cpuSeconds();
+        measuring = true;
+      },
+      onMeasureEnd: () => {
+        to = router.cpuSeconds();
+        measuring = false;
+      },
     });
     const cpu = from === undefined || to === undefined ? NaN : to - from;
-    return { cpuUs: (cpu * 1e6) / Math.max(1, result.completed), p99Ms: result.p99Ms, skipped: result.skipped ?? 0, errors: result.errors, load };
+    const per = Math.max(1, scavenges.count);
+    const gcRun: GcFigures | undefined = gc
+      ? { count: scavenges.count, pauseMs: scavenges.pauseMs / per, promotedPerExchange: scavenges.promoted / Math.max(1, result.completed), promotedPerScavenge: scavenges.promoted / per, survivedPercent: scavenges.survivedPercent / per }
+      : undefined;
+    return { cpuUs: (cpu * 1e6) / Math.max(1, result.completed), p99Ms: result.p99Ms, skipped: result.skipped ?? 0, errors: result.errors, load, gc: gcRun };
   } finally {
     await router.stop();
   }
@@ -77,13 +141,16 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     exchanges: { type: 'string' },
     'node-arg': { type: 'string', multiple: true },
+    bare: { type: 'boolean' },
+    gc: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help === true) {
   console.log(USAGE);
 } else {
-  const routers = (values.router ?? [here('../../router/main.ts')]).map((r) => resolve(r));
+  const routers = [...(values.router ?? [here('../../router/main.ts')]).map((r) => resolve(r)), ...(values.bare === true ? [BARE] : [])];
+  const gc = values.gc === true;
   const rate = Number(values.rate ?? 1500);
   const durationMs = Number(values.duration ?? 5) * 1000;
   const rounds = Math.max(1, Math.floor(Number(values.rounds ?? 3)));
@@ -95,18 +162,24 @@ if (values.help === true) {
   for (let round = 1; round <= rounds; round++) {
     for (const router of routers) {
       for (const kind of kinds) {
-        const r = await measure(router, kind, rate, durationMs, nodeArgs);
+        const r = await measure(router, kind, rate, durationMs, nodeArgs, gc);
         const key = `${router}\t${kind}`;
         runs.set(key, [...(runs.get(key) ?? []), r]);
-        console.error(`round ${round} ${router} ${kind}: ${r.cpuUs.toFixed(0)} µs/exchange, p99 ${r.p99Ms.toFixed(2)} ms (load ${r.load.toFixed(2)}${r.skipped > 0 ? `, ${r.skipped} skipped` : ''}${r.errors > 0 ? `, ${r.errors} errors` : ''})`);
+        const gcText = r.gc === undefined ? '' : `; ${r.gc.count} scavenges of ${r.gc.pauseMs.toFixed(2)} ms, ${r.gc.promotedPerExchange.toFixed(0)} B promoted per exchange`;
+        console.error(`round ${round} ${router} ${kind}: ${r.cpuUs.toFixed(0)} µs/exchange, p99 ${r.p99Ms.toFixed(2)} ms${gcText} (load ${r.load.toFixed(2)}${r.skipped > 0 ? `, ${r.skipped} skipped` : ''}${r.errors > 0 ? `, ${r.errors} errors` : ''})`);
       }
     }
   }
   console.log(`${rate}/s open loop, ${durationMs / 1000} s measured, median of ${rounds} round(s)${nodeArgs.length > 0 ? `, node ${nodeArgs.join(' ')}` : ''}`);
-  console.log('| router | exchange | router CPU µs/exchange (median) | per round | p99 ms (median) | load average (1 min) per round |');
-  console.log('|---|---|--:|---|--:|---|');
+  const gcHead = gc ? ' scavenge pause ms (mean) | promoted B per exchange | promoted KB per scavenge | young generation survived |' : '';
+  console.log(`| router | exchange | router CPU µs/exchange (median) | per round | p99 ms (median) |${gcHead} load average (1 min) per round |`);
+  console.log(`|---|---|--:|---|--:|${gc ? '--:|--:|--:|--:|' : ''}---|`);
   for (const [key, rs] of runs) {
     const [router, kind] = key.split('\t');
-    console.log(`| ${router} | ${kind} | ${median(rs.map((r) => r.cpuUs)).toFixed(0)} | ${rs.map((r) => r.cpuUs.toFixed(0)).join(', ')} | ${median(rs.map((r) => r.p99Ms)).toFixed(2)} | ${rs.map((r) => r.load.toFixed(1)).join(', ')} |`);
+    const g = rs.map((r) => r.gc).filter((x): x is GcFigures => x !== undefined);
+    const gcCells = gc
+      ? ` ${median(g.map((x) => x.pauseMs)).toFixed(2)} | ${median(g.map((x) => x.promotedPerExchange)).toFixed(0)} | ${median(g.map((x) => x.promotedPerScavenge / 1000)).toFixed(0)} | ${median(g.map((x) => x.survivedPercent)).toFixed(1)}% |`
+      : '';
+    console.log(`| ${router} | ${kind} | ${median(rs.map((r) => r.cpuUs)).toFixed(0)} | ${rs.map((r) => r.cpuUs.toFixed(0)).join(', ')} | ${median(rs.map((r) => r.p99Ms)).toFixed(2)} |${gcCells} ${rs.map((r) => r.load.toFixed(1)).join(', ')} |`);
   }
 }

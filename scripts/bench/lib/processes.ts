@@ -22,6 +22,13 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
+export interface ChildOptions {
+  /** Node flags before the script. */
+  readonly nodeArgs?: readonly string[];
+  /** Sees each line the child prints (stdout and stderr); true keeps the line from being forwarded to our stderr. */
+  readonly onLine?: (line: string) => boolean;
+}
+
 /** A free port on 127.0.0.1 (for servers that cannot report the port they bound). */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -142,8 +149,8 @@ function failedToStart(name: string, child: ChildProcess, why: string): Error {
  * Starts `node [execArgv] script args` and waits for it to print `READY <port>` on stdout
  * (the protocol of the reference servers in ../servers).
  */
-export function startReportingChild(name: string, script: string, args: string[] = []): Promise<ServerChild> {
-  const child = spawnNode([script, ...args]);
+export function startReportingChild(name: string, script: string, args: string[] = [], opts: ChildOptions = {}): Promise<ServerChild> {
+  const child = spawnNode([...(opts.nodeArgs ?? []), script, ...args]);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(failedToStart(name, child, `no READY line within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     child.once('exit', (code) => {
@@ -152,7 +159,7 @@ export function startReportingChild(name: string, script: string, args: string[]
     });
     forward(name, child, (line) => {
       const m = /^READY (\d+)$/.exec(line);
-      if (m === null) return false;
+      if (m === null) return opts.onLine?.(line) === true;
       clearTimeout(timer);
       resolve(started(name, child, Number(m[1])));
       return true;
@@ -161,11 +168,11 @@ export function startReportingChild(name: string, script: string, args: string[]
 }
 
 /** Starts a child that listens on a known `port` and waits until that port accepts connections. */
-export async function startListeningChild(name: string, argv: string[], port: number): Promise<ServerChild> {
+export async function startListeningChild(name: string, argv: string[], port: number, opts: Pick<ChildOptions, 'onLine'> = {}): Promise<ServerChild> {
   const child = spawnNode(argv);
   let exitCode: number | null | undefined;
   child.once('exit', (code) => (exitCode = code));
-  forward(name, child);
+  forward(name, child, opts.onLine);
   const until = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < until) {
     if (exitCode !== undefined) throw new Error(`${name} exited with code ${exitCode} before it was ready`);
