@@ -12,6 +12,7 @@ import { startExchange } from './lib/client.ts';
 import type { ExchangeKind } from './lib/client.ts';
 import { closedLoop } from './lib/load.ts';
 import { freePort, startListeningChild } from './lib/processes.ts';
+import { argsOrExit } from './lib/args.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const USAGE = `Usage: node scripts/bench/alloc.ts [options]
@@ -75,9 +76,9 @@ async function measure(kind: ExchangeKind, routerMain: string, durationMs: numbe
   }
 }
 
-const { values } = parseArgs({
+const { values } = argsOrExit('alloc', USAGE, () => parseArgs({
   options: { router: { type: 'string' }, duration: { type: 'string' }, top: { type: 'string' }, survivors: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-});
+}));
 if (values.help === true) {
   console.log(USAGE);
 } else {

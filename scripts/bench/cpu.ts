@@ -13,6 +13,7 @@ import type { ExchangeKind } from './lib/client.ts';
 import { openLoop } from './lib/load.ts';
 import { freePort, startListeningChild, startReportingChild } from './lib/processes.ts';
 import type { ServerChild } from './lib/processes.ts';
+import { argsOrExit } from './lib/args.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const USAGE = `Usage: node scripts/bench/cpu.ts [options]
@@ -133,7 +134,7 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const { values } = parseArgs({
+const { values } = argsOrExit('cpu', USAGE, () => parseArgs({
   options: {
     router: { type: 'string', multiple: true },
     rate: { type: 'string' },
@@ -145,7 +146,7 @@ const { values } = parseArgs({
     gc: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
-});
+}));
 if (values.help === true) {
   console.log(USAGE);
 } else {

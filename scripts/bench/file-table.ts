@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { FileTableSource } from '../../router/routing/sources/file.ts';
+import { argsOrExit } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { routes: { type: 'string', default: '1000,10000' } } });
+const { values } = argsOrExit('file-table', 'Usage: node scripts/bench/file-table.ts [--routes LIST]', () => parseArgs({ options: { routes: { type: 'string', default: '1000,10000' } } }));
 const dir = mkdtempSync(join(tmpdir(), 'passage-file-bench-'));
 try {
   console.log(`node ${process.version}\n\n| routes | file | read on | fetch | longest gap of a 1 ms timer |\n| ---: | ---: | --- | ---: | ---: |`);

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { readListeningLine } from '../../router/contracts/listening.ts';
+import { argsOrExit } from './lib/args.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const START_TIMEOUT_MS = 20_000;
@@ -114,7 +115,8 @@ export function footprintTable(rows: readonly FootprintRow[]): string {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, router: { type: 'string' }, also: { type: 'string', multiple: true } } });
+  const FOOTPRINT_USAGE = `Usage: node scripts/bench/footprint.ts [--runs N] [--router FILE] [--also FILE ...]`;
+  const { values } = argsOrExit('footprint', FOOTPRINT_USAGE, () => parseArgs({ options: { runs: { type: 'string' }, router: { type: 'string' }, also: { type: 'string', multiple: true } } }));
   const runs = Number(values.runs ?? 5);
   if (!Number.isInteger(runs) || runs <= 0) {
     process.stderr.write(`footprint: --runs expects a positive integer, got "${values.runs}"\n`);

@@ -5,8 +5,9 @@
 //   node scripts/bench/map-growth.ts [--entries N] [--rounds N]
 import { parseArgs } from 'node:util';
 import { SegmentedMap } from '../../router/table/segmented-map.ts';
+import { argsOrExit } from './lib/args.ts';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '300000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = argsOrExit('map-growth', 'Usage: node scripts/bench/map-growth.ts [--entries N] [--rounds N]', () => parseArgs({ options: { entries: { type: 'string', default: '300000' }, rounds: { type: 'string', default: '3' } } }));
 const entries = Number(values.entries);
 const keys = Array.from({ length: entries }, (_, i) => `play${i}.example.com`);
 

@@ -4,13 +4,14 @@
 // moves little with the machine's load (the socket benchmarks' CPU column moves by ±40% here).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsOrExit } from './lib/args.ts';
 
 const USAGE = `Usage: node scripts/bench/metrics.ts [--tree DIR] [--rounds N]
 
 Nanoseconds of event publishing and metrics per status exchange and per offline login → transfer.
 --tree DIR  a checkout whose router/ to measure (default this one), e.g. a worktree of an older commit`;
 
-const { values } = parseArgs({ options: { tree: { type: 'string' }, rounds: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = argsOrExit('metrics', USAGE, () => parseArgs({ options: { tree: { type: 'string' }, rounds: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
 if (values.help === true) {
   console.log(USAGE);
   process.exit(0);

@@ -12,6 +12,7 @@ import { TableStore } from '../../router/routing/store.ts';
 import { signTable, verifyEnvelope } from '../../router/table/envelope.ts';
 import { generateSigningKey } from '../../router/table/keys.ts';
 import { APPLY_MODES, applyTable, runApplyBenchmark } from './table-apply.ts';
+import { argsOrExit } from './lib/args.ts';
 
 const SIZES = [10, 1_000, 10_000];
 const LOOKUPS = 1_000_000;
@@ -39,7 +40,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, apply: { type: 'boolean' }, sizes: { type: 'string', default: '1000,10000,100000' }, modes: { type: 'string', default: APPLY_MODES.join(',') }, 'slice-pause': { type: 'string' }, 'slice-budget': { type: 'string' }, 'off-thread-min-routes': { type: 'string' } } });
+const TABLE_USAGE = `Usage: node scripts/bench/table.ts [--json] [--apply] [--sizes LIST] [--modes LIST] [--slice-pause MS] [--slice-budget MS] [--off-thread-min-routes N]`;
+const { values } = argsOrExit('bench:table', TABLE_USAGE, () => parseArgs({ options: { json: { type: 'boolean' }, apply: { type: 'boolean' }, sizes: { type: 'string', default: '1000,10000,100000' }, modes: { type: 'string', default: APPLY_MODES.join(',') }, 'slice-pause': { type: 'string' }, 'slice-budget': { type: 'string' }, 'off-thread-min-routes': { type: 'string' } } }));
 if (values.apply) {
   const sizes = values.sizes.split(',').map(Number);
   const modes = values.modes.split(',').filter((m): m is (typeof APPLY_MODES)[number] => (APPLY_MODES as readonly string[]).includes(m));

@@ -21,8 +21,10 @@ import type { RouterProcess } from './router-process.ts';
 import { startChaosSessionServer } from './session-server.ts';
 import type { ChaosSessionServer } from './session-server.ts';
 import { mib, ms, percentile } from './stats.ts';
+import { argsOrExit } from '../bench/lib/args.ts';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, router: { type: 'string' }, 'node-args': { type: 'string' } } });
+const USAGE = 'Usage: node scripts/reliability/run.ts [--quick] [--only LIST] [--out FILE] [--router FILE] [--node-args=FLAGS]';
+const { values: args } = argsOrExit('reliability', USAGE, () => parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, router: { type: 'string' }, 'node-args': { type: 'string' } } }));
 /** The router entry point (`--router dist/router/main.js` after `npm run build`) and extra Node flags for it. */
 const ROUTER_MAIN = args.router === undefined ? undefined : resolve(args.router);
 const ROUTER_NODE_ARGS = args['node-args']?.split(' ').filter((a) => a !== '') ?? [];

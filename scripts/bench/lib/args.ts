@@ -22,3 +22,17 @@ export function argChecks(script: string, usage: string): ArgChecks {
     },
   };
 }
+
+/**
+ * Runs `parse` (a `parseArgs` call): an unknown option or a missing value is one line and the usage
+ * on stderr with exit code 2, not a stack.
+ */
+export function argsOrExit<R>(script: string, usage: string, parse: () => R): R {
+  try {
+    return parse();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) argChecks(script, usage).fail((err as Error).message);
+    throw err;
+  }
+}
