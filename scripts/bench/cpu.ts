@@ -14,6 +14,7 @@ import { openLoop } from './lib/load.ts';
 import { freePort, startListeningChild, startReportingChild } from './lib/processes.ts';
 import type { ServerChild } from './lib/processes.ts';
 import { argsOrExit } from './lib/args.ts';
+import { median } from './lib/stats.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const USAGE = `Usage: node scripts/bench/cpu.ts [options]
@@ -91,16 +92,14 @@ async function measure(routerMain: string, kind: ExchangeKind, rate: number, dur
     }
     return true;
   };
-  let server: ServerChild;
-  let port: number;
+  let router: ServerChild;
   if (routerMain === BARE) {
-    server = await startReportingChild('bare', here('./servers/bare.ts'), [], { nodeArgs: flags, onLine });
-    port = server.port;
+    router = await startReportingChild('bare', here('./servers/bare.ts'), [], { nodeArgs: flags, onLine });
   } else {
-    port = await freePort();
-    server = await startListeningChild('passage', [...flags, routerMain, '--config', routerFiles({ mode: 'offline' }, port)], port, { onLine });
+    const port = await freePort();
+    router = await startListeningChild('passage', [...flags, routerMain, '--config', routerFiles({ mode: 'offline' }, port)], port, { onLine });
   }
-  const router = server;
+  const port = router.port;
   try {
     let from: number | undefined;
     let to: number | undefined;
@@ -128,11 +127,6 @@ async function measure(routerMain: string, kind: ExchangeKind, rate: number, dur
     await router.stop();
   }
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const { values } = argsOrExit('cpu', USAGE, () => parseArgs({
   options: {

@@ -18,7 +18,8 @@ import { closedLoop, openLoop } from './lib/load.ts';
 import type { LoadResult } from './lib/load.ts';
 import type { ServerChild } from './lib/processes.ts';
 import { TARGETS } from './lib/report.ts';
-import { argChecks } from './lib/args.ts';
+import { argChecks, argsOrExit } from './lib/args.ts';
+import { median } from './lib/stats.ts';
 
 const HELP = `Usage: node scripts/bench/paired.ts [options]
 
@@ -58,11 +59,17 @@ interface TailPair {
   readonly passage: LoadResult;
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+/**
+ * Runs `tasks` one after the other, first to last in an even pair and last to first in an odd one, so no
+ * server always goes first; the results come back in the order of `tasks`.
+ */
+export async function inTurn<T>(pair: number, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const results = new Array<T>(tasks.length);
+  for (let k = 0; k < tasks.length; k++) {
+    const at = pair % 2 === 0 ? k : tasks.length - 1 - k;
+    results[at] = await tasks[at]!();
+  }
+  return results;
 }
 
 /** The q-quantile of every latency of several windows together (nearest rank). */
@@ -80,9 +87,8 @@ export function pooledQuantile(windows: readonly Float64Array[], q: number): num
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = argsOrExit('bench:paired', HELP, () =>
+    parseArgs({
       options: {
         pairs: { type: 'string' },
         window: { type: 'string' },
@@ -94,10 +100,8 @@ async function main(): Promise<void> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }));
-  } catch (err) {
-    return fail((err as Error).message);
-  }
+    }),
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return;
@@ -144,12 +148,12 @@ async function main(): Promise<void> {
     const peaks: PeakPair[] = [];
     for (let i = 0; i < pairs; i++) {
       const load = loadavg()[0];
-      const got: Partial<Record<'bareStatus' | 'passageLogin' | 'passageStatus', Measured>> = {};
-      const order: (keyof typeof got)[] = i % 2 === 0 ? ['bareStatus', 'passageLogin', 'passageStatus'] : ['passageStatus', 'passageLogin', 'bareStatus'];
-      for (const which of order) {
-        got[which] = which === 'bareStatus' ? await peakOf(bare!, 'status') : await peakOf(passage!, which === 'passageLogin' ? 'offline_login' : 'status');
-      }
-      const pair = { load, bareStatus: got.bareStatus!, passageLogin: got.passageLogin!, passageStatus: got.passageStatus! };
+      const [bareStatus, passageLogin, passageStatus] = await inTurn(i, [
+        () => peakOf(bare!, 'status'),
+        () => peakOf(passage!, 'offline_login'),
+        () => peakOf(passage!, 'status'),
+      ]);
+      const pair = { load, bareStatus: bareStatus!, passageLogin: passageLogin!, passageStatus: passageStatus! };
       peaks.push(pair);
       log(`  pair ${i + 1} (load ${load.toFixed(2)}): bare status ${pair.bareStatus.result.rate.toFixed(0)}/s, Passage login ${pair.passageLogin.result.rate.toFixed(0)}/s` +
         ` (${((100 * pair.passageLogin.result.rate) / pair.bareStatus.result.rate).toFixed(0)}%), Passage status ${pair.passageStatus.result.rate.toFixed(0)}/s`);
@@ -163,15 +167,7 @@ async function main(): Promise<void> {
       const load = loadavg()[0];
       const run = (server: ServerChild, rate: number) =>
         openLoop(exchange(server, 'status'), { warmupMs, durationMs: windowMs, rate, maxInFlight: 4096, keepLatencies: true });
-      let bareResult: LoadResult;
-      let passageResult: LoadResult;
-      if (i % 2 === 0) {
-        bareResult = await run(bare!, bareHalf);
-        passageResult = await run(passage!, passageHalf);
-      } else {
-        passageResult = await run(passage!, passageHalf);
-        bareResult = await run(bare!, bareHalf);
-      }
+      const [bareResult, passageResult] = (await inTurn(i, [() => run(bare!, bareHalf), () => run(passage!, passageHalf)])) as [LoadResult, LoadResult];
       tails.push({ load, bare: bareResult, passage: passageResult });
       log(`  pair ${i + 1} (load ${load.toFixed(2)}): p99 bare ${bareResult.p99Ms.toFixed(2)} ms, Passage ${passageResult.p99Ms.toFixed(2)} ms` +
         ` (${(passageResult.p99Ms / bareResult.p99Ms).toFixed(1)}×)`);

@@ -10,7 +10,7 @@ import type { ScenarioResult, TargetName } from './core.ts';
 import type { ExchangeKind } from './lib/client.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
 import { bestOf, checkTargets, resultsTable, roundByRoundTable, targetsTable } from './lib/report.ts';
-import { argChecks } from './lib/args.ts';
+import { argChecks, argsOrExit } from './lib/args.ts';
 
 const HELP = `Usage: node scripts/bench/run.ts [options]
 
@@ -50,9 +50,8 @@ async function waitForQuietMachine(maxLoad: number, log: (s: string) => void): P
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = argsOrExit('bench', HELP, () =>
+    parseArgs({
       options: {
         duration: { type: 'string' },
         warmup: { type: 'string' },
@@ -70,10 +69,8 @@ async function main(): Promise<void> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }));
-  } catch (err) {
-    return fail((err as Error).message);
-  }
+    }),
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return;

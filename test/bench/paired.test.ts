@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoadResult } from '../../scripts/bench/lib/load.ts';
-import { median, pooledQuantile, report } from '../../scripts/bench/paired.ts';
+import { median } from '../../scripts/bench/lib/stats.ts';
+import { inTurn, pooledQuantile, report } from '../../scripts/bench/paired.ts';
 
 function result(rate: number, p99Ms: number, latencies?: number[]): LoadResult {
   return {
@@ -44,4 +45,15 @@ test('each pair is judged on its own windows; pooled and median rows and the pai
   assert.equal(lines[4], '| pooled | | 88% | | 2.00, 2.00 ms (1.0×) |');
   assert.equal(lines[5], '| median of pairs | | 88% | | 2.3× |');
   assert.equal(lines[6], '| pairs met | | 1 of 2 | | 1 of 2 |');
+});
+
+test('windows run first to last in even pairs and last to first in odd ones; results keep the tasks\' order', async () => {
+  const ran: string[] = [];
+  const task = (name: string) => async () => {
+    ran.push(name);
+    return name.toUpperCase();
+  };
+  assert.deepEqual(await inTurn(0, [task('a'), task('b'), task('c')]), ['A', 'B', 'C']);
+  assert.deepEqual(await inTurn(1, [task('a'), task('b'), task('c')]), ['A', 'B', 'C']);
+  assert.deepEqual(ran, ['a', 'b', 'c', 'c', 'b', 'a']);
 });

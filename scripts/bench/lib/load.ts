@@ -129,13 +129,14 @@ class Run {
     await sleep(SETTLE_MS);
   }
 
-  result(seconds: number, extra: { offeredRate?: number; skipped?: number; latencies?: Float64Array } = {}): LoadResult {
+  result(seconds: number, window: Window, extra: { offeredRate?: number; skipped?: number } = {}): LoadResult {
     const { p50, p99, max } = this.latencies.percentiles();
     const completed = this.latencies.count;
     const cpuUs = this.cpuUsed === undefined ? NaN : this.cpuUsed.user + this.cpuUsed.system;
     return {
       completed, errors: this.errors, firstError: this.firstError, seconds, rate: completed / seconds,
       p50Ms: p50, p99Ms: p99, maxMs: max, clientCpuUsPerExchange: cpuUs / Math.max(1, completed), ...extra,
+      ...(window.keepLatencies === true ? { latencies: this.latencies.all() } : {}),
     };
   }
 }
@@ -170,7 +171,7 @@ export async function closedLoop(start: StartExchange, opts: Window & { concurre
   for (let i = 0; i < opts.concurrency; i++) next();
   const seconds = await timeline(run, opts);
   await run.settle();
-  return run.result(seconds, opts.keepLatencies === true ? { latencies: run.latencies.all() } : {});
+  return run.result(seconds, opts);
 }
 
 /**
@@ -203,7 +204,7 @@ export async function openLoop(start: StartExchange, opts: Window & { rate: numb
     clearInterval(ticker);
   }
   await run.settle();
-  return run.result(seconds, { offeredRate: opts.rate, skipped, ...(opts.keepLatencies === true ? { latencies: run.latencies.all() } : {}) });
+  return run.result(seconds, opts, { offeredRate: opts.rate, skipped });
 }
 
 function noop(): void {}
